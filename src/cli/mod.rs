@@ -1,0 +1,90 @@
+//! The command line (DESIGN §4): `serve` (the default), `migrate`, `print-config` and
+//! `audit verify`. Thin: each command loads the settings, opens the store and calls one
+//! thing.
+
+pub mod startup;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skillcert",
+    version,
+    about = "职业技能评价与题库考试系统 — vocational skills assessment and question banks"
+)]
+pub struct Cli {
+    /// Settings file (TOML); also `SKILLCERT_CONFIG`. Environment variables override it.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (the default): migrates and creates the first admin on first start.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Show the effective settings, secrets masked.
+    PrintConfig,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exits non-zero and names the first bad entry.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("skillcert: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(Command::PrintConfig) = cli.command {
+        print!("{}", config.to_masked_toml());
+        return ExitCode::SUCCESS;
+    }
+    startup::init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("skillcert: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => startup::serve(config).await,
+            Command::Migrate => startup::migrate(config).await,
+            Command::Audit {
+                command: AuditCommand::Verify,
+            } => startup::audit_verify(config).await,
+            Command::PrintConfig => Ok(ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("skillcert: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

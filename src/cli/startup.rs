@@ -1,0 +1,183 @@
+//! Start-up you can test (after zero-to-production's `startup.rs`): [`build`] opens and
+//! checks the store, creates the first admin on the very first start and binds the
+//! listener (port 0 in tests); [`Application::run`] serves until shutdown.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+
+use crate::config::Config;
+use crate::crypto::{generate_password, hash_password_blocking, Keys};
+use crate::store::{self, Bootstrap, Store};
+use crate::web::AppState;
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// Opens the store the settings name, creating the data folder for SQLite, applying
+/// migrations and refusing settings that would make commits less than durable.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    let store = store::connect(&url, config.db_max_connections)
+        .await
+        .with_context(|| format!("cannot open database {}", mask(&url)))?;
+    store.migrate().await.context("migrations failed")?;
+    let mismatches = store.durability_mismatches().await?;
+    if !mismatches.is_empty() {
+        let list: Vec<String> = mismatches
+            .iter()
+            .map(|m| format!("{} is {} (must be {})", m.setting, m.actual, m.expected))
+            .collect();
+        bail!(
+            "refusing to run with non-durable database settings: {}",
+            list.join("; ")
+        );
+    }
+    Ok(store)
+}
+
+fn mask(url: &str) -> String {
+    match url.split_once('@') {
+        Some((_, host)) => format!("{}://…@{host}", url.split("://").next().unwrap_or("")),
+        None => url.to_string(),
+    }
+}
+
+pub struct Application {
+    pub listener: tokio::net::TcpListener,
+    pub state: AppState,
+    /// The generated one-time password of the first admin, when this start created them.
+    pub generated_admin_password: Option<String>,
+}
+
+impl Application {
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        crate::web::serve(self.listener, self.state, shutdown).await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let keys = Keys::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
+    let store = open_store(&config).await?;
+    let generated = match &config.admin_password {
+        Some(p) if p.chars().count() < crate::domain::account::MIN_PASSWORD_CHARS => {
+            bail!(
+                "SKILLCERT_ADMIN_PASSWORD must have at least {} characters",
+                crate::domain::account::MIN_PASSWORD_CHARS
+            )
+        }
+        Some(_) => None,
+        None => Some(generate_password()),
+    };
+    let password = config
+        .admin_password
+        .clone()
+        .or(generated.clone())
+        .unwrap_or_default();
+    let created = store
+        .bootstrap(Bootstrap {
+            regulator_name: "人力资源和社会保障厅职业技能鉴定指导中心".into(),
+            admin_login: "admin".into(),
+            admin_display_name: "监管管理员".into(),
+            admin_password_hash: hash_password_blocking(password).await?,
+            must_change_password: generated.is_some(),
+            now_ms: crate::now_ms(),
+        })
+        .await?;
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let state = AppState::new(store, config, keys)?;
+    Ok(Application {
+        listener,
+        state,
+        generated_admin_password: if created.is_some() { generated } else { None },
+    })
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let app = build(config).await?;
+    if let Some(pw) = &app.generated_admin_password {
+        // Printed once, to the terminal only, never to the log.
+        println!("──────────────────────────────────────────────────────────────");
+        println!(" First start: regulator admin created.");
+        println!("   login:    admin");
+        println!("   password: {pw}   (one-time: you will be asked to change it)");
+        println!("──────────────────────────────────────────────────────────────");
+    }
+    let addr = app.local_addr();
+    tracing::info!(%addr, backend = ?app.state.store.backend(), startup_ms = started.elapsed().as_millis() as u64, "skillcert listening");
+    println!("skillcert listening on http://{addr}");
+    app.run(shutdown_signal()).await?;
+    tracing::info!("skillcert stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested, finishing open requests");
+}
+
+pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    store.close().await;
+    println!("migrations applied");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let result = store::verify_audit(store.as_ref()).await?;
+    store.close().await;
+    match result {
+        Ok(n) => {
+            println!("audit log intact: {n} entries");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            eprintln!("audit log BROKEN: {b}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure rules and types: no I/O, no async, no SQL, no HTTP (DESIGN §4, layer 1).
+//! Most unit and property tests live here.
+
+pub mod account;
+pub mod audit;
+pub mod identity;
+pub mod org;
+pub mod policy;
+pub mod role;
+pub mod validate;

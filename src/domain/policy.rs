@@ -1,0 +1,257 @@
+//! Authorisation: the one place that answers "may this principal do this action on this
+//! object" (DESIGN §5). Every route declares a coarse [`RoutePolicy`]; handlers then ask
+//! [`decide`] about the concrete object, which is where organisation scoping happens.
+//! Pure: the web layer loads the principal and the object, this module only judges.
+
+use serde::Serialize;
+
+use super::org::OrgKind;
+use super::role::Role;
+
+/// Where an organisation sits, as much as scoping needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OrgRef {
+    pub id: i64,
+    pub kind: OrgKind,
+    /// The evaluation body the organisation belongs to (itself for a body), `None` for
+    /// the regulator.
+    pub body_id: Option<i64>,
+}
+
+/// One role held at one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    pub org: OrgRef,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub home_org: OrgRef,
+    pub grants: Vec<Grant>,
+    pub must_change_password: bool,
+}
+
+impl Principal {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    pub fn is_regulator_admin(&self) -> bool {
+        self.has_role(Role::RegulatorAdmin)
+    }
+
+    /// Holds `role` at the body that `org` belongs to.
+    fn has_role_in_body(&self, role: Role, org: &OrgRef) -> bool {
+        let Some(body) = org.body_id else {
+            return false;
+        };
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.org.body_id == Some(body))
+    }
+}
+
+/// What a route requires before its handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutePolicy {
+    /// Anyone, signed in or not (login page, health, public verification).
+    Public,
+    /// Any signed-in account; the handler scopes what it shows to the caller.
+    SignedIn,
+    /// A signed-in account holding at least one of these roles somewhere; the handler
+    /// then asks [`decide`] about the concrete object.
+    AnyRole(&'static [Role]),
+}
+
+impl RoutePolicy {
+    pub fn admits(&self, principal: Option<&Principal>) -> Admission {
+        match (self, principal) {
+            (RoutePolicy::Public, _) => Admission::Admitted,
+            (_, None) => Admission::Unauthenticated,
+            (RoutePolicy::SignedIn, Some(_)) => Admission::Admitted,
+            (RoutePolicy::AnyRole(roles), Some(p)) => {
+                if roles.iter().any(|r| p.has_role(*r)) {
+                    Admission::Admitted
+                } else {
+                    Admission::Forbidden
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    Unauthenticated,
+    Forbidden,
+}
+
+pub const ADMINS: &[Role] = &[Role::RegulatorAdmin, Role::BodyAdmin];
+pub const REGULATOR: &[Role] = &[Role::RegulatorAdmin];
+
+/// Object-level actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See an organisation and its children.
+    ViewOrg,
+    /// Create a child organisation under this one.
+    CreateChildOrg(OrgKind),
+    /// Change an evaluation body's status or filed scope (备案): regulator only.
+    FileBody,
+    /// See the accounts of this organisation.
+    ViewUsers,
+    /// Create an account at this organisation, or grant this role here.
+    GrantRole(Role),
+    /// Read a person's full document number (always audited).
+    RevealDocument,
+    /// Read the audit log.
+    ViewAudit,
+}
+
+/// Why an action was refused; shown to the caller as a plain 403/404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Denied;
+
+/// Judges `action` on the organisation `target` for `principal`.
+pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<(), Denied> {
+    let regulator = principal.is_regulator_admin();
+    let body_admin = principal.has_role_in_body(Role::BodyAdmin, target);
+    let inspector = principal.has_role_in_body(Role::QualityInspector, target)
+        || principal
+            .grants
+            .iter()
+            .any(|g| g.role == Role::QualityInspector && g.org.kind == OrgKind::Regulator);
+    let allowed = match action {
+        Action::ViewOrg => regulator || body_admin || inspector,
+        Action::CreateChildOrg(kind) => match kind {
+            OrgKind::Regulator => false,
+            OrgKind::Body => regulator && target.kind == OrgKind::Regulator,
+            OrgKind::TestSite | OrgKind::Room => {
+                (regulator || body_admin) && kind.parent_kind() == Some(target.kind)
+            }
+        },
+        Action::FileBody => regulator && target.kind == OrgKind::Body,
+        Action::ViewUsers => regulator || body_admin,
+        Action::GrantRole(role) => {
+            let place_ok = role.held_at().contains(&target.kind);
+            let who_ok = match role {
+                // Only the regulator appoints regulator staff, inspectors and body admins.
+                Role::RegulatorAdmin | Role::QualityInspector | Role::BodyAdmin => regulator,
+                _ => regulator || body_admin,
+            };
+            place_ok && who_ok
+        }
+        Action::RevealDocument => regulator || body_admin,
+        Action::ViewAudit => regulator,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REG: OrgRef = OrgRef {
+        id: 1,
+        kind: OrgKind::Regulator,
+        body_id: None,
+    };
+    const BODY_A: OrgRef = OrgRef {
+        id: 2,
+        kind: OrgKind::Body,
+        body_id: Some(2),
+    };
+    const SITE_A: OrgRef = OrgRef {
+        id: 3,
+        kind: OrgKind::TestSite,
+        body_id: Some(2),
+    };
+    const BODY_B: OrgRef = OrgRef {
+        id: 4,
+        kind: OrgKind::Body,
+        body_id: Some(4),
+    };
+
+    fn principal(grants: &[(Role, OrgRef)]) -> Principal {
+        Principal {
+            user_id: 9,
+            login: "u".into(),
+            display_name: "u".into(),
+            home_org: grants[0].1,
+            grants: grants
+                .iter()
+                .map(|(role, org)| Grant {
+                    role: *role,
+                    org: *org,
+                })
+                .collect(),
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn a_body_admin_is_confined_to_their_body() {
+        let p = principal(&[(Role::BodyAdmin, BODY_A)]);
+        assert!(decide(&p, Action::ViewOrg, &SITE_A).is_ok());
+        assert!(decide(&p, Action::CreateChildOrg(OrgKind::Room), &SITE_A).is_ok());
+        assert!(decide(&p, Action::ViewOrg, &BODY_B).is_err());
+        assert!(decide(&p, Action::GrantRole(Role::Candidate), &BODY_B).is_err());
+        assert!(decide(&p, Action::GrantRole(Role::Candidate), &BODY_A).is_ok());
+        assert!(decide(&p, Action::GrantRole(Role::BodyAdmin), &BODY_A).is_err());
+        assert!(decide(&p, Action::FileBody, &BODY_A).is_err());
+        assert!(decide(&p, Action::ViewAudit, &REG).is_err());
+        assert!(decide(&p, Action::CreateChildOrg(OrgKind::Body), &REG).is_err());
+    }
+
+    #[test]
+    fn the_regulator_files_bodies_and_appoints_their_admins() {
+        let p = principal(&[(Role::RegulatorAdmin, REG)]);
+        assert!(decide(&p, Action::CreateChildOrg(OrgKind::Body), &REG).is_ok());
+        assert!(decide(&p, Action::FileBody, &BODY_B).is_ok());
+        assert!(decide(&p, Action::GrantRole(Role::BodyAdmin), &BODY_B).is_ok());
+        // Roles only where they make sense: no candidates at the regulator.
+        assert!(decide(&p, Action::GrantRole(Role::Candidate), &REG).is_err());
+        // Rooms hang under sites, not directly under bodies.
+        assert!(decide(&p, Action::CreateChildOrg(OrgKind::Room), &BODY_B).is_err());
+    }
+
+    #[test]
+    fn candidates_and_staff_administer_nothing() {
+        for role in [
+            Role::Candidate,
+            Role::Proctor,
+            Role::Assessor,
+            Role::BankAuthor,
+        ] {
+            let p = principal(&[(role, BODY_A)]);
+            assert!(decide(&p, Action::ViewUsers, &BODY_A).is_err());
+            assert!(decide(&p, Action::RevealDocument, &BODY_A).is_err());
+            assert_eq!(
+                RoutePolicy::AnyRole(ADMINS).admits(Some(&p)),
+                Admission::Forbidden
+            );
+        }
+        assert_eq!(
+            RoutePolicy::SignedIn.admits(None),
+            Admission::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn inspectors_see_the_bodies_they_are_dispatched_to() {
+        let p = principal(&[(Role::QualityInspector, BODY_A)]);
+        assert!(decide(&p, Action::ViewOrg, &SITE_A).is_ok());
+        assert!(decide(&p, Action::ViewOrg, &BODY_B).is_err());
+        assert!(decide(&p, Action::ViewUsers, &BODY_A).is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! The PostgreSQL backend, for when one machine is not enough: several stateless app
+//! processes share one database. Commits are durable only with `fsync` and
+//! `synchronous_commit=on`, which start-up checks.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use super::{sql::impl_store, Result, SettingMismatch};
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Locks the chain head until commit, so concurrent writers (also in other processes)
+    /// chain one after another.
+    const AUDIT_HEAD_LOCK: &'static str =
+        "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .connect(url)
+            .await?;
+        Ok(PgStore { pool })
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn migrate_impl(&self) -> Result<()> {
+        // sqlx takes an advisory lock, so processes starting together migrate once.
+        super::migrations::postgres().run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn durability_impl(&self) -> Result<Vec<SettingMismatch>> {
+        let mut out = Vec::new();
+        let fsync: String = sqlx::query_scalar("SHOW fsync")
+            .fetch_one(&self.pool)
+            .await?;
+        if fsync != "on" {
+            out.push(SettingMismatch {
+                setting: "fsync",
+                expected: "on",
+                actual: fsync,
+            });
+        }
+        let sc: String = sqlx::query_scalar("SHOW synchronous_commit")
+            .fetch_one(&self.pool)
+            .await?;
+        if !matches!(sc.as_str(), "on" | "remote_write" | "remote_apply") {
+            out.push(SettingMismatch {
+                setting: "synchronous_commit",
+                expected: "on",
+                actual: sc,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn close_impl(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);

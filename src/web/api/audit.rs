@@ -1,0 +1,35 @@
+//! The audit log over the API (regulator only).
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::policy::{decide, Action};
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, Json, Query};
+use crate::web::AppState;
+
+#[derive(Deserialize)]
+pub struct Params {
+    #[serde(default)]
+    pub after: i64,
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditList {
+    pub entries: Vec<AuditEntry>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<Params>,
+) -> Result<Json<AuditList>, AppError> {
+    let p = ctx.principal()?;
+    decide(p, Action::ViewAudit, &p.home_org).map_err(|_| AppError::Forbidden)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(AuditList {
+        entries: st.store.audit_page(q.after, limit, None).await?,
+    }))
+}

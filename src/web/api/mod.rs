@@ -1,0 +1,8 @@
+//! The JSON API under `/api/v1`. Handlers parse, call [`super::ops`], and answer JSON;
+//! errors take the one envelope of [`super::error`].
+
+pub mod audit;
+pub mod auth;
+pub mod orgs;
+pub mod system;
+pub mod users;

@@ -1,0 +1,85 @@
+//! Organisations over the API.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::store::Org;
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, Json, Path};
+use crate::web::ops::{self, orgs::ScopeInput};
+use crate::web::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OrgList {
+    pub organisations: Vec<Org>,
+}
+
+pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<OrgList>, AppError> {
+    Ok(Json(OrgList {
+        organisations: ops::orgs::list(&st, ctx.principal()?).await?,
+    }))
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<ops::orgs::CreateOrg>,
+) -> Result<(StatusCode, Json<Org>), AppError> {
+    let org = ops::orgs::create(&st, ctx.principal()?, input).await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Org>, AppError> {
+    Ok(Json(ops::orgs::visible(&st, ctx.principal()?, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusRequest {
+    /// `active`, `suspended` or `exited`.
+    pub status: String,
+}
+
+pub async fn set_status(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<StatusRequest>,
+) -> Result<Json<Org>, AppError> {
+    Ok(Json(
+        ops::orgs::set_status(&st, ctx.principal()?, id, &req.status).await?,
+    ))
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScopeList {
+    pub scope: Vec<ScopeInput>,
+}
+
+pub async fn scope(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ScopeList>, AppError> {
+    let org = ops::orgs::visible(&st, ctx.principal()?, id).await?;
+    let scope = st.store.body_scope(org.id).await?;
+    Ok(Json(ScopeList {
+        scope: scope.iter().map(ScopeInput::from).collect(),
+    }))
+}
+
+pub async fn set_scope(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(req): Json<ScopeList>,
+) -> Result<Json<ScopeList>, AppError> {
+    let scope = ops::orgs::set_scope(&st, ctx.principal()?, id, req.scope).await?;
+    Ok(Json(ScopeList {
+        scope: scope.iter().map(ScopeInput::from).collect(),
+    }))
+}

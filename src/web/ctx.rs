@@ -1,0 +1,318 @@
+//! Per-request context: who is calling (session cookie or bearer token), in which
+//! language, and the CSRF check for cookie-authenticated state changes. Runs once for
+//! every request as the outermost middleware, and renders every [`AppError`] on the way
+//! out (JSON envelope for the API, a page for browsers).
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::error::{AppError, ErrorBody, ErrorEnvelope, ErrorPayload, FieldMessage};
+use super::i18n::Lang;
+use super::AppState;
+use crate::crypto::token_hash;
+use crate::domain::policy::{Admission, Principal, RoutePolicy};
+
+pub const SESSION_COOKIE: &str = "sc_session";
+pub const LANG_COOKIE: &str = "sc_lang";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "_csrf";
+/// Forms are small; anything larger is refused before it is read.
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Anonymous,
+    Cookie,
+    Bearer,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub principal: Option<Principal>,
+    /// The session cookie's token hash and CSRF token (cookie sessions only).
+    pub session: Option<(String, String)>,
+    pub via: AuthVia,
+    pub lang: Lang,
+    pub address: String,
+    pub is_api: bool,
+}
+
+impl RequestCtx {
+    pub fn principal(&self) -> Result<&Principal, AppError> {
+        self.principal.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    pub fn csrf(&self) -> Option<&str> {
+        self.session.as_ref().map(|(_, c)| c.as_str())
+    }
+}
+
+/// Extractor for the request context set by [`context`].
+pub struct Ctx(pub RequestCtx);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .map(Ctx)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request context missing")))
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn session_cookie(token: &str, secure: bool, max_age_s: i64) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    ))
+    .expect("token is hex")
+}
+
+pub fn clear_session_cookie(secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .expect("static cookie")
+}
+
+fn request_lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept_language)
+                .unwrap_or(Lang::Zh)
+        })
+}
+
+async fn resolve(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Option<Principal>, Option<(String, String)>, AuthVia), AppError> {
+    let now = crate::now_ms();
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let Some(token) = auth.strip_prefix("Bearer ") else {
+            return Err(AppError::Unauthenticated);
+        };
+        let Some(user_id) = st
+            .store
+            .api_token_user(&token_hash(token.trim()), now)
+            .await?
+        else {
+            return Err(AppError::Unauthenticated);
+        };
+        let principal = st.store.principal(user_id).await?;
+        return Ok((
+            principal.clone(),
+            None,
+            if principal.is_some() {
+                AuthVia::Bearer
+            } else {
+                AuthVia::Anonymous
+            },
+        ));
+    }
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        let hash = token_hash(token);
+        let idle_ms = st.config.sessions.idle_minutes * 60_000;
+        if let Some(rec) = st.store.session(&hash, now, idle_ms).await? {
+            if let Some(p) = st.store.principal(rec.user_id).await? {
+                return Ok((Some(p), Some((hash, rec.csrf_token)), AuthVia::Cookie));
+            }
+        }
+    }
+    Ok((None, None, AuthVia::Anonymous))
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Checks the CSRF token of a cookie-authenticated state change: the `X-CSRF-Token`
+/// header, or the `_csrf` field of a URL-encoded form (the body is buffered, bounded,
+/// and handed on unchanged).
+async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
+    let header_ok = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()));
+    if header_ok {
+        return Ok(req);
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::BadRequest {
+            code: "body_too_large",
+            detail: None,
+        })?;
+    let found = form_urlencoded_field(&bytes, CSRF_FIELD);
+    if !found.is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes())) {
+        return Err(AppError::Csrf);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The outermost middleware: context in, errors rendered out.
+pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let is_api = path.starts_with("/api/");
+    let lang = request_lang(req.headers());
+    let address = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let wants_html = !is_api
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|a| a.contains("text/html") || a.contains("*/*"));
+    let outcome = async {
+        let (principal, session, via) = resolve(&st, req.headers()).await?;
+        if via == AuthVia::Cookie && is_unsafe(req.method()) {
+            let expected = session.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            req = check_csrf(req, &expected).await?;
+        }
+        req.extensions_mut().insert(RequestCtx {
+            principal,
+            session,
+            via,
+            lang,
+            address,
+            is_api,
+        });
+        Ok::<_, AppError>(req)
+    }
+    .await;
+    let res = match outcome {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    };
+    render_error(&st, res, lang, wants_html, &path)
+}
+
+fn render_error(st: &AppState, res: Response, lang: Lang, html: bool, path: &str) -> Response {
+    let Some(payload) = res.extensions().get::<ErrorPayload>().cloned() else {
+        return res;
+    };
+    let status = res.status();
+    let i18n = &st.i18n;
+    if html && payload.code == "unauthenticated" {
+        let next = percent_encode(path);
+        return Redirect::to(&format!("/login?next={next}")).into_response();
+    }
+    if html && payload.code == "password_change_required" {
+        return Redirect::to("/account/password").into_response();
+    }
+    let envelope = ErrorEnvelope {
+        error: ErrorBody {
+            code: payload.code.to_string(),
+            message: i18n.t(lang, &format!("error.{}", payload.code), None),
+            detail: payload.detail.clone(),
+            fields: payload
+                .fields
+                .iter()
+                .map(|f| FieldMessage {
+                    field: f.field.clone(),
+                    code: f.code.clone(),
+                    message: i18n.t(lang, &f.code, f.detail.as_deref()),
+                })
+                .collect(),
+        },
+    };
+    if html {
+        let data = serde_json::json!({
+            "lang": lang.code(), "title": "error.title", "user": null, "nav": null, "csrf": null,
+            "status": status.as_u16(), "error": envelope.error,
+        });
+        match st.templates.render("error", &data) {
+            Ok(body) => return (status, axum::response::Html(body)).into_response(),
+            Err(e) => tracing::error!(error = %e, "error page failed to render"),
+        }
+    }
+    (status, axum::Json(envelope)).into_response()
+}
+
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The per-route gate: the route's declared policy, and the rule that an account with
+/// a one-time password may do nothing but change it.
+pub async fn enforce(
+    State((policy, during_password_change)): State<(RoutePolicy, bool)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let principal = req
+        .extensions()
+        .get::<RequestCtx>()
+        .and_then(|c| c.principal.as_ref());
+    match policy.admits(principal) {
+        Admission::Unauthenticated => return AppError::Unauthenticated.into_response(),
+        Admission::Forbidden => return AppError::Forbidden.into_response(),
+        Admission::Admitted => {}
+    }
+    if policy != RoutePolicy::Public
+        && !during_password_change
+        && principal.is_some_and(|p| p.must_change_password)
+    {
+        return AppError::PasswordChangeRequired.into_response();
+    }
+    next.run(req).await
+}

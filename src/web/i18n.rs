@@ -1,0 +1,147 @@
+//! Interface language: Simplified Chinese first, English second. Every string a person
+//! reads comes from `locales/*.toml` (embedded), looked up by a stable key; code never
+//! carries UI text.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Lang {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Lang> {
+        match s {
+            "zh-CN" | "zh" | "zh-Hans" => Some(Lang::Zh),
+            "en" | "en-US" | "en-GB" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header, else Chinese.
+    pub fn from_accept_language(header: &str) -> Lang {
+        header
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .map(str::trim)
+            .find_map(|tag| {
+                if tag.starts_with("zh") {
+                    Some(Lang::Zh)
+                } else if tag.starts_with("en") {
+                    Some(Lang::En)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(Lang::Zh)
+    }
+}
+
+const ZH: &str = include_str!("../../locales/zh-CN.toml");
+const EN: &str = include_str!("../../locales/en.toml");
+
+#[derive(Debug)]
+pub struct I18n {
+    zh: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+impl I18n {
+    pub fn load() -> Result<I18n, String> {
+        Ok(I18n {
+            zh: flatten(ZH).map_err(|e| format!("zh-CN: {e}"))?,
+            en: flatten(EN).map_err(|e| format!("en: {e}"))?,
+        })
+    }
+
+    fn table(&self, lang: Lang) -> &HashMap<String, String> {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// The message for `key`; `{detail}` in it is replaced by `detail`. A missing key
+    /// shows as the key itself, which the locale tests make sure never happens.
+    pub fn t(&self, lang: Lang, key: &str, detail: Option<&str>) -> String {
+        let msg = self
+            .table(lang)
+            .get(key)
+            .or_else(|| self.zh.get(key))
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
+        match detail {
+            Some(d) => msg.replace("{detail}", d),
+            None => msg,
+        }
+    }
+
+    pub fn has(&self, lang: Lang, key: &str) -> bool {
+        self.table(lang).contains_key(key)
+    }
+
+    pub fn keys(&self, lang: Lang) -> Vec<&str> {
+        let mut k: Vec<&str> = self.table(lang).keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+}
+
+fn flatten(text: &str) -> Result<HashMap<String, String>, String> {
+    let value: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = HashMap::new();
+    fn walk(
+        prefix: &str,
+        t: &toml::Table,
+        out: &mut HashMap<String, String>,
+    ) -> Result<(), String> {
+        for (k, v) in t {
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::String(s) => {
+                    out.insert(key, s.clone());
+                }
+                toml::Value::Table(t) => walk(&key, t, out)?,
+                _ => return Err(format!("{key}: only strings and tables are allowed")),
+            }
+        }
+        Ok(())
+    }
+    walk("", &value, &mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let i = I18n::load().unwrap();
+        assert_eq!(i.keys(Lang::Zh), i.keys(Lang::En));
+    }
+
+    #[test]
+    fn accept_language_prefers_the_first_supported_tag() {
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language("fr-FR,zh;q=0.5"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+    }
+}

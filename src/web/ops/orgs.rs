@@ -1,0 +1,288 @@
+//! Organisations: filing evaluation bodies (regulator), adding test sites and rooms
+//! (body admins), status and filed scope.
+
+use serde::Deserialize;
+
+use super::{audit_by, authorize, non_empty};
+use crate::domain::org::{
+    validate_body_codes, BodyType, CertificateKind, Level, OccupationCode, OrgKind, OrgStatus,
+    ScopeEntry,
+};
+use crate::domain::policy::{decide, Action, Principal};
+use crate::domain::role::Role;
+use crate::domain::validate::{FieldError, Fields};
+use crate::store::{NewOrg, Org, OrgFilter};
+use crate::web::error::AppError;
+use crate::web::AppState;
+
+/// Input for a new organisation; text fields are checked here, so that a bad value gets
+/// a message naming its field instead of a parser error.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CreateOrg {
+    /// `body`, `test_site` or `room`.
+    pub kind: String,
+    /// Required for test sites (a body) and rooms (a test site); bodies hang under the regulator.
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub name_en: Option<String>,
+    /// For bodies: `employer` (Y), `social_organisation` (S), `qualification`, `special_ability`.
+    pub body_type: Option<String>,
+    /// For bodies: 4 digits (`0000` when filed with the province).
+    pub body_code: Option<String>,
+    /// For bodies: 2 digits (Jiangsu 32).
+    pub province_code: Option<String>,
+    /// For bodies: 6 digits.
+    pub site_code: Option<String>,
+    pub address: Option<String>,
+}
+
+pub async fn regulator(st: &AppState) -> Result<Org, AppError> {
+    st.store
+        .orgs(OrgFilter {
+            kind: Some(OrgKind::Regulator),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)
+}
+
+/// Loads an organisation the caller may see (404 otherwise).
+pub async fn visible(st: &AppState, p: &Principal, id: i64) -> Result<Org, AppError> {
+    let org = st.store.org(id).await?;
+    decide(p, Action::ViewOrg, &org.as_ref()).map_err(|_| AppError::NotFound)?;
+    Ok(org)
+}
+
+pub async fn create(st: &AppState, p: &Principal, input: CreateOrg) -> Result<Org, AppError> {
+    let mut f = Fields::default();
+    let kind = match OrgKind::from_code(input.kind.trim()) {
+        Some(k) if k != OrgKind::Regulator => Some(k),
+        _ => {
+            f.push(FieldError::new("kind", "org.kind_invalid"));
+            None
+        }
+    };
+    let name = f.text("name", &input.name, 100);
+    let name_en = non_empty(&input.name_en);
+    if name_en.as_ref().is_some_and(|n| n.chars().count() > 200) {
+        f.push(FieldError::new("name_en", "field.too_long").with_detail("200"));
+    }
+    let address = non_empty(&input.address);
+    let mut new = NewOrg {
+        kind: kind.unwrap_or(OrgKind::Room),
+        parent_id: input.parent_id,
+        name,
+        name_en,
+        body_type: None,
+        body_code: None,
+        province_code: None,
+        site_code: None,
+        address,
+    };
+    if kind == Some(OrgKind::Body) {
+        new.body_type = match non_empty(&input.body_type)
+            .as_deref()
+            .and_then(BodyType::from_code)
+        {
+            Some(t) => Some(t),
+            None => {
+                f.push(FieldError::new("body_type", "org.body_type_invalid"));
+                None
+            }
+        };
+        let body_code = non_empty(&input.body_code).unwrap_or_default();
+        let province = non_empty(&input.province_code).unwrap_or_default();
+        let site = non_empty(&input.site_code).unwrap_or_default();
+        validate_body_codes(&body_code, &province, &site, &mut f);
+        new.body_code = Some(body_code);
+        new.province_code = Some(province);
+        new.site_code = Some(site);
+        if new.parent_id.is_none() {
+            new.parent_id = Some(regulator(st).await?.id);
+        }
+    } else if kind.is_some() && new.parent_id.is_none() {
+        f.push(FieldError::new("parent_id", "field.required"));
+    }
+    f.finish().map_err(AppError::Validation)?;
+    let kind = new.kind;
+    let parent = st
+        .store
+        .org(new.parent_id.unwrap_or_default())
+        .await
+        .map_err(|_| AppError::field("parent_id", "org.parent_missing"))?;
+    authorize(p, Action::CreateChildOrg(kind), &parent)?;
+    let details =
+        serde_json::json!({"kind": kind.code(), "name": new.name, "parent_id": parent.id});
+    let event = audit_by(p, "org.create", "org", "", parent.body_id, details);
+    Ok(st.store.create_org(new, event).await?)
+}
+
+/// The organisations the caller may see: everything for the regulator, else the trees of
+/// the bodies where they administer or inspect.
+pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<Org>, AppError> {
+    let sees_all = p.is_regulator_admin()
+        || p.grants
+            .iter()
+            .any(|g| g.role == Role::QualityInspector && g.org.kind == OrgKind::Regulator);
+    if sees_all {
+        return Ok(st.store.orgs(OrgFilter::default()).await?);
+    }
+    let mut out = Vec::new();
+    let mut bodies: Vec<i64> = p
+        .grants
+        .iter()
+        .filter(|g| decide(p, Action::ViewOrg, &g.org).is_ok())
+        .filter_map(|g| g.org.body_id)
+        .collect();
+    bodies.sort_unstable();
+    bodies.dedup();
+    for b in bodies {
+        out.extend(
+            st.store
+                .orgs(OrgFilter {
+                    body_id: Some(b),
+                    ..Default::default()
+                })
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+pub async fn set_status(
+    st: &AppState,
+    p: &Principal,
+    id: i64,
+    status: &str,
+) -> Result<Org, AppError> {
+    let org = visible(st, p, id).await?;
+    authorize(p, Action::FileBody, &org)?;
+    let status = OrgStatus::from_code(status.trim())
+        .ok_or_else(|| AppError::field("status", "org.status_invalid"))?;
+    let event = audit_by(
+        p,
+        "org.status",
+        "org",
+        id,
+        org.body_id,
+        serde_json::json!({"from": org.status, "to": status}),
+    );
+    Ok(st.store.set_org_status(id, status, event).await?)
+}
+
+/// One scope entry as clients send it.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct ScopeInput {
+    /// `d-dd-dd-dd`
+    pub occupation_code: String,
+    /// 2015 or 2022
+    pub edition: u16,
+    /// 1–5; omitted for certificate kinds without levels.
+    pub level: Option<u8>,
+    pub certificate_kind: String,
+}
+
+impl From<&ScopeEntry> for ScopeInput {
+    fn from(s: &ScopeEntry) -> Self {
+        ScopeInput {
+            occupation_code: s.occupation.code().to_string(),
+            edition: s.occupation.edition(),
+            level: s.level.map(Level::get),
+            certificate_kind: s.certificate_kind.code().to_string(),
+        }
+    }
+}
+
+/// Parses the scope text of the body page: one entry per line,
+/// `occupation-code edition level certificate-kind` (level `-` for none).
+pub fn parse_scope_lines(text: &str) -> Result<Vec<ScopeInput>, AppError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let bad = || {
+            AppError::Validation(vec![
+                FieldError::new("scope", "org.scope_line").with_detail((i + 1).to_string())
+            ])
+        };
+        let [code, edition, level, kind] = parts[..] else {
+            return Err(bad());
+        };
+        out.push(ScopeInput {
+            occupation_code: code.into(),
+            edition: edition.parse().map_err(|_| bad())?,
+            level: if level == "-" {
+                None
+            } else {
+                Some(level.parse().map_err(|_| bad())?)
+            },
+            certificate_kind: kind.into(),
+        });
+    }
+    Ok(out)
+}
+
+pub async fn set_scope(
+    st: &AppState,
+    p: &Principal,
+    id: i64,
+    input: Vec<ScopeInput>,
+) -> Result<Vec<ScopeEntry>, AppError> {
+    let org = visible(st, p, id).await?;
+    authorize(p, Action::FileBody, &org)?;
+    let mut f = Fields::default();
+    let mut scope = Vec::new();
+    for (i, s) in input.iter().enumerate() {
+        let field = |name: &str| format!("scope[{i}].{name}");
+        let occupation = OccupationCode::parse(&s.occupation_code, s.edition)
+            .map_err(|code| f.push(FieldError::new(field("occupation_code"), code)))
+            .ok();
+        let kind = CertificateKind::from_code(&s.certificate_kind);
+        if kind.is_none() {
+            f.push(FieldError::new(
+                field("certificate_kind"),
+                "org.certificate_kind",
+            ));
+        }
+        let level = match (s.level, kind.map(CertificateKind::has_level)) {
+            (Some(n), Some(true)) => {
+                let l = Level::new(n);
+                if l.is_none() {
+                    f.push(FieldError::new(field("level"), "org.level"));
+                }
+                l
+            }
+            (None, Some(true)) => {
+                f.push(FieldError::new(field("level"), "org.level"));
+                None
+            }
+            _ => None,
+        };
+        if let (Some(occupation), Some(certificate_kind)) = (occupation, kind) {
+            scope.push(ScopeEntry {
+                occupation,
+                level,
+                certificate_kind,
+            });
+        }
+    }
+    f.finish().map_err(AppError::Validation)?;
+    scope.sort();
+    scope.dedup();
+    let event = audit_by(
+        p,
+        "org.scope",
+        "org",
+        id,
+        org.body_id,
+        serde_json::json!({"entries": scope.len()}),
+    );
+    st.store.set_body_scope(id, scope.clone(), event).await?;
+    Ok(scope)
+}

@@ -1,0 +1,163 @@
+//! Sign-in, sign-out, password change and language pages.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{form_errors, page, see_other};
+use crate::web::ctx::{clear_session_cookie, session_cookie, Ctx, LANG_COOKIE};
+use crate::web::error::{AppError, Form, Path, Query};
+use crate::web::i18n::Lang;
+use crate::web::ops;
+use crate::web::AppState;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextParam {
+    pub next: Option<String>,
+}
+
+/// Only local paths: a login link must not bounce the user to another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn login_form(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<NextParam>,
+) -> Result<Response, AppError> {
+    let next = safe_next(q.next.as_deref());
+    Ok(page(
+        &st,
+        &ctx,
+        "login",
+        "login.title",
+        json!({"next": next, "login": "", "message": null}),
+    )?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    pub login: String,
+    pub password: String,
+    pub next: Option<String>,
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(f.next.as_deref());
+    match ops::auth::sign_in(&st, &ctx, &f.login, &f.password).await {
+        Ok(s) => {
+            let to = if s.principal.must_change_password {
+                "/account/password".to_string()
+            } else {
+                next
+            };
+            let cookie = session_cookie(&s.token, st.config.cookie_secure, s.max_age_s);
+            Ok(([(header::SET_COOKIE, cookie)], see_other(&to)).into_response())
+        }
+        Err(e @ (AppError::BadCredentials | AppError::Throttled)) => {
+            let status = e.status();
+            let message = st.i18n.t(ctx.lang, &format!("error.{}", e.code()), None);
+            let body = page(
+                &st,
+                &ctx,
+                "login",
+                "login.title",
+                json!({"next": next, "login": f.login, "message": message}),
+            )?;
+            Ok((status, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn logout(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    ops::auth::sign_out(&st, &ctx).await?;
+    Ok((
+        [(
+            header::SET_COOKIE,
+            clear_session_cookie(st.config.cookie_secure),
+        )],
+        see_other("/login"),
+    )
+        .into_response())
+}
+
+pub async fn password_form(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Response, AppError> {
+    let must = ctx.principal()?.must_change_password;
+    Ok(page(
+        &st,
+        &ctx,
+        "password",
+        "password.title",
+        json!({"must_change": must, "done": false}),
+    )?
+    .into_response())
+}
+
+pub async fn change_password(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(f): Form<ops::users::ChangePassword>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let keep = ctx.session.as_ref().map(|(h, _)| h.clone());
+    match ops::users::change_password(&st, p, keep, f).await {
+        Ok(()) => Ok(see_other("/").into_response()),
+        Err(e) => match form_errors(&st, &ctx, &e) {
+            Some(errors) => {
+                let data =
+                    json!({"must_change": p.must_change_password, "done": false, "errors": errors});
+                Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    page(&st, &ctx, "password", "password.title", data)?,
+                )
+                    .into_response())
+            }
+            None => Err(e),
+        },
+    }
+}
+
+pub async fn set_lang(
+    Path(code): Path<String>,
+    Query(q): Query<NextParam>,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
+    let cookie = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    ))
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        see_other(&safe_next(q.next.as_deref())),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(super::safe_next(Some("/orgs")), "/orgs");
+        assert_eq!(super::safe_next(Some("//evil.example")), "/");
+        assert_eq!(super::safe_next(Some("https://evil.example")), "/");
+        assert_eq!(super::safe_next(None), "/");
+    }
+}

@@ -1,0 +1,78 @@
+//! Server-rendered pages. Every page is rendered through [`page`], which adds what the
+//! layout needs: language, the signed-in user, the CSRF token for forms, navigation.
+
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod dashboard;
+pub mod orgs;
+pub mod users;
+
+use axum::response::Html;
+use serde_json::{json, Value};
+
+use super::ctx::RequestCtx;
+use super::error::{AppError, FieldMessage};
+use super::AppState;
+use crate::domain::policy::Principal;
+use crate::domain::role::Role;
+use crate::domain::validate::FieldError;
+
+fn nav(p: &Principal) -> Value {
+    let admin = p.has_role(Role::RegulatorAdmin) || p.has_role(Role::BodyAdmin);
+    json!({
+        "orgs": admin || p.has_role(Role::QualityInspector),
+        "users": admin,
+        "audit": p.has_role(Role::RegulatorAdmin),
+    })
+}
+
+/// Renders `template` with `data` merged into the layout's context.
+pub fn page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    template: &str,
+    title: &str,
+    data: Value,
+) -> Result<Html<String>, AppError> {
+    let mut root = json!({
+        "lang": ctx.lang.code(),
+        "title": title,
+        "user": ctx.principal.as_ref().map(|p| json!({"display_name": p.display_name, "login": p.login})),
+        "nav": ctx.principal.as_ref().map(nav),
+        "csrf": ctx.csrf(),
+        "errors": [],
+        "flash": null,
+    });
+    if let (Value::Object(r), Value::Object(d)) = (&mut root, data) {
+        r.extend(d);
+    }
+    st.templates
+        .render(template, &root)
+        .map(Html)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template {template}: {e}")))
+}
+
+/// Field errors translated for a form; `None` when the error is not about fields.
+pub fn form_errors(st: &AppState, ctx: &RequestCtx, e: &AppError) -> Option<Vec<FieldMessage>> {
+    let fields: &[FieldError] = match e {
+        AppError::Validation(f) => f,
+        AppError::Conflict(f) => std::slice::from_ref(f),
+        _ => return None,
+    };
+    Some(
+        fields
+            .iter()
+            .map(|f| FieldMessage {
+                field: f.field.clone(),
+                code: f.code.clone(),
+                message: st.i18n.t(ctx.lang, &f.code, f.detail.as_deref()),
+            })
+            .collect(),
+    )
+}
+
+/// A `303 See Other` after a successful form post.
+pub fn see_other(to: &str) -> axum::response::Redirect {
+    axum::response::Redirect::to(to)
+}

@@ -1,0 +1,103 @@
+//! Page rendering: handlebars in strict mode (a missing variable is an error, not an
+//! empty string), templates embedded in the binary, and an optional operator override
+//! folder (a file `<name>.hbs` there replaces the embedded template of that name), as in
+//! vaultwarden. One entry point, [`Templates::render`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+
+use super::i18n::{I18n, Lang};
+
+/// `(name, source)` of every embedded template.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("layout", include_str!("../../templates/layout.hbs")),
+    ("login", include_str!("../../templates/login.hbs")),
+    ("dashboard", include_str!("../../templates/dashboard.hbs")),
+    ("orgs", include_str!("../../templates/orgs.hbs")),
+    ("org", include_str!("../../templates/org.hbs")),
+    ("users", include_str!("../../templates/users.hbs")),
+    ("user", include_str!("../../templates/user.hbs")),
+    ("password", include_str!("../../templates/password.hbs")),
+    ("audit", include_str!("../../templates/audit.hbs")),
+    ("error", include_str!("../../templates/error.hbs")),
+];
+
+pub struct Templates {
+    hb: Handlebars<'static>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name}: {message}")]
+    Load { name: String, message: String },
+}
+
+impl Templates {
+    pub fn load(i18n: Arc<I18n>, override_dir: Option<&Path>) -> Result<Templates, TemplateError> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_helper("t", Box::new(Translate(i18n)));
+        for (name, embedded) in EMBEDDED {
+            let source = match override_dir.map(|d| d.join(format!("{name}.hbs"))) {
+                Some(p) if p.exists() => {
+                    std::fs::read_to_string(&p).map_err(|e| TemplateError::Load {
+                        name: name.to_string(),
+                        message: e.to_string(),
+                    })?
+                }
+                _ => embedded.to_string(),
+            };
+            hb.register_template_string(name, source)
+                .map_err(|e| TemplateError::Load {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(Templates { hb })
+    }
+
+    pub fn render(
+        &self,
+        name: &str,
+        data: &serde_json::Value,
+    ) -> Result<String, handlebars::RenderError> {
+        self.hb.render(name, data)
+    }
+}
+
+/// `{{t "key"}}` or `{{t "prefix" value}}` (looks up `prefix.value`), in the language of
+/// the page (`lang` at the root of the data).
+struct Translate(Arc<I18n>);
+
+impl HelperDef for Translate {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let first = h
+            .param(0)
+            .and_then(|v| v.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+        let key = match h.param(1).map(|v| v.value()) {
+            Some(serde_json::Value::String(s)) => format!("{first}.{s}"),
+            Some(v) if !v.is_null() => format!("{first}.{v}"),
+            _ => first.to_string(),
+        };
+        let lang = ctx
+            .data()
+            .get("lang")
+            .and_then(|v| v.as_str())
+            .and_then(Lang::from_code)
+            .unwrap_or(Lang::Zh);
+        out.write(&handlebars::html_escape(&self.0.t(lang, &key, None)))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! The one table of routes. Every route the application serves is declared here with
+//! its [`RoutePolicy`]; [`super::router`] builds the router from this table only, so a
+//! route without a policy cannot exist (and a test walks the table to prove every
+//! non-public route refuses an anonymous caller). API routes also carry the
+//! documentation that [`super::openapi`] turns into the OpenAPI document.
+
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::MethodRouter;
+use utoipa::openapi::{RefOr, Schema};
+
+use super::{api, pages, AppState};
+use crate::domain::policy::{RoutePolicy, ADMINS, REGULATOR};
+use crate::domain::role::Role;
+
+pub type SchemaFn = fn(&mut Vec<(String, RefOr<Schema>)>) -> String;
+
+/// Registers `T` (and the schemas it refers to) and returns its name.
+pub fn schema_of<T: utoipa::ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> String {
+    T::schemas(out);
+    let name = T::name().into_owned();
+    out.push((name.clone(), T::schema()));
+    name
+}
+
+#[derive(Clone, Copy)]
+pub struct ApiDoc {
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub request: Option<SchemaFn>,
+    pub response: Option<SchemaFn>,
+}
+
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub policy: RoutePolicy,
+    /// Reachable by an account that must first replace its one-time password.
+    pub during_password_change: bool,
+    pub doc: Option<ApiDoc>,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl RouteSpec {
+    fn new(
+        method: Method,
+        path: &'static str,
+        policy: RoutePolicy,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        RouteSpec {
+            method,
+            path,
+            policy,
+            during_password_change: false,
+            doc: None,
+            handler,
+        }
+    }
+
+    fn api(mut self, tag: &'static str, summary: &'static str) -> Self {
+        self.doc = Some(ApiDoc {
+            tag,
+            summary,
+            request: None,
+            response: None,
+        });
+        self
+    }
+
+    fn req<T: utoipa::ToSchema>(mut self) -> Self {
+        if let Some(d) = self.doc.as_mut() {
+            d.request = Some(schema_of::<T>);
+        }
+        self
+    }
+
+    fn res<T: utoipa::ToSchema>(mut self) -> Self {
+        if let Some(d) = self.doc.as_mut() {
+            d.response = Some(schema_of::<T>);
+        }
+        self
+    }
+
+    fn while_changing_password(mut self) -> Self {
+        self.during_password_change = true;
+        self
+    }
+}
+
+fn get<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    policy: RoutePolicy,
+    h: H,
+) -> RouteSpec {
+    RouteSpec::new(Method::GET, path, policy, axum::routing::get(h))
+}
+
+fn post<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    policy: RoutePolicy,
+    h: H,
+) -> RouteSpec {
+    RouteSpec::new(Method::POST, path, policy, axum::routing::post(h))
+}
+
+fn put<H: Handler<T, AppState>, T: 'static>(
+    path: &'static str,
+    policy: RoutePolicy,
+    h: H,
+) -> RouteSpec {
+    RouteSpec::new(Method::PUT, path, policy, axum::routing::put(h))
+}
+
+const PUBLIC: RoutePolicy = RoutePolicy::Public;
+const SIGNED_IN: RoutePolicy = RoutePolicy::SignedIn;
+const ADMIN: RoutePolicy = RoutePolicy::AnyRole(ADMINS);
+const REGULATOR_ONLY: RoutePolicy = RoutePolicy::AnyRole(REGULATOR);
+const ORG_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
+    Role::RegulatorAdmin,
+    Role::BodyAdmin,
+    Role::QualityInspector,
+]);
+
+pub fn table() -> Vec<RouteSpec> {
+    use api::{auth as a_auth, orgs as a_orgs, system, users as a_users};
+    use pages::{audit as p_audit, auth as p_auth, orgs as p_orgs, users as p_users};
+    vec![
+        // System.
+        get("/healthz", PUBLIC, system::healthz)
+            .api("system", "Database reachability")
+            .res::<system::Health>(),
+        get("/api/v1/openapi.json", PUBLIC, system::openapi).api("system", "This document"),
+        get("/static/app.css", PUBLIC, pages::assets::css),
+        get("/lang/{code}", PUBLIC, p_auth::set_lang),
+        // Pages.
+        get("/login", PUBLIC, p_auth::login_form),
+        post("/login", PUBLIC, p_auth::login),
+        post("/logout", SIGNED_IN, p_auth::logout).while_changing_password(),
+        get("/account/password", SIGNED_IN, p_auth::password_form).while_changing_password(),
+        post("/account/password", SIGNED_IN, p_auth::change_password).while_changing_password(),
+        get("/", SIGNED_IN, pages::dashboard::show),
+        get("/orgs", ORG_READERS, p_orgs::list),
+        post("/orgs", ADMIN, p_orgs::create),
+        get("/orgs/{id}", ORG_READERS, p_orgs::show),
+        post("/orgs/{id}/status", REGULATOR_ONLY, p_orgs::set_status),
+        post("/orgs/{id}/scope", REGULATOR_ONLY, p_orgs::set_scope),
+        get("/users", ADMIN, p_users::list),
+        post("/users", ADMIN, p_users::create),
+        get("/users/{id}", ADMIN, p_users::show),
+        post("/users/{id}/roles", ADMIN, p_users::grant),
+        post("/users/{id}/roles/revoke", ADMIN, p_users::revoke),
+        post("/users/{id}/reveal", ADMIN, p_users::reveal),
+        get("/audit", REGULATOR_ONLY, p_audit::list),
+        // API: sessions and tokens.
+        post("/api/v1/auth/login", PUBLIC, a_auth::login)
+            .api(
+                "auth",
+                "Sign in; sets the session cookie and returns the CSRF token for later calls",
+            )
+            .req::<a_auth::LoginRequest>()
+            .res::<a_auth::LoginResponse>(),
+        post("/api/v1/auth/logout", SIGNED_IN, a_auth::logout)
+            .api("auth", "End the cookie session")
+            .while_changing_password(),
+        post("/api/v1/auth/tokens", SIGNED_IN, a_auth::create_token)
+            .api(
+                "auth",
+                "Issue a bearer token for API clients (stored hashed)",
+            )
+            .req::<a_auth::TokenRequest>()
+            .res::<a_auth::TokenResponse>(),
+        get("/api/v1/me", SIGNED_IN, a_auth::me)
+            .api("auth", "The caller and their roles")
+            .res::<a_auth::Me>()
+            .while_changing_password(),
+        put("/api/v1/me/password", SIGNED_IN, a_auth::change_password)
+            .api(
+                "auth",
+                "Change the caller's password; ends their other sessions",
+            )
+            .req::<crate::web::ops::users::ChangePassword>()
+            .while_changing_password(),
+        // API: organisations.
+        get("/api/v1/organisations", ORG_READERS, a_orgs::list)
+            .api("organisations", "Organisations the caller may see")
+            .res::<a_orgs::OrgList>(),
+        post("/api/v1/organisations", ADMIN, a_orgs::create)
+            .api(
+                "organisations",
+                "File an evaluation body (regulator) or add a test site or room",
+            )
+            .req::<crate::web::ops::orgs::CreateOrg>()
+            .res::<crate::store::Org>(),
+        get("/api/v1/organisations/{id}", ORG_READERS, a_orgs::show)
+            .api("organisations", "One organisation")
+            .res::<crate::store::Org>(),
+        put(
+            "/api/v1/organisations/{id}/status",
+            REGULATOR_ONLY,
+            a_orgs::set_status,
+        )
+        .api(
+            "organisations",
+            "Set a body's status: active, suspended, exited",
+        )
+        .req::<a_orgs::StatusRequest>()
+        .res::<crate::store::Org>(),
+        get(
+            "/api/v1/organisations/{id}/scope",
+            ORG_READERS,
+            a_orgs::scope,
+        )
+        .api("organisations", "A body's filed scope")
+        .res::<a_orgs::ScopeList>(),
+        put(
+            "/api/v1/organisations/{id}/scope",
+            REGULATOR_ONLY,
+            a_orgs::set_scope,
+        )
+        .api("organisations", "Replace a body's filed scope")
+        .req::<a_orgs::ScopeList>()
+        .res::<a_orgs::ScopeList>(),
+        // API: accounts.
+        get("/api/v1/users", ADMIN, a_users::list)
+            .api("users", "Accounts the caller administers")
+            .res::<a_users::UserList>(),
+        post("/api/v1/users", ADMIN, a_users::create)
+            .api(
+                "users",
+                "Create an account with a role; real-name record for candidates",
+            )
+            .req::<crate::web::ops::users::CreateUser>()
+            .res::<crate::web::ops::users::UserView>(),
+        get("/api/v1/users/{id}", ADMIN, a_users::show)
+            .api("users", "One account")
+            .res::<crate::web::ops::users::UserView>(),
+        post("/api/v1/users/{id}/roles", ADMIN, a_users::grant)
+            .api("users", "Grant a role at an organisation")
+            .req::<crate::web::ops::users::RoleChange>()
+            .res::<crate::web::ops::users::UserView>(),
+        post("/api/v1/users/{id}/roles/revoke", ADMIN, a_users::revoke)
+            .api("users", "Revoke a role")
+            .req::<crate::web::ops::users::RoleChange>()
+            .res::<crate::web::ops::users::UserView>(),
+        post("/api/v1/users/{id}/document", ADMIN, a_users::reveal)
+            .api("users", "Read the full document number (audited)")
+            .res::<a_users::DocumentNumber>(),
+        // API: audit.
+        get("/api/v1/audit", REGULATOR_ONLY, api::audit::list)
+            .api("audit", "Audit entries after a sequence number")
+            .res::<api::audit::AuditList>(),
+    ]
+}
