@@ -64,6 +64,15 @@ fn document_field_error(e: DocumentError) -> FieldError {
 }
 
 pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<User, AppError> {
+    // Authorise before validating: a caller who may not act here learns nothing more.
+    let org = st
+        .store
+        .org(input.org_id)
+        .await
+        .map_err(|_| AppError::field("org_id", "org.missing"))?;
+    if let Some(role) = Role::from_code(input.role.trim()) {
+        authorize(p, Action::GrantRole(role), &org)?;
+    }
     let mut f = Fields::default();
     let login = validate_login("login", &input.login, &mut f);
     validate_password("password", &input.password, &login, &mut f);

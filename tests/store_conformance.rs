@@ -1,0 +1,564 @@
+//! One conformance suite for the store, run against SQLite and against PostgreSQL (when
+//! `SKILLCERT_TEST_POSTGRES_URL` is set; otherwise the PostgreSQL half says it skipped).
+//! Each case gets a fresh database.
+
+mod common;
+
+use std::sync::Arc;
+
+use skillcert::domain::audit::AuditEvent;
+use skillcert::domain::identity::DocumentType;
+use skillcert::domain::org::{
+    BodyType, CertificateKind, Level, OccupationCode, OrgKind, OrgStatus, ScopeEntry,
+};
+use skillcert::domain::role::Role;
+use skillcert::store::{
+    self, Bootstrap, NewOrg, NewPerson, NewSession, NewUser, OrgFilter, Store, StoreError,
+    UserFilter,
+};
+
+fn ev(action: &str) -> AuditEvent {
+    AuditEvent {
+        at_ms: 1_800_000_000_000,
+        actor_user_id: None,
+        actor: "test".into(),
+        action: action.into(),
+        object_type: "test".into(),
+        object_id: String::new(),
+        org_id: None,
+        details: "{}".into(),
+    }
+}
+
+async fn bootstrap(s: &dyn Store) -> i64 {
+    s.bootstrap(Bootstrap {
+        regulator_name: "监管".into(),
+        admin_login: "admin".into(),
+        admin_display_name: "Admin".into(),
+        admin_password_hash: "$argon2id$dummy".into(),
+        must_change_password: true,
+        now_ms: 1_800_000_000_000,
+    })
+    .await
+    .unwrap()
+    .expect("first bootstrap creates the admin")
+}
+
+fn body(name: &str, parent: i64) -> NewOrg {
+    NewOrg {
+        kind: OrgKind::Body,
+        parent_id: Some(parent),
+        name: name.into(),
+        name_en: None,
+        body_type: Some(BodyType::SocialOrganisation),
+        body_code: Some("0000".into()),
+        province_code: Some("32".into()),
+        site_code: Some("320100".into()),
+        address: None,
+    }
+}
+
+fn child(kind: OrgKind, name: &str, parent: i64) -> NewOrg {
+    NewOrg {
+        kind,
+        parent_id: Some(parent),
+        name: name.into(),
+        name_en: None,
+        body_type: None,
+        body_code: None,
+        province_code: None,
+        site_code: None,
+        address: None,
+    }
+}
+
+fn person(lookup: &str) -> NewPerson {
+    NewPerson {
+        name: "张三".into(),
+        document_type: DocumentType::ResidentId,
+        document_cipher: vec![1, 2, 3],
+        document_lookup: lookup.into(),
+        document_masked: "1101**********002X".into(),
+        sex: Some("female".into()),
+        birth_date: Some("1949-12-31".into()),
+    }
+}
+
+fn new_user(login: &str, org: i64, roles: Vec<Role>, person: Option<NewPerson>) -> NewUser {
+    NewUser {
+        login: login.into(),
+        display_name: login.into(),
+        password_hash: "$argon2id$x".into(),
+        org_id: org,
+        person,
+        roles,
+        granted_by: None,
+        must_change_password: false,
+    }
+}
+
+async fn regulator_id(s: &dyn Store) -> i64 {
+    s.orgs(OrgFilter {
+        kind: Some(OrgKind::Regulator),
+        ..Default::default()
+    })
+    .await
+    .unwrap()[0]
+        .id
+}
+
+async fn bootstrap_runs_once(s: Arc<dyn Store>) {
+    let admin = bootstrap(s.as_ref()).await;
+    let again = s
+        .bootstrap(Bootstrap {
+            regulator_name: "x".into(),
+            admin_login: "admin2".into(),
+            admin_display_name: "x".into(),
+            admin_password_hash: "x".into(),
+            must_change_password: false,
+            now_ms: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    let p = s.principal(admin).await.unwrap().unwrap();
+    assert!(p.is_regulator_admin());
+    assert!(p.must_change_password);
+    assert_eq!(s.audit_head().await.unwrap().0, 1);
+}
+
+async fn organisations_follow_the_hierarchy(s: Arc<dyn Store>) {
+    bootstrap(s.as_ref()).await;
+    let reg = regulator_id(s.as_ref()).await;
+    let b = s
+        .create_org(body("南京技能评价中心", reg), ev("org.create"))
+        .await
+        .unwrap();
+    assert_eq!(b.body_id, Some(b.id));
+    let site = s
+        .create_org(child(OrgKind::TestSite, "鼓楼考点", b.id), ev("org.create"))
+        .await
+        .unwrap();
+    assert_eq!(site.body_id, Some(b.id));
+    let room = s
+        .create_org(child(OrgKind::Room, "101", site.id), ev("org.create"))
+        .await
+        .unwrap();
+    assert_eq!(room.body_id, Some(b.id));
+    // A room directly under a body is refused and writes nothing.
+    let head = s.audit_head().await.unwrap();
+    let e = s
+        .create_org(child(OrgKind::Room, "102", b.id), ev("org.create"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "parent_id",
+                code: "org.parent_kind"
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(s.audit_head().await.unwrap(), head);
+    // Same name under the same parent is a field conflict.
+    let e = s
+        .create_org(child(OrgKind::TestSite, "鼓楼考点", b.id), ev("org.create"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict { field: "name", .. }),
+        "{e:?}"
+    );
+    let e = s
+        .create_org(child(OrgKind::TestSite, "x", 999_999), ev("org.create"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "parent_id",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let tree = s
+        .orgs(OrgFilter {
+            body_id: Some(b.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(tree.len(), 3);
+    let suspended = s
+        .set_org_status(b.id, OrgStatus::Suspended, ev("org.status"))
+        .await
+        .unwrap();
+    assert_eq!(suspended.status, OrgStatus::Suspended);
+    assert!(s
+        .set_org_status(site.id, OrgStatus::Suspended, ev("org.status"))
+        .await
+        .is_err());
+    assert!(matches!(s.org(987_654).await, Err(StoreError::NotFound)));
+}
+
+async fn filed_scope_is_replaced_whole(s: Arc<dyn Store>) {
+    bootstrap(s.as_ref()).await;
+    let reg = regulator_id(s.as_ref()).await;
+    let b = s
+        .create_org(body("B", reg), ev("org.create"))
+        .await
+        .unwrap();
+    let entry = |code: &str, level: u8, kind| ScopeEntry {
+        occupation: OccupationCode::parse(code, 2022).unwrap(),
+        level: Level::new(level),
+        certificate_kind: kind,
+    };
+    let first = vec![
+        entry("4-10-01-05", 5, CertificateKind::SkillLevel),
+        entry("6-31-01-03", 4, CertificateKind::SkillLevel),
+    ];
+    s.set_body_scope(b.id, first.clone(), ev("org.scope"))
+        .await
+        .unwrap();
+    let mut got = s.body_scope(b.id).await.unwrap();
+    got.sort();
+    let mut want = first;
+    want.sort();
+    assert_eq!(got, want);
+    let special = ScopeEntry {
+        occupation: OccupationCode::parse("4-10-01-05", 2022).unwrap(),
+        level: None,
+        certificate_kind: CertificateKind::SpecialAbility,
+    };
+    s.set_body_scope(b.id, vec![special.clone()], ev("org.scope"))
+        .await
+        .unwrap();
+    assert_eq!(s.body_scope(b.id).await.unwrap(), vec![special]);
+}
+
+async fn accounts_and_real_name_records(s: Arc<dyn Store>) {
+    bootstrap(s.as_ref()).await;
+    let reg = regulator_id(s.as_ref()).await;
+    let a = s
+        .create_org(body("A", reg), ev("org.create"))
+        .await
+        .unwrap();
+    let b = s
+        .create_org(body("B", reg), ev("org.create"))
+        .await
+        .unwrap();
+    let cand = s
+        .create_user(
+            new_user(
+                "zhangsan",
+                a.id,
+                vec![Role::Candidate],
+                Some(person("lookup-1")),
+            ),
+            ev("user.create"),
+        )
+        .await
+        .unwrap();
+    assert!(cand.person_id.is_some());
+    let p = s.person(cand.person_id.unwrap()).await.unwrap();
+    assert_eq!(p.document_masked, "1101**********002X");
+    // One person, one record: same look-up hash elsewhere is a conflict, and nothing is written.
+    let head = s.audit_head().await.unwrap();
+    let e = s
+        .create_user(
+            new_user(
+                "other",
+                b.id,
+                vec![Role::Candidate],
+                Some(person("lookup-1")),
+            ),
+            ev("user.create"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Conflict {
+                field: "document_number",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(s.credentials("other").await.unwrap().is_none());
+    assert_eq!(s.audit_head().await.unwrap(), head);
+    let e = s
+        .create_user(
+            new_user("zhangsan", b.id, vec![Role::Proctor], None),
+            ev("user.create"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict { field: "login", .. }),
+        "{e:?}"
+    );
+    // Roles only where they can be held.
+    let e = s
+        .create_user(
+            new_user("cand2", reg, vec![Role::Candidate], None),
+            ev("user.create"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "org_id",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let admin_b = s
+        .create_user(
+            new_user("admin_b", b.id, vec![Role::BodyAdmin], None),
+            ev("user.create"),
+        )
+        .await
+        .unwrap();
+    let principal = s.principal(admin_b.id).await.unwrap().unwrap();
+    assert_eq!(principal.grants.len(), 1);
+    assert_eq!(principal.grants[0].org.body_id, Some(b.id));
+    let in_a = s
+        .users(UserFilter {
+            body_id: Some(a.id),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        in_a.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(),
+        ["zhangsan"]
+    );
+    // Grants and revocations.
+    s.grant_role(
+        admin_b.id,
+        Role::Proctor,
+        b.id,
+        admin_b.id,
+        ev("role.grant"),
+    )
+    .await
+    .unwrap();
+    let e = s
+        .grant_role(
+            admin_b.id,
+            Role::Proctor,
+            b.id,
+            admin_b.id,
+            ev("role.grant"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict { field: "role", .. }),
+        "{e:?}"
+    );
+    assert_eq!(s.grants(admin_b.id).await.unwrap().len(), 2);
+    s.revoke_role(admin_b.id, Role::Proctor, b.id, ev("role.revoke"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.revoke_role(admin_b.id, Role::Proctor, b.id, ev("role.revoke"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let (t, cipher) = s
+        .reveal_document(cand.person_id.unwrap(), ev("person.reveal_document"))
+        .await
+        .unwrap();
+    assert_eq!((t, cipher), (DocumentType::ResidentId, vec![1, 2, 3]));
+}
+
+async fn sessions_expire_rotate_and_end(s: Arc<dyn Store>) {
+    let admin = bootstrap(s.as_ref()).await;
+    let now = 1_800_000_000_000;
+    let session = |hash: &str, at: i64| NewSession {
+        token_hash: hash.into(),
+        user_id: admin,
+        csrf_token: format!("csrf-{hash}"),
+        now_ms: at,
+        expires_at_ms: at + 3_600_000,
+    };
+    s.login(session("h1", now), "admin", None, ev("auth.login"))
+        .await
+        .unwrap();
+    let rec = s.session("h1", now + 1000, 60_000).await.unwrap().unwrap();
+    assert_eq!(rec.csrf_token, "csrf-h1");
+    // Rotation: the new session replaces the one the caller came with.
+    s.login(
+        session("h2", now + 2000),
+        "admin",
+        Some("h1".into()),
+        ev("auth.login"),
+    )
+    .await
+    .unwrap();
+    assert!(s.session("h1", now + 3000, 60_000).await.unwrap().is_none());
+    assert!(s.session("h2", now + 3000, 60_000).await.unwrap().is_some());
+    // Idle too long: gone, and stays gone.
+    assert!(s
+        .session("h2", now + 3000 + 61_000, 60_000)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.session("h2", now + 4000, 60_000).await.unwrap().is_none());
+    // Password change ends every other session.
+    s.login(session("h3", now), "admin", None, ev("auth.login"))
+        .await
+        .unwrap();
+    s.login(session("h4", now), "admin", None, ev("auth.login"))
+        .await
+        .unwrap();
+    s.set_password(
+        admin,
+        "$argon2id$new".into(),
+        Some("h4".into()),
+        ev("account.password_change"),
+    )
+    .await
+    .unwrap();
+    assert!(s.session("h3", now + 10, 60_000).await.unwrap().is_none());
+    assert!(s.session("h4", now + 10, 60_000).await.unwrap().is_some());
+    assert!(
+        !s.principal(admin)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    s.logout("h4", ev("auth.logout")).await.unwrap();
+    assert!(s.session("h4", now + 20, 60_000).await.unwrap().is_none());
+    // API tokens: valid until expiry.
+    s.create_api_token(admin, "ci", "tok", now, now + 1000, ev("auth.token_issued"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.api_token_user("tok", now + 10).await.unwrap(),
+        Some(admin)
+    );
+    assert_eq!(s.api_token_user("tok", now + 2000).await.unwrap(), None);
+    assert_eq!(s.api_token_user("nope", now).await.unwrap(), None);
+}
+
+async fn login_failures_are_counted_and_cleared(s: Arc<dyn Store>) {
+    let admin = bootstrap(s.as_ref()).await;
+    let mut e = ev("auth.login_failed");
+    for i in 0..3 {
+        e.at_ms = 1_800_000_000_000 + i;
+        s.record_login_failure("admin", "10.0.0.1", e.clone())
+            .await
+            .unwrap();
+    }
+    s.record_login_failure("ghost", "10.0.0.1", e.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.login_failures("admin", "10.0.0.1", 1_800_000_000_000)
+            .await
+            .unwrap(),
+        (3, 4)
+    );
+    assert_eq!(
+        s.login_failures("admin", "10.0.0.2", 1_800_000_000_002)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    let session = NewSession {
+        token_hash: "t".into(),
+        user_id: admin,
+        csrf_token: "c".into(),
+        now_ms: 1_800_000_000_010,
+        expires_at_ms: 1_800_000_100_000,
+    };
+    s.login(session, "admin", None, ev("auth.login"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.login_failures("admin", "10.0.0.9", 0).await.unwrap(),
+        (0, 0)
+    );
+}
+
+async fn audit_chain_holds_under_concurrency(s: Arc<dyn Store>) {
+    bootstrap(s.as_ref()).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut e = ev("test.concurrent");
+            e.object_id = i.to_string();
+            s.append_audit(e).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (seq, _) = s.audit_head().await.unwrap();
+    assert_eq!(seq, 41);
+    assert_eq!(store::verify_audit(s.as_ref()).await.unwrap(), Ok(41));
+    let page = s.audit_page(10, 5, None).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [11, 12, 13, 14, 15]
+    );
+    assert_eq!(s.audit_recent(2).await.unwrap()[0].seq, 41);
+}
+
+async fn durable_settings_are_in_force(s: Arc<dyn Store>) {
+    assert_eq!(s.durability_mismatches().await.unwrap(), vec![]);
+    s.ping().await.unwrap();
+    // Migrating twice is harmless.
+    s.migrate().await.unwrap();
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let s = crate::common::sqlite_store(dir.path()).await;
+                    super::$case(s.clone()).await;
+                    s.close().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(db) = crate::common::pg_db(stringify!($case)).await else { return };
+                    let s = crate::common::pg_store(&db).await;
+                    super::$case(s.clone()).await;
+                    s.close().await;
+                    db.drop_db().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    bootstrap_runs_once,
+    organisations_follow_the_hierarchy,
+    filed_scope_is_replaced_whole,
+    accounts_and_real_name_records,
+    sessions_expire_rotate_and_end,
+    login_failures_are_counted_and_cleared,
+    audit_chain_holds_under_concurrency,
+    durable_settings_are_in_force,
+);
