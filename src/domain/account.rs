@@ -32,7 +32,7 @@ pub fn validate_password(field: &str, password: &str, login: &str, fields: &mut 
     } else if n > 256 {
         fields.push(FieldError::new(field, "field.too_long").with_detail("256"));
     } else if normalise_login(password) == normalise_login(login)
-        || password.chars().all(|c| Some(c) == password.chars().next())
+        || password.chars().all(|c| password.starts_with(c))
     {
         fields.push(FieldError::new(field, "account.password_weak"));
     }
