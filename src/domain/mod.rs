@@ -4,7 +4,9 @@
 pub mod account;
 pub mod audit;
 pub mod identity;
+pub mod item;
 pub mod org;
 pub mod policy;
 pub mod role;
+pub mod standard;
 pub mod validate;

@@ -1,0 +1,511 @@
+//! Items (试题, DESIGN §3.2): the types, their answer keys and rubrics, and the checks
+//! every item passes before it is stored, whatever file it came from. The JSON form of
+//! an item ([`ItemJson`]) is the contract of `skillcert import --dry-run --json` and of
+//! the API.
+
+use serde::{Deserialize, Serialize};
+
+/// Item types. Moodle's and GIFT's automatically scored "short answer" is our `FillIn`;
+/// our `ShortAnswer` is the 简答 that assessors score.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemType {
+    TrueFalse,
+    SingleChoice,
+    MultipleChoice,
+    FillIn,
+    Numerical,
+    Matching,
+    Ordering,
+    ShortAnswer,
+    Essay,
+    Practical,
+}
+
+impl ItemType {
+    pub const ALL: [ItemType; 10] = [
+        ItemType::TrueFalse,
+        ItemType::SingleChoice,
+        ItemType::MultipleChoice,
+        ItemType::FillIn,
+        ItemType::Numerical,
+        ItemType::Matching,
+        ItemType::Ordering,
+        ItemType::ShortAnswer,
+        ItemType::Essay,
+        ItemType::Practical,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemType::TrueFalse => "true_false",
+            ItemType::SingleChoice => "single_choice",
+            ItemType::MultipleChoice => "multiple_choice",
+            ItemType::FillIn => "fill_in",
+            ItemType::Numerical => "numerical",
+            ItemType::Matching => "matching",
+            ItemType::Ordering => "ordering",
+            ItemType::ShortAnswer => "short_answer",
+            ItemType::Essay => "essay",
+            ItemType::Practical => "practical",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == s)
+    }
+
+    /// Scored by the machine (objective) rather than by assessors.
+    pub fn is_objective(self) -> bool {
+        !matches!(
+            self,
+            ItemType::ShortAnswer | ItemType::Essay | ItemType::Practical
+        )
+    }
+
+    pub fn has_options(self) -> bool {
+        matches!(
+            self,
+            ItemType::SingleChoice | ItemType::MultipleChoice | ItemType::Ordering
+        )
+    }
+}
+
+/// One option of a choice or ordering item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Choice {
+    pub key: String,
+    pub text: String,
+}
+
+/// The answer key, per type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Answer {
+    TrueFalse(bool),
+    /// Correct option keys (one for single choice, at least two for multiple choice).
+    Keys(Vec<String>),
+    /// Accepted strings of a fill-in item, matched after normalisation.
+    Accepted(Vec<String>),
+    Numerical {
+        value: f64,
+        tolerance: f64,
+    },
+    /// `(left, right)` pairs of a matching item.
+    Pairs(Vec<(String, String)>),
+    /// Option keys in the right order.
+    Order(Vec<String>),
+    /// Scored by assessors against the reference and rubric.
+    Assessed,
+}
+
+/// A scoring element of a rubric; a veto element (否决项) fails the whole task when
+/// it is not met.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RubricElement {
+    pub element: String,
+    pub points: f64,
+    #[serde(default)]
+    pub veto: bool,
+}
+
+/// Everything an item version holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemContent {
+    pub item_type: ItemType,
+    pub stem: String,
+    pub options: Vec<Choice>,
+    pub answer: Answer,
+    pub reference: Option<String>,
+    pub rubric: Vec<RubricElement>,
+    pub explanation: Option<String>,
+    /// 1 easy … 5 hard.
+    pub difficulty: u8,
+    pub score: f64,
+}
+
+/// Keys `A`, `B`, … for options in order.
+pub fn option_key(i: usize) -> String {
+    let mut n = i;
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'A' + (n % 26) as u8) as char);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    s
+}
+
+/// Why an item is not acceptable; each is a message an author can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemError {
+    #[error("the stem is empty")]
+    EmptyStem,
+    #[error("{0} needs at least {1} options")]
+    TooFewOptions(&'static str, usize),
+    #[error("an option is empty")]
+    EmptyOption,
+    #[error("two options have the same key {0}")]
+    DuplicateKey(String),
+    #[error("single choice needs exactly one correct option")]
+    SingleNeedsOne,
+    #[error("multiple choice needs at least two correct options")]
+    MultipleNeedsTwo,
+    #[error("the answer names option {0}, which does not exist")]
+    UnknownKey(String),
+    #[error("the answer does not fit a {0} item")]
+    AnswerType(&'static str),
+    #[error("a fill-in item needs at least one accepted answer")]
+    NoAccepted,
+    #[error("the tolerance must be zero or positive")]
+    Tolerance,
+    #[error("a matching item needs at least two pairs")]
+    TooFewPairs,
+    #[error("the order must name every option exactly once")]
+    Order,
+    #[error("a practical task needs a rubric")]
+    NoRubric,
+    #[error("difficulty is 1 to 5")]
+    Difficulty,
+    #[error("the score must be positive")]
+    Score,
+}
+
+impl ItemContent {
+    /// Checks the item against the rules of its type.
+    pub fn validate(&self) -> Result<(), ItemError> {
+        if self.stem.trim().is_empty() {
+            return Err(ItemError::EmptyStem);
+        }
+        if !(1..=5).contains(&self.difficulty) {
+            return Err(ItemError::Difficulty);
+        }
+        if !(self.score > 0.0 && self.score.is_finite()) {
+            return Err(ItemError::Score);
+        }
+        let keys: Vec<&str> = self.options.iter().map(|o| o.key.as_str()).collect();
+        for (i, k) in keys.iter().enumerate() {
+            if keys[..i].contains(k) {
+                return Err(ItemError::DuplicateKey(k.to_string()));
+            }
+        }
+        if self.options.iter().any(|o| o.text.trim().is_empty()) {
+            return Err(ItemError::EmptyOption);
+        }
+        let known = |k: &String| {
+            if keys.contains(&k.as_str()) {
+                Ok(())
+            } else {
+                Err(ItemError::UnknownKey(k.clone()))
+            }
+        };
+        let t = self.item_type.code();
+        match (self.item_type, &self.answer) {
+            (ItemType::TrueFalse, Answer::TrueFalse(_)) => Ok(()),
+            (ItemType::SingleChoice, Answer::Keys(k)) => {
+                if self.options.len() < 2 {
+                    return Err(ItemError::TooFewOptions(t, 2));
+                }
+                if k.len() != 1 {
+                    return Err(ItemError::SingleNeedsOne);
+                }
+                k.iter().try_for_each(known)
+            }
+            (ItemType::MultipleChoice, Answer::Keys(k)) => {
+                if self.options.len() < 3 {
+                    return Err(ItemError::TooFewOptions(t, 3));
+                }
+                let mut uniq = k.clone();
+                uniq.sort();
+                uniq.dedup();
+                if uniq.len() < 2 {
+                    return Err(ItemError::MultipleNeedsTwo);
+                }
+                k.iter().try_for_each(known)
+            }
+            (ItemType::FillIn, Answer::Accepted(a)) => {
+                if a.iter().all(|s| s.trim().is_empty()) {
+                    Err(ItemError::NoAccepted)
+                } else {
+                    Ok(())
+                }
+            }
+            (ItemType::Numerical, Answer::Numerical { value, tolerance }) => {
+                if !value.is_finite() || !tolerance.is_finite() || *tolerance < 0.0 {
+                    Err(ItemError::Tolerance)
+                } else {
+                    Ok(())
+                }
+            }
+            (ItemType::Matching, Answer::Pairs(p)) => {
+                if p.len() < 2 {
+                    Err(ItemError::TooFewPairs)
+                } else {
+                    Ok(())
+                }
+            }
+            (ItemType::Ordering, Answer::Order(o)) => {
+                if self.options.len() < 2 {
+                    return Err(ItemError::TooFewOptions(t, 2));
+                }
+                let mut a: Vec<&str> = o.iter().map(String::as_str).collect();
+                let mut b = keys.clone();
+                a.sort_unstable();
+                b.sort_unstable();
+                if a != b {
+                    Err(ItemError::Order)
+                } else {
+                    Ok(())
+                }
+            }
+            (ItemType::Practical, Answer::Assessed) => {
+                if self.rubric.is_empty() {
+                    Err(ItemError::NoRubric)
+                } else {
+                    Ok(())
+                }
+            }
+            (ItemType::ShortAnswer | ItemType::Essay, Answer::Assessed) => Ok(()),
+            _ => Err(ItemError::AnswerType(t)),
+        }
+    }
+
+    /// The normalised stem and key used to find duplicates in a bank: white space
+    /// collapsed, full-width ASCII folded to half-width, case folded.
+    pub fn duplicate_key(&self) -> String {
+        let key = serde_json::to_string(&self.answer).unwrap_or_default();
+        format!(
+            "{}|{}|{}",
+            self.item_type.code(),
+            normalise_text(&self.stem),
+            normalise_text(&key)
+        )
+    }
+
+    /// The JSON form of the import contract (README): `type`, `stem`, `options`, `correct`.
+    pub fn to_json(&self) -> ItemJson {
+        let correct = match &self.answer {
+            Answer::TrueFalse(b) => serde_json::json!(b),
+            Answer::Keys(k) => serde_json::json!(k),
+            Answer::Accepted(a) => serde_json::json!(a),
+            Answer::Numerical { value, tolerance } => {
+                serde_json::json!({"value": value, "tolerance": tolerance})
+            }
+            Answer::Pairs(p) => {
+                serde_json::json!(p.iter().map(|(l, r)| [l, r]).collect::<Vec<_>>())
+            }
+            Answer::Order(o) => serde_json::json!(o),
+            Answer::Assessed => serde_json::Value::Null,
+        };
+        ItemJson {
+            item_type: self.item_type,
+            stem: self.stem.clone(),
+            options: self.options.clone(),
+            correct,
+        }
+    }
+}
+
+/// The item shape of `--dry-run --json` and of the API.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ItemJson {
+    #[serde(rename = "type")]
+    pub item_type: ItemType,
+    pub stem: String,
+    pub options: Vec<Choice>,
+    /// A boolean for true_false, option keys for choice types, accepted strings for
+    /// fill_in, `{"value","tolerance"}` for numerical, `[[left,right],…]` for matching,
+    /// keys in order for ordering, `null` for essay, short_answer and practical.
+    #[schema(value_type = Object)]
+    pub correct: serde_json::Value,
+}
+
+/// Folds text for comparisons: NFKC-like width folding of ASCII, collapsed white space,
+/// lower case, trimmed.
+pub fn normalise_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let c = match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Life cycle of an item (DESIGN §3.2): draft → in review → active → retired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Draft,
+    InReview,
+    Active,
+    Retired,
+}
+
+impl ItemStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemStatus::Draft => "draft",
+            ItemStatus::InReview => "in_review",
+            ItemStatus::Active => "active",
+            ItemStatus::Retired => "retired",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        [
+            ItemStatus::Draft,
+            ItemStatus::InReview,
+            ItemStatus::Active,
+            ItemStatus::Retired,
+        ]
+        .into_iter()
+        .find(|x| x.code() == s)
+    }
+}
+
+/// A change of life-cycle state someone asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Submit,
+    Approve,
+    Reject,
+    Retire,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("this item cannot go from {from:?} by {by:?}")]
+    NotAllowed { from: ItemStatus, by: Transition },
+    #[error("a reviewer never approves their own item")]
+    OwnItem,
+}
+
+/// The next status, or why not. `actor_is_author` is true when the person acting wrote
+/// the version under review.
+pub fn transition(
+    from: ItemStatus,
+    by: Transition,
+    actor_is_author: bool,
+) -> Result<ItemStatus, TransitionError> {
+    use ItemStatus::*;
+    use Transition::*;
+    match (from, by) {
+        (Draft, Submit) => Ok(InReview),
+        (InReview, Approve | Reject) if actor_is_author => Err(TransitionError::OwnItem),
+        (InReview, Approve) => Ok(Active),
+        (InReview, Reject) => Ok(Draft),
+        (Active, Retire) => Ok(Retired),
+        _ => Err(TransitionError::NotAllowed { from, by }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn single(answer: &str) -> ItemContent {
+        ItemContent {
+            item_type: ItemType::SingleChoice,
+            stem: "我国交流电的频率是（ ）。".into(),
+            options: ["50 Hz", "60 Hz", "100 Hz"]
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Choice {
+                    key: option_key(i),
+                    text: t.to_string(),
+                })
+                .collect(),
+            answer: Answer::Keys(vec![answer.into()]),
+            reference: None,
+            rubric: vec![],
+            explanation: None,
+            difficulty: 2,
+            score: 1.0,
+        }
+    }
+
+    #[test]
+    fn option_keys_run_past_z() {
+        assert_eq!(option_key(0), "A");
+        assert_eq!(option_key(25), "Z");
+        assert_eq!(option_key(26), "AA");
+    }
+
+    #[test]
+    fn answers_must_fit_the_options() {
+        assert!(single("A").validate().is_ok());
+        assert_eq!(
+            single("D").validate(),
+            Err(ItemError::UnknownKey("D".into()))
+        );
+        let mut two = single("A");
+        two.answer = Answer::Keys(vec!["A".into(), "B".into()]);
+        assert_eq!(two.validate(), Err(ItemError::SingleNeedsOne));
+        let mut tf = single("A");
+        tf.item_type = ItemType::TrueFalse;
+        assert_eq!(tf.validate(), Err(ItemError::AnswerType("true_false")));
+    }
+
+    #[test]
+    fn duplicates_ignore_width_and_spacing() {
+        let a = single("A");
+        let mut b = single("A");
+        b.stem = "我国交流电的频率是（　）。 ".into();
+        b.stem = b.stem.replace('（', "(").replace('）', ")");
+        let mut c = a.clone();
+        c.stem = "  我国交流电的频率是（ ）。".into();
+        assert_eq!(a.duplicate_key(), b.duplicate_key());
+        assert_eq!(a.duplicate_key(), c.duplicate_key());
+        assert_ne!(a.duplicate_key(), single("B").duplicate_key());
+        assert_eq!(normalise_text("ＡＢＣ　d"), "abc d");
+    }
+
+    #[test]
+    fn reviewers_never_approve_their_own_items() {
+        assert_eq!(
+            transition(ItemStatus::Draft, Transition::Submit, true),
+            Ok(ItemStatus::InReview)
+        );
+        assert_eq!(
+            transition(ItemStatus::InReview, Transition::Approve, true),
+            Err(TransitionError::OwnItem)
+        );
+        assert_eq!(
+            transition(ItemStatus::InReview, Transition::Approve, false),
+            Ok(ItemStatus::Active)
+        );
+        assert!(transition(ItemStatus::Draft, Transition::Approve, false).is_err());
+        assert_eq!(
+            transition(ItemStatus::Active, Transition::Retire, true),
+            Ok(ItemStatus::Retired)
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! Text helpers shared by the readers: decoding, line numbers, and the rule that stems
+//! and option texts are stored as sanitised HTML fragments (plain-text sources are
+//! escaped, HTML sources are cleaned with ammonia, a maintained whitelist sanitiser).
+
+use super::ImportError;
+
+/// UTF-8 text without a BOM, or the line of the first invalid byte.
+pub fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        ImportError::at(line, "the file is not valid UTF-8 text")
+    })
+}
+
+/// Plain text as an HTML fragment.
+pub fn escape(plain: &str) -> String {
+    let mut out = String::with_capacity(plain.len());
+    for c in plain.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An HTML fragment reduced to a safe subset: no scripts, no event handlers, no
+/// `javascript:` links; formatting, tables, lists, images and sub/superscripts stay.
+pub fn sanitize(html: &str) -> String {
+    ammonia::Builder::default()
+        .add_tags(["u", "sub", "sup", "span"])
+        .clean(html)
+        .to_string()
+}
+
+/// The text of an HTML fragment, for comparisons and plain outputs.
+pub fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitising_removes_scripts_and_keeps_formatting() {
+        let s = sanitize("<b>粗体</b><script>alert(1)</script><img src=x onerror=alert(1)><a href=\"javascript:x\">l</a>");
+        assert!(s.contains("<b>粗体</b>"));
+        assert!(!s.contains("script") && !s.contains("onerror") && !s.contains("javascript"));
+        assert_eq!(
+            sanitize(&sanitize("a < b & <i>c</i>")),
+            sanitize("a < b & <i>c</i>")
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_its_line() {
+        let e = utf8(b"ok\nstill ok\nbad \xFF here").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(utf8(b"\xEF\xBB\xBFbom").unwrap(), "bom");
+    }
+}
