@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod formats;
+pub mod import;
 pub mod store;
 pub mod web;
 

@@ -106,6 +106,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             now_ms: crate::now_ms(),
         })
         .await?;
+    if store.occupations().await?.is_empty() {
+        let regulator = store
+            .orgs(crate::store::OrgFilter { kind: Some(crate::domain::org::OrgKind::Regulator), ..Default::default() })
+            .await?
+            .into_iter()
+            .next()
+            .context("no regulator organisation")?;
+        let n = crate::import::load_shipped(store.as_ref(), regulator.id).await?;
+        tracing::info!(items = n, "shipped question banks loaded");
+    }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -45,6 +45,11 @@ impl Principal {
         self.has_role(Role::RegulatorAdmin)
     }
 
+    /// Holds `role` at `org` itself, or anywhere in the body `org` belongs to.
+    fn holds_at(&self, role: Role, org: &OrgRef) -> bool {
+        self.grants.iter().any(|g| g.role == role && (g.org.id == org.id || (org.body_id.is_some() && g.org.body_id == org.body_id)))
+    }
+
     /// Holds `role` at the body that `org` belongs to.
     fn has_role_in_body(&self, role: Role, org: &OrgRef) -> bool {
         let Some(body) = org.body_id else {
@@ -112,6 +117,14 @@ pub enum Action {
     RevealDocument,
     /// Read the audit log.
     ViewAudit,
+    /// Read the items (and keys) of a bank owned by this organisation.
+    ReadBank,
+    /// Import items into, or write items of, a bank owned by this organisation.
+    AuthorBank,
+    /// Review items of a bank owned by this organisation.
+    ReviewBank,
+    /// Maintain the occupation and shortage catalogues, standards, and bank sharing.
+    ManageCatalogue,
 }
 
 /// Why an action was refused; shown to the caller as a plain 403/404.
@@ -149,6 +162,12 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         }
         Action::RevealDocument => regulator || body_admin,
         Action::ViewAudit => regulator,
+        Action::ReadBank => {
+            regulator || principal.holds_at(Role::BankAuthor, target) || principal.holds_at(Role::BankReviewer, target)
+        }
+        Action::AuthorBank => principal.holds_at(Role::BankAuthor, target) || (regulator && target.kind == OrgKind::Regulator),
+        Action::ReviewBank => principal.holds_at(Role::BankReviewer, target),
+        Action::ManageCatalogue => regulator,
     };
     if allowed {
         Ok(())
@@ -245,6 +264,26 @@ mod tests {
             RoutePolicy::SignedIn.admits(None),
             Admission::Unauthenticated
         );
+    }
+
+    #[test]
+    fn bank_contents_are_for_its_authors_reviewers_and_the_regulator() {
+        let author = principal(&[(Role::BankAuthor, BODY_A)]);
+        let reviewer = principal(&[(Role::BankReviewer, REG)]);
+        let admin = principal(&[(Role::BodyAdmin, BODY_A)]);
+        assert!(decide(&author, Action::ReadBank, &BODY_A).is_ok());
+        assert!(decide(&author, Action::AuthorBank, &BODY_A).is_ok());
+        assert!(decide(&author, Action::ReviewBank, &BODY_A).is_err());
+        assert!(decide(&author, Action::ReadBank, &BODY_B).is_err());
+        assert!(decide(&author, Action::ReadBank, &REG).is_err());
+        assert!(decide(&reviewer, Action::ReviewBank, &REG).is_ok());
+        assert!(decide(&reviewer, Action::ReadBank, &BODY_A).is_err());
+        // A body admin runs the body but does not read its bank's keys.
+        assert!(decide(&admin, Action::ReadBank, &BODY_A).is_err());
+        let reg = principal(&[(Role::RegulatorAdmin, REG)]);
+        assert!(decide(&reg, Action::ReadBank, &BODY_A).is_ok());
+        assert!(decide(&reg, Action::AuthorBank, &REG).is_ok());
+        assert!(decide(&reg, Action::ReviewBank, &REG).is_err());
     }
 
     #[test]

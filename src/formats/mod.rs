@@ -22,6 +22,8 @@ use serde::Serialize;
 use crate::domain::item::ItemContent;
 use crate::domain::standard::Standard;
 
+pub use text::unescape as unescape_html;
+
 /// One item read from a file, with where it was.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedItem {

@@ -4,10 +4,14 @@
 //! something takes the [`AuditEvent`] that records it and appends it in the same
 //! transaction, so an action and its audit entry commit together or not at all.
 
+pub mod banks;
 mod migrations;
 pub mod postgres;
 mod sql;
+mod sql_banks;
 pub mod sqlite;
+
+pub use banks::BankStore;
 
 use std::sync::Arc;
 
@@ -205,8 +209,9 @@ pub struct SettingMismatch {
     pub actual: String,
 }
 
+/// The whole store: accounts and organisations here, question banks in [`BankStore`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: BankStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Applies this backend's migrations.
     async fn migrate(&self) -> Result<()>;

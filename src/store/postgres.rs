@@ -4,7 +4,7 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{sql::impl_store, Result, SettingMismatch};
+use super::{sql::impl_store, sql_banks::impl_bank_store, Result, SettingMismatch};
 
 pub struct PgStore {
     pool: PgPool,
@@ -69,3 +69,4 @@ impl PgStore {
 }
 
 impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);
+impl_bank_store!(PgStore, sqlx::Postgres);

@@ -11,7 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{sql::impl_store, Result, SettingMismatch};
+use super::{sql::impl_store, sql_banks::impl_bank_store, Result, SettingMismatch};
 
 pub struct SqliteStore {
     writer: SqlitePool,
@@ -98,3 +98,4 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+impl_bank_store!(SqliteStore, sqlx::Sqlite);
