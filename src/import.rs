@@ -55,7 +55,12 @@ fn external_id(dup_key: &str) -> String {
     format!("item-{}", &hex::encode(h)[..16])
 }
 
-pub async fn import(store: &dyn Store, parsed: Parsed, opts: &ImportOptions, actor: &Actor) -> Result<ImportReport, StoreError> {
+pub async fn import(
+    store: &dyn Store,
+    parsed: Parsed,
+    opts: &ImportOptions,
+    actor: &Actor,
+) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport {
         items: parsed.items.iter().map(|i| i.content.to_json()).collect(),
         errors: parsed.errors.clone(),
@@ -71,9 +76,21 @@ pub async fn import(store: &dyn Store, parsed: Parsed, opts: &ImportOptions, act
         }
         None => match &parsed.occupation {
             Some(o) => {
-                let known = occupations.iter().find(|x| x.code == o.code && x.edition == i64::from(o.edition)).map(|x| x.id);
+                let known = occupations
+                    .iter()
+                    .find(|x| x.code == o.code && x.edition == i64::from(o.edition))
+                    .map(|x| x.id);
                 let bank = match known {
-                    Some(oid) => store.banks().await?.into_iter().find(|b| b.occupation_id == oid && b.org_id == opts.owner_org && b.name == bank_name(&o.name)).map(|b| b.id),
+                    Some(oid) => store
+                        .banks()
+                        .await?
+                        .into_iter()
+                        .find(|b| {
+                            b.occupation_id == oid
+                                && b.org_id == opts.owner_org
+                                && b.name == bank_name(&o.name)
+                        })
+                        .map(|b| b.id),
                     None => None,
                 };
                 (bank, known)
@@ -83,14 +100,19 @@ pub async fn import(store: &dyn Store, parsed: Parsed, opts: &ImportOptions, act
     };
     if bank_id.is_none() && parsed.occupation.is_none() {
         if !opts.dry_run {
-            report.errors.push(ImportError::at(0, "name the bank to import into (--bank)"));
+            report
+                .errors
+                .push(ImportError::at(0, "name the bank to import into (--bank)"));
         }
         return Ok(report);
     }
     let mut standards: Vec<Standard> = parsed.standards.clone();
     if let Some(oid) = occupation_id {
         for s in store.standards(oid).await? {
-            if !standards.iter().any(|x| x.level == s.level && x.mode == s.mode) {
+            if !standards
+                .iter()
+                .any(|x| x.level == s.level && x.mode == s.mode)
+            {
                 standards.push(s);
             }
         }
@@ -104,43 +126,80 @@ pub async fn import(store: &dyn Store, parsed: Parsed, opts: &ImportOptions, act
     let mut seen_in_file: HashMap<String, usize> = HashMap::new();
     let status = opts.status.unwrap_or(ItemStatus::Draft);
     for (i, it) in parsed.items.iter().enumerate() {
-        let target = parsed.item_standard.get(i).copied().flatten().or(match (opts.level, opts.mode) {
-            (Some(l), Some(m)) => Some((l, m)),
-            (Some(l), None) => Some((l, Mode::Theory)),
-            _ => None,
-        });
+        let target =
+            parsed
+                .item_standard
+                .get(i)
+                .copied()
+                .flatten()
+                .or(match (opts.level, opts.mode) {
+                    (Some(l), Some(m)) => Some((l, m)),
+                    (Some(l), None) => Some((l, Mode::Theory)),
+                    _ => None,
+                });
         let Some((level, mode)) = target else {
-            report.errors.push(ImportError::at(it.line, "the item's standard is unknown: give --level (and --mode)"));
+            report.errors.push(ImportError::at(
+                it.line,
+                "the item's standard is unknown: give --level (and --mode)",
+            ));
             continue;
         };
         let Some(point) = it.point.clone().or_else(|| opts.point.clone()) else {
             report.errors.push(ImportError::at(it.line, "the item names no assessment point (鉴定点代码): give one in the file or with --point"));
             continue;
         };
-        match standards.iter().find(|s| s.level == level && s.mode == mode) {
+        match standards
+            .iter()
+            .find(|s| s.level == level && s.mode == mode)
+        {
             Some(s) if s.area_of(&point).is_some() => {}
             Some(_) => {
-                report.errors.push(ImportError::at(it.line, format!("assessment point {point} is not in the level {level} {} standard", mode.code())));
+                report.errors.push(ImportError::at(
+                    it.line,
+                    format!(
+                        "assessment point {point} is not in the level {level} {} standard",
+                        mode.code()
+                    ),
+                ));
                 continue;
             }
             None => {
-                report.errors.push(ImportError::at(it.line, format!("there is no level {level} {} standard for this occupation", mode.code())));
+                report.errors.push(ImportError::at(
+                    it.line,
+                    format!(
+                        "there is no level {level} {} standard for this occupation",
+                        mode.code()
+                    ),
+                ));
                 continue;
             }
         }
         let key = it.content.duplicate_key();
         let ext = it.external_id.clone().unwrap_or_else(|| external_id(&key));
         if let Some(first) = seen_in_file.get(&key) {
-            report.errors.push(ImportError::at(it.line, format!("duplicate of the item on line {first}")));
+            report.errors.push(ImportError::at(
+                it.line,
+                format!("duplicate of the item on line {first}"),
+            ));
             continue;
         }
         seen_in_file.insert(key.clone(), it.line);
         if let Some(other) = existing.get(&key).filter(|other| **other != ext) {
-            report.errors.push(ImportError::at(it.line, format!("the bank already holds this item as {other}")));
+            report.errors.push(ImportError::at(
+                it.line,
+                format!("the bank already holds this item as {other}"),
+            ));
             continue;
         }
         existing.insert(key, ext.clone());
-        new_items.push(NewItem { external_id: ext, level, mode, point, content: it.content.clone(), status });
+        new_items.push(NewItem {
+            external_id: ext,
+            level,
+            mode,
+            point,
+            content: it.content.clone(),
+            status,
+        });
     }
     if !report.errors.is_empty() || opts.dry_run {
         return Ok(report);
@@ -163,16 +222,35 @@ pub async fn import(store: &dyn Store, parsed: Parsed, opts: &ImportOptions, act
     };
     let occupation_id = occupation_id.ok_or(StoreError::NotFound)?;
     for s in &parsed.standards {
-        store.put_standard(occupation_id, s, event("standard.put", "occupation", occupation_id.to_string())).await?;
+        store
+            .put_standard(
+                occupation_id,
+                s,
+                event("standard.put", "occupation", occupation_id.to_string()),
+            )
+            .await?;
     }
     let bank_id = match bank_id {
         Some(b) => b,
         None => {
-            let name = parsed.occupation.as_ref().map(|o| bank_name(&o.name)).unwrap_or_default();
-            store.ensure_bank(occupation_id, opts.owner_org, &name, now).await?
+            let name = parsed
+                .occupation
+                .as_ref()
+                .map(|o| bank_name(&o.name))
+                .unwrap_or_default();
+            store
+                .ensure_bank(occupation_id, opts.owner_org, &name, now)
+                .await?
         }
     };
-    let outcome = store.import_items(bank_id, new_items, actor.user_id, event("bank.import", "bank", bank_id.to_string())).await?;
+    let outcome = store
+        .import_items(
+            bank_id,
+            new_items,
+            actor.user_id,
+            event("bank.import", "bank", bank_id.to_string()),
+        )
+        .await?;
     report.bank_id = Some(bank_id);
     report.outcome = Some(outcome);
     Ok(report)
@@ -190,7 +268,15 @@ mod shipped {
 pub fn shipped_banks() -> Vec<(&'static str, Vec<(String, Vec<u8>)>)> {
     shipped::SHIPPED
         .iter()
-        .map(|(dir, files)| (*dir, files.iter().map(|(n, c)| (n.to_string(), c.as_bytes().to_vec())).collect()))
+        .map(|(dir, files)| {
+            (
+                *dir,
+                files
+                    .iter()
+                    .map(|(n, c)| (n.to_string(), c.as_bytes().to_vec()))
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -203,10 +289,28 @@ pub async fn load_shipped(store: &dyn Store, regulator_org: i64) -> anyhow::Resu
     for (dir, files) in shipped_banks() {
         let mut parsed = crate::formats::own::read_files(&files, &limits);
         parsed.validate_items();
-        let opts = ImportOptions { owner_org: regulator_org, status: Some(ItemStatus::Active), ..Default::default() };
-        let report = import(store, parsed, &opts, &Actor { user_id: None, label: "system".into() }).await?;
+        let opts = ImportOptions {
+            owner_org: regulator_org,
+            status: Some(ItemStatus::Active),
+            ..Default::default()
+        };
+        let report = import(
+            store,
+            parsed,
+            &opts,
+            &Actor {
+                user_id: None,
+                label: "system".into(),
+            },
+        )
+        .await?;
         if !report.errors.is_empty() {
-            let list: Vec<String> = report.errors.iter().take(5).map(|e| e.to_string()).collect();
+            let list: Vec<String> = report
+                .errors
+                .iter()
+                .take(5)
+                .map(|e| e.to_string())
+                .collect();
             anyhow::bail!("shipped bank {dir} has errors: {}", list.join("; "));
         }
         total += report.outcome.map_or(0, |o| o.created as usize);

@@ -2,6 +2,7 @@
 //! `audit verify`. Thin: each command loads the settings, opens the store and calls one
 //! thing.
 
+pub mod bank;
 pub mod startup;
 
 use std::path::PathBuf;
@@ -33,6 +34,12 @@ pub enum Command {
     Migrate,
     /// Show the effective settings, secrets masked.
     PrintConfig,
+    /// Import a bank file (any supported format) or an own-format folder.
+    Import(bank::ImportArgs),
+    /// Export a bank in skillcert's own format or as a QTI 3.0 package.
+    Export(bank::ExportArgs),
+    /// List the banks with their ids.
+    Banks,
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -78,6 +85,9 @@ pub fn main() -> ExitCode {
                 command: AuditCommand::Verify,
             } => startup::audit_verify(config).await,
             Command::PrintConfig => Ok(ExitCode::SUCCESS),
+            Command::Import(args) => bank::run_import(config, args).await,
+            Command::Export(args) => bank::run_export(config, args).await,
+            Command::Banks => bank::run_banks(config).await,
         }
     });
     match result {

@@ -108,7 +108,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .await?;
     if store.occupations().await?.is_empty() {
         let regulator = store
-            .orgs(crate::store::OrgFilter { kind: Some(crate::domain::org::OrgKind::Regulator), ..Default::default() })
+            .orgs(crate::store::OrgFilter {
+                kind: Some(crate::domain::org::OrgKind::Regulator),
+                ..Default::default()
+            })
             .await?
             .into_iter()
             .next()

@@ -47,7 +47,10 @@ impl Principal {
 
     /// Holds `role` at `org` itself, or anywhere in the body `org` belongs to.
     fn holds_at(&self, role: Role, org: &OrgRef) -> bool {
-        self.grants.iter().any(|g| g.role == role && (g.org.id == org.id || (org.body_id.is_some() && g.org.body_id == org.body_id)))
+        self.grants.iter().any(|g| {
+            g.role == role
+                && (g.org.id == org.id || (org.body_id.is_some() && g.org.body_id == org.body_id))
+        })
     }
 
     /// Holds `role` at the body that `org` belongs to.
@@ -163,9 +166,14 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         Action::RevealDocument => regulator || body_admin,
         Action::ViewAudit => regulator,
         Action::ReadBank => {
-            regulator || principal.holds_at(Role::BankAuthor, target) || principal.holds_at(Role::BankReviewer, target)
+            regulator
+                || principal.holds_at(Role::BankAuthor, target)
+                || principal.holds_at(Role::BankReviewer, target)
         }
-        Action::AuthorBank => principal.holds_at(Role::BankAuthor, target) || (regulator && target.kind == OrgKind::Regulator),
+        Action::AuthorBank => {
+            principal.holds_at(Role::BankAuthor, target)
+                || (regulator && target.kind == OrgKind::Regulator)
+        }
         Action::ReviewBank => principal.holds_at(Role::BankReviewer, target),
         Action::ManageCatalogue => regulator,
     };

@@ -47,7 +47,12 @@ fn unescape(s: &str) -> String {
 
 /// Text with its GIFT format prefix applied: `[plain]` and `[markdown]` are escaped,
 /// `[html]` and the default `[moodle]` format are sanitised HTML.
-fn rich(raw: &str, format: Format) -> String {
+fn rich(raw: &str, default: Format) -> String {
+    // An answer may carry its own format tag: `=[plain]blue`.
+    let (format, raw) = match take_format(raw) {
+        (f, rest) if rest.len() != raw.len() => (f, rest),
+        _ => (default, raw),
+    };
     let t = unescape(raw.trim());
     match format {
         Format::Plain | Format::Markdown => escape(&t),
@@ -198,7 +203,13 @@ fn parse_question(
                 .map(|a| a.text)
                 .ok_or("a numerical question needs a fully correct answer")?
         } else {
-            num.to_string()
+            // `{#3:2 ~#wrong}`: the simple form, then feedback for wrong answers.
+            let end = [find_unescaped(num, "~", 0), find_unescaped(num, "#", 0)]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(num.len());
+            num[..end].to_string()
         };
         let (value, tolerance) = parse_number_spec(&first)
             .ok_or_else(|| format!("{first:?} is not a number, n:tolerance or min..max"))?;
@@ -212,7 +223,15 @@ fn parse_question(
     } else {
         let list = answers(block);
         if list.is_empty() {
-            return Err(format!("cannot read the answers {{{block}}}"));
+            // `{One}`: a single correct short answer needs no `=`.
+            let accepted = vec![unescape(take_format(block).1.trim())];
+            return Ok(Some(ParsedItem {
+                line,
+                external_id: title,
+                point: None,
+                category: category.clone(),
+                content: base(ItemType::FillIn, vec![], Answer::Accepted(accepted)),
+            }));
         }
         let has_wrong = list.iter().any(|a| !a.correct_marker);
         if list.iter().all(|a| a.correct_marker)
@@ -224,17 +243,19 @@ fn parse_question(
             for a in &list {
                 let arrow = find_unescaped(&a.text, "->", 0)
                     .ok_or("every matching answer needs left -> right")?;
-                pairs.push((
-                    unescape(a.text[..arrow].trim()),
-                    unescape(a.text[arrow + 2..].trim()),
-                ));
+                let left = take_format(&a.text[..arrow]).1;
+                pairs.push((unescape(left.trim()), unescape(a.text[arrow + 2..].trim())));
             }
             base(ItemType::Matching, vec![], Answer::Pairs(pairs))
         } else if !has_wrong && list.iter().all(|a| a.weight.is_none()) {
             base(
                 ItemType::FillIn,
                 vec![],
-                Answer::Accepted(list.iter().map(|a| unescape(&a.text)).collect()),
+                Answer::Accepted(
+                    list.iter()
+                        .map(|a| unescape(take_format(&a.text).1.trim()))
+                        .collect(),
+                ),
             )
         } else if !has_wrong && list.iter().any(|a| a.weight.is_some()) {
             // Short answer with partial-credit alternatives: only fully correct ones count.

@@ -156,9 +156,11 @@ fn question(q: &Node, category: &Option<String>) -> Result<Option<ParsedItem>, S
             c.reference = Some(rich(q.child("graderinfo"))).filter(|s| !s.is_empty());
             c
         }
-        "cloze" | "multianswer" => return Err(format!(
+        "cloze" | "multianswer" => {
+            return Err(format!(
             "cloze question {name:?} has no equivalent in skillcert; split it into fill-in items"
-        )),
+        ))
+        }
         other => {
             return Err(format!(
                 "question type {other:?} ({name:?}) is not supported"

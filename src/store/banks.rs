@@ -125,16 +125,34 @@ pub trait BankStore: Send + Sync {
     async fn upsert_occupation(&self, entry: &OccupationEntry, now_ms: i64) -> Result<Occupation>;
     async fn occupations(&self) -> Result<Vec<Occupation>>;
     async fn occupation(&self, id: i64) -> Result<Occupation>;
-    async fn create_shortage_catalogue(&self, name: &str, valid_from: &str, valid_to: &str, occupation_ids: &[i64], audit: AuditEvent) -> Result<i64>;
+    async fn create_shortage_catalogue(
+        &self,
+        name: &str,
+        valid_from: &str,
+        valid_to: &str,
+        occupation_ids: &[i64],
+        audit: AuditEvent,
+    ) -> Result<i64>;
     /// Catalogues in force on `date` (YYYY-MM-DD), newest first.
     async fn shortage_catalogues(&self, date: &str) -> Result<Vec<ShortageCatalogue>>;
 
     /// Creates or replaces the standard of an occupation × level × mode.
-    async fn put_standard(&self, occupation_id: i64, standard: &Standard, audit: AuditEvent) -> Result<()>;
+    async fn put_standard(
+        &self,
+        occupation_id: i64,
+        standard: &Standard,
+        audit: AuditEvent,
+    ) -> Result<()>;
     async fn standards(&self, occupation_id: i64) -> Result<Vec<Standard>>;
 
     /// The bank of that name at that organisation, created if absent.
-    async fn ensure_bank(&self, occupation_id: i64, org_id: i64, name: &str, now_ms: i64) -> Result<i64>;
+    async fn ensure_bank(
+        &self,
+        occupation_id: i64,
+        org_id: i64,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<i64>;
     async fn banks(&self) -> Result<Vec<BankInfo>>;
     async fn bank(&self, id: i64) -> Result<BankInfo>;
     async fn share_bank(&self, bank_id: i64, body_id: i64, audit: AuditEvent) -> Result<()>;
@@ -144,18 +162,39 @@ pub trait BankStore: Send + Sync {
 
     /// Writes a whole import in one transaction: new external ids become items, known
     /// ones get a new version when their content changed.
-    async fn import_items(&self, bank_id: i64, items: Vec<NewItem>, actor: Option<i64>, audit: AuditEvent) -> Result<ImportOutcome>;
+    async fn import_items(
+        &self,
+        bank_id: i64,
+        items: Vec<NewItem>,
+        actor: Option<i64>,
+        audit: AuditEvent,
+    ) -> Result<ImportOutcome>;
     async fn items(&self, bank_id: i64, filter: ItemFilter) -> Result<Vec<ItemSummary>>;
     async fn item(&self, item_id: i64) -> Result<ItemSummary>;
     /// Every version with its content (keys included): callers audit the read.
     async fn item_versions(&self, item_id: i64) -> Result<Vec<ItemVersion>>;
     async fn item_reviews(&self, item_id: i64) -> Result<Vec<ItemReview>>;
     /// Adds a version (the item goes back to draft; its active version stays in use).
-    async fn edit_item(&self, item_id: i64, content: ItemContent, point: Option<String>, actor: i64, audit: AuditEvent) -> Result<i64>;
+    async fn edit_item(
+        &self,
+        item_id: i64,
+        content: ItemContent,
+        point: Option<String>,
+        actor: i64,
+        audit: AuditEvent,
+    ) -> Result<i64>;
     /// Moves the item through its life cycle; a reviewer never approves a version they
     /// wrote.
-    async fn transition_item(&self, item_id: i64, by: Transition, actor: i64, comment: Option<String>, audit: AuditEvent) -> Result<ItemStatus>;
+    async fn transition_item(
+        &self,
+        item_id: i64,
+        by: Transition,
+        actor: i64,
+        comment: Option<String>,
+        audit: AuditEvent,
+    ) -> Result<ItemStatus>;
     /// Active items per assessment point of one standard.
-    async fn point_counts(&self, bank_id: i64, level: u8, mode: Mode) -> Result<Vec<(String, i64)>>;
+    async fn point_counts(&self, bank_id: i64, level: u8, mode: Mode)
+        -> Result<Vec<(String, i64)>>;
     async fn export_items(&self, bank_id: i64) -> Result<Vec<ExportItem>>;
 }

@@ -15,7 +15,10 @@ pub(super) fn stem_text(c: &ItemContent) -> String {
             _ => {}
         }
     }
-    crate::formats::unescape_html(&out).split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::formats::unescape_html(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 macro_rules! impl_bank_store {
