@@ -48,6 +48,9 @@ pub struct ImportReport {
     pub bank_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<ImportOutcome>,
+    /// External ids of the items written, in file order.
+    #[serde(skip)]
+    pub external_ids: Vec<String>,
 }
 
 fn external_id(dup_key: &str) -> String {
@@ -66,6 +69,7 @@ pub async fn import(
         errors: parsed.errors.clone(),
         bank_id: opts.bank_id,
         outcome: None,
+        external_ids: Vec::new(),
     };
     // Which bank and which standards.
     let occupations = store.occupations().await?;

@@ -176,6 +176,7 @@ pub async fn run_import(config: Config, args: ImportArgs) -> anyhow::Result<Exit
             errors: parsed.errors,
             bank_id: None,
             outcome: None,
+            external_ids: vec![],
         }
     };
     if let Some(pb) = progress {

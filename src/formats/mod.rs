@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::domain::item::ItemContent;
 use crate::domain::standard::Standard;
 
-pub use text::unescape as unescape_html;
+pub use text::{escape as escape_html, sanitize as sanitize_html, unescape as unescape_html};
 
 /// One item read from a file, with where it was.
 #[derive(Debug, Clone, PartialEq)]

@@ -171,6 +171,7 @@ pub trait BankStore: Send + Sync {
     ) -> Result<ImportOutcome>;
     async fn items(&self, bank_id: i64, filter: ItemFilter) -> Result<Vec<ItemSummary>>;
     async fn item(&self, item_id: i64) -> Result<ItemSummary>;
+    async fn item_id_by_external(&self, bank_id: i64, external_id: &str) -> Result<Option<i64>>;
     /// Every version with its content (keys included): callers audit the read.
     async fn item_versions(&self, item_id: i64) -> Result<Vec<ItemVersion>>;
     async fn item_reviews(&self, item_id: i64) -> Result<Vec<ItemReview>>;

@@ -420,6 +420,18 @@ macro_rules! impl_bank_store {
                     item_from_row(&row)
                 }
 
+                async fn item_id_by_external(&self, bank_id: i64, external_id: &str) -> Result<Option<i64>> {
+                    let row = sqlx::query("SELECT id FROM items WHERE bank_id = $1 AND external_id = $2")
+                        .bind(bank_id)
+                        .bind(external_id)
+                        .fetch_optional(self.reader())
+                        .await?;
+                    Ok(match row {
+                        Some(r) => Some(r.try_get("id")?),
+                        None => None,
+                    })
+                }
+
                 async fn item_versions(&self, item_id: i64) -> Result<Vec<ItemVersion>> {
                     let rows = sqlx::query(
                         "SELECT v.version, v.content, v.created_by, u.login, v.created_at_ms FROM item_versions v \

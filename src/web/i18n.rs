@@ -136,6 +136,33 @@ mod tests {
     }
 
     #[test]
+    fn every_key_a_template_names_exists() {
+        let i = I18n::load().unwrap();
+        for (name, src) in crate::web::render::EMBEDDED {
+            for part in src.split("{{t \"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                let dynamic = part[key.len() + 1..]
+                    .trim_start()
+                    .starts_with(|c: char| c != '}');
+                if dynamic {
+                    // `{{t "prefix" value}}`: the prefix is a table of keys.
+                    assert!(
+                        i.keys(Lang::Zh)
+                            .iter()
+                            .any(|k| k.starts_with(&format!("{key}."))),
+                        "{name}: no keys under {key}"
+                    );
+                } else {
+                    assert!(
+                        i.has(Lang::Zh, key) && i.has(Lang::En, key),
+                        "{name}: missing key {key}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn accept_language_prefers_the_first_supported_tag() {
         assert_eq!(
             Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),

@@ -24,6 +24,20 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("password", include_str!("../../templates/password.hbs")),
     ("audit", include_str!("../../templates/audit.hbs")),
     ("error", include_str!("../../templates/error.hbs")),
+    ("banks", include_str!("../../templates/banks.hbs")),
+    ("bank", include_str!("../../templates/bank.hbs")),
+    ("item", include_str!("../../templates/item.hbs")),
+    ("pool", include_str!("../../templates/pool.hbs")),
+    ("import", include_str!("../../templates/import.hbs")),
+    ("shortage", include_str!("../../templates/shortage.hbs")),
+    (
+        "item_fields",
+        include_str!("../../templates/item_fields.hbs"),
+    ),
+    (
+        "item_preview",
+        include_str!("../../templates/item_preview.hbs"),
+    ),
 ];
 
 pub struct Templates {
@@ -41,6 +55,7 @@ impl Templates {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.register_helper("t", Box::new(Translate(i18n)));
+        hb.register_helper("rich", Box::new(Rich));
         for (name, embedded) in EMBEDDED {
             let source = match override_dir.map(|d| d.join(format!("{name}.hbs"))) {
                 Some(p) if p.exists() => {
@@ -66,6 +81,30 @@ impl Templates {
         data: &serde_json::Value,
     ) -> Result<String, handlebars::RenderError> {
         self.hb.render(name, data)
+    }
+}
+
+/// `{{rich html}}`: stored rich text, sanitised again on the way out (defence in depth:
+/// it was sanitised on input too) and written without escaping.
+struct Rich;
+
+impl HelperDef for Rich {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let v = h
+            .param(0)
+            .map(|v| v.value())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("rich", 0))?;
+        if let Some(s) = v.as_str() {
+            out.write(&crate::formats::sanitize_html(s))?;
+        }
+        Ok(())
     }
 }
 

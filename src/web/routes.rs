@@ -82,6 +82,14 @@ impl RouteSpec {
         self
     }
 
+    /// Allows request bodies up to `bytes` (uploads); the default is axum's 2 MB.
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self
+            .handler
+            .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+
     fn while_changing_password(mut self) -> Self {
         self.during_password_change = true;
         self
@@ -116,6 +124,13 @@ const PUBLIC: RoutePolicy = RoutePolicy::Public;
 const SIGNED_IN: RoutePolicy = RoutePolicy::SignedIn;
 const ADMIN: RoutePolicy = RoutePolicy::AnyRole(ADMINS);
 const REGULATOR_ONLY: RoutePolicy = RoutePolicy::AnyRole(REGULATOR);
+const BANK_USERS: RoutePolicy = RoutePolicy::AnyRole(&[
+    Role::RegulatorAdmin,
+    Role::BankAuthor,
+    Role::BankReviewer,
+    Role::BodyAdmin,
+]);
+const UPLOAD_BYTES: usize = 96 << 20;
 const ORG_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
     Role::RegulatorAdmin,
     Role::BodyAdmin,
@@ -123,8 +138,11 @@ const ORG_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
 ]);
 
 pub fn table() -> Vec<RouteSpec> {
+    use api::banks as a_banks;
     use api::{auth as a_auth, orgs as a_orgs, system, users as a_users};
-    use pages::{audit as p_audit, auth as p_auth, orgs as p_orgs, users as p_users};
+    use pages::{
+        audit as p_audit, auth as p_auth, banks as p_banks, orgs as p_orgs, users as p_users,
+    };
     vec![
         // System.
         get("/healthz", PUBLIC, system::healthz)
@@ -152,6 +170,21 @@ pub fn table() -> Vec<RouteSpec> {
         post("/users/{id}/roles/revoke", ADMIN, p_users::revoke),
         post("/users/{id}/reveal", ADMIN, p_users::reveal),
         get("/audit", REGULATOR_ONLY, p_audit::list),
+        get("/shortage", PUBLIC, p_banks::shortage),
+        get("/banks", BANK_USERS, p_banks::list),
+        get("/banks/{id}", BANK_USERS, p_banks::show),
+        post("/banks/{id}/items", BANK_USERS, p_banks::create_item),
+        get("/banks/{id}/pool", BANK_USERS, p_banks::pool),
+        post("/banks/{id}/import", BANK_USERS, p_banks::import_preview).body_limit(UPLOAD_BYTES),
+        post(
+            "/banks/{id}/import/confirm",
+            BANK_USERS,
+            p_banks::import_confirm,
+        )
+        .body_limit(UPLOAD_BYTES * 2),
+        get("/items/{id}", BANK_USERS, p_banks::show_item),
+        post("/items/{id}/edit", BANK_USERS, p_banks::edit_item),
+        post("/items/{id}/transition", BANK_USERS, p_banks::transition),
         // API: sessions and tokens.
         post("/api/v1/auth/login", PUBLIC, a_auth::login)
             .api(
@@ -246,6 +279,69 @@ pub fn table() -> Vec<RouteSpec> {
         post("/api/v1/users/{id}/document", ADMIN, a_users::reveal)
             .api("users", "Read the full document number (audited)")
             .res::<a_users::DocumentNumber>(),
+        // API: catalogue and banks.
+        get("/api/v1/occupations", PUBLIC, a_banks::occupations)
+            .api("catalogue", "The occupation catalogue")
+            .res::<a_banks::OccupationList>(),
+        put(
+            "/api/v1/occupations",
+            REGULATOR_ONLY,
+            a_banks::put_occupation,
+        )
+        .api("catalogue", "Create or update an occupation")
+        .req::<a_banks::OccupationInput>()
+        .res::<crate::store::banks::Occupation>(),
+        get("/api/v1/shortage-catalogue", PUBLIC, a_banks::shortage)
+            .api("catalogue", "Shortage catalogues in force today")
+            .res::<a_banks::ShortageList>(),
+        post(
+            "/api/v1/shortage-catalogues",
+            REGULATOR_ONLY,
+            a_banks::create_shortage,
+        )
+        .api("catalogue", "Publish a dated shortage catalogue")
+        .req::<a_banks::ShortageInput>(),
+        get("/api/v1/banks", BANK_USERS, a_banks::list)
+            .api("banks", "Banks the caller may see")
+            .res::<a_banks::BankList>(),
+        get("/api/v1/banks/{id}/pool", BANK_USERS, a_banks::pool)
+            .api("banks", "Pool sufficiency report per standard")
+            .res::<a_banks::PoolResponse>(),
+        get("/api/v1/banks/{id}/items", BANK_USERS, a_banks::items)
+            .api(
+                "banks",
+                "Items of a bank (no keys); filters level, mode, point, status, type, q, page",
+            )
+            .res::<a_banks::ItemList>(),
+        post("/api/v1/banks/{id}/items", BANK_USERS, a_banks::create_item)
+            .api("banks", "Write a new item (a draft)")
+            .req::<crate::web::ops::banks::NewItemInput>()
+            .res::<a_banks::CreatedItem>(),
+        post("/api/v1/banks/{id}/import", BANK_USERS, a_banks::import)
+            .api(
+                "banks",
+                "Import a file (body) as drafts; ?format=&level=&mode=&point=&dry_run=true",
+            )
+            .res::<a_banks::ImportResponse>()
+            .body_limit(UPLOAD_BYTES),
+        post("/api/v1/banks/{id}/share", REGULATOR_ONLY, a_banks::share)
+            .api("banks", "Share a bank with a body for assembly (no keys)")
+            .req::<a_banks::ShareInput>(),
+        get("/api/v1/items/{id}", BANK_USERS, a_banks::item)
+            .api("items", "An item with all versions and keys (audited)")
+            .res::<a_banks::ItemResponse>(),
+        put("/api/v1/items/{id}", BANK_USERS, a_banks::edit)
+            .api("items", "Edit: adds a version, back to draft")
+            .req::<a_banks::EditInput>()
+            .res::<a_banks::EditResult>(),
+        post(
+            "/api/v1/items/{id}/transition",
+            BANK_USERS,
+            a_banks::transition,
+        )
+        .api("items", "submit, approve, reject or retire")
+        .req::<crate::web::ops::banks::TransitionInput>()
+        .res::<a_banks::TransitionResult>(),
         // API: audit.
         get("/api/v1/audit", REGULATOR_ONLY, api::audit::list)
             .api("audit", "Audit entries after a sequence number")

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod banks;
 pub mod orgs;
 pub mod system;
 pub mod users;

@@ -3,6 +3,7 @@
 //! method with the audit event that records it.
 
 pub mod auth;
+pub mod banks;
 pub mod orgs;
 pub mod users;
 

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod banks;
 pub mod dashboard;
 pub mod orgs;
 pub mod users;
@@ -24,6 +25,7 @@ fn nav(p: &Principal) -> Value {
         "orgs": admin || p.has_role(Role::QualityInspector),
         "users": admin,
         "audit": p.has_role(Role::RegulatorAdmin),
+        "banks": admin || p.has_role(Role::BankAuthor) || p.has_role(Role::BankReviewer),
     })
 }
 

@@ -1,0 +1,395 @@
+//! Question banks over the API: catalogue, banks, pool reports, items (keys only to
+//! a bank's authors, reviewers and the regulator; every key read audited), review and
+//! import.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::item::{ItemInput, ItemJson, ItemStatus};
+use crate::domain::standard::{PoolReport, Standard};
+use crate::formats::{ImportError, OccupationEntry};
+use crate::store::banks::{ImportOutcome, ItemReview, ItemSummary, Occupation, ShortageCatalogue};
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, Json, Path, Query};
+use crate::web::ops::{self, banks::BankView};
+use crate::web::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OccupationList {
+    pub occupations: Vec<Occupation>,
+}
+
+pub async fn occupations(State(st): State<AppState>) -> Result<Json<OccupationList>, AppError> {
+    Ok(Json(OccupationList {
+        occupations: st.store.occupations().await?,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct OccupationInput {
+    pub code: String,
+    pub edition: u16,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub levels: Vec<u8>,
+    #[serde(default)]
+    pub certificate_kinds: Vec<String>,
+}
+
+pub async fn put_occupation(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(o): Json<OccupationInput>,
+) -> Result<Json<Occupation>, AppError> {
+    let p = ctx.principal()?;
+    crate::domain::policy::decide(
+        p,
+        crate::domain::policy::Action::ManageCatalogue,
+        &p.home_org,
+    )
+    .map_err(|_| AppError::Forbidden)?;
+    crate::domain::org::OccupationCode::parse(&o.code, o.edition)
+        .map_err(|c| AppError::field("code", c))?;
+    if o.name.trim().is_empty() {
+        return Err(AppError::field("name", "field.required"));
+    }
+    if o.levels.is_empty() || o.levels.iter().any(|l| !(1..=5).contains(l)) {
+        return Err(AppError::field("levels", "org.level"));
+    }
+    if let Some(k) = o
+        .certificate_kinds
+        .iter()
+        .find(|k| crate::domain::org::CertificateKind::from_code(k).is_none())
+    {
+        return Err(AppError::Validation(vec![
+            crate::domain::validate::FieldError::new("certificate_kinds", "org.certificate_kind")
+                .with_detail(k.clone()),
+        ]));
+    }
+    let entry = OccupationEntry {
+        code: o.code.trim().into(),
+        edition: o.edition,
+        name: o.name.trim().into(),
+        name_en: o.name_en,
+        levels: o.levels,
+        certificate_kinds: o.certificate_kinds,
+    };
+    let occ = st.store.upsert_occupation(&entry, crate::now_ms()).await?;
+    st.store
+        .append_audit(ops::audit_by(
+            p,
+            "occupation.put",
+            "occupation",
+            occ.id,
+            None,
+            serde_json::json!({"code": occ.code}),
+        ))
+        .await?;
+    Ok(Json(occ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ShortageList {
+    pub date: String,
+    pub catalogues: Vec<ShortageCatalogue>,
+}
+
+/// Public: the shortage catalogues in force today.
+pub async fn shortage(State(st): State<AppState>) -> Result<Json<ShortageList>, AppError> {
+    let date = crate::today().to_string();
+    Ok(Json(ShortageList {
+        catalogues: st.store.shortage_catalogues(&date).await?,
+        date,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ShortageInput {
+    pub name: String,
+    /// YYYY-MM-DD
+    pub valid_from: String,
+    pub valid_to: String,
+    pub occupation_ids: Vec<i64>,
+}
+
+fn date_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    if s.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (
+        s[..4].parse::<i32>(),
+        s[5..7].parse::<u8>(),
+        s[8..].parse::<u8>(),
+    ) else {
+        return false;
+    };
+    time::Month::try_from(m)
+        .ok()
+        .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
+        .is_some()
+}
+
+pub async fn create_shortage(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(i): Json<ShortageInput>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let p = ctx.principal()?;
+    crate::domain::policy::decide(
+        p,
+        crate::domain::policy::Action::ManageCatalogue,
+        &p.home_org,
+    )
+    .map_err(|_| AppError::Forbidden)?;
+    let mut f = crate::domain::validate::Fields::default();
+    let name = f.text("name", &i.name, 100);
+    if !date_ok(&i.valid_from) {
+        f.push(crate::domain::validate::FieldError::new(
+            "valid_from",
+            "field.date",
+        ));
+    }
+    if !date_ok(&i.valid_to) || i.valid_to < i.valid_from {
+        f.push(crate::domain::validate::FieldError::new(
+            "valid_to",
+            "field.date",
+        ));
+    }
+    if i.occupation_ids.is_empty() {
+        f.push(crate::domain::validate::FieldError::new(
+            "occupation_ids",
+            "field.required",
+        ));
+    }
+    f.finish().map_err(AppError::Validation)?;
+    let event = ops::audit_by(
+        p,
+        "shortage.create",
+        "shortage_catalogue",
+        "",
+        None,
+        serde_json::json!({"name": name}),
+    );
+    let id = st
+        .store
+        .create_shortage_catalogue(&name, &i.valid_from, &i.valid_to, &i.occupation_ids, event)
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BankList {
+    pub banks: Vec<BankView>,
+}
+
+pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<BankList>, AppError> {
+    Ok(Json(BankList {
+        banks: ops::banks::list(&st, ctx.principal()?).await?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PoolResponse {
+    pub bank_id: i64,
+    pub standards: Vec<Standard>,
+    pub reports: Vec<PoolReport>,
+}
+
+pub async fn pool(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<PoolResponse>, AppError> {
+    let (bank, standards, reports) = ops::banks::pool(&st, ctx.principal()?, id).await?;
+    Ok(Json(PoolResponse {
+        bank_id: bank.id,
+        standards,
+        reports,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ItemList {
+    pub items: Vec<ItemSummary>,
+}
+
+pub async fn items(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ops::banks::ItemQuery>,
+) -> Result<Json<ItemList>, AppError> {
+    Ok(Json(ItemList {
+        items: ops::banks::items(&st, ctx.principal()?, id, &q).await?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedItem {
+    pub id: i64,
+}
+
+pub async fn create_item(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<ops::banks::NewItemInput>,
+) -> Result<(StatusCode, Json<CreatedItem>), AppError> {
+    let item = ops::banks::create_item(&st, ctx.principal()?, id, input).await?;
+    Ok((StatusCode::CREATED, Json(CreatedItem { id: item })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VersionView {
+    pub version: i64,
+    pub item: ItemJson,
+    pub reference: Option<String>,
+    pub rubric: Vec<crate::domain::item::RubricElement>,
+    pub explanation: Option<String>,
+    pub difficulty: u8,
+    pub score: f64,
+    pub created_by: Option<String>,
+    pub created_at_ms: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ItemResponse {
+    #[serde(flatten)]
+    pub item: ItemSummary,
+    pub versions: Vec<VersionView>,
+    pub reviews: Vec<ItemReview>,
+}
+
+/// An item with every version and its key. The read is audited.
+pub async fn item(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ItemResponse>, AppError> {
+    let d = ops::banks::item_detail(&st, ctx.principal()?, id).await?;
+    let versions = d
+        .versions
+        .into_iter()
+        .map(|v| VersionView {
+            version: v.version,
+            item: v.content.to_json(),
+            reference: v.content.reference.clone(),
+            rubric: v.content.rubric.clone(),
+            explanation: v.content.explanation.clone(),
+            difficulty: v.content.difficulty,
+            score: v.content.score,
+            created_by: v.created_by_login,
+            created_at_ms: v.created_at_ms,
+        })
+        .collect();
+    Ok(Json(ItemResponse {
+        item: d.item,
+        versions,
+        reviews: d.reviews,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct EditInput {
+    #[serde(flatten)]
+    pub item: ItemInput,
+    pub point: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EditResult {
+    pub version: i64,
+}
+
+pub async fn edit(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(e): Json<EditInput>,
+) -> Result<Json<EditResult>, AppError> {
+    let version = ops::banks::edit_item(&st, ctx.principal()?, id, e.item, e.point).await?;
+    Ok(Json(EditResult { version }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TransitionResult {
+    pub status: ItemStatus,
+}
+
+pub async fn transition(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(t): Json<ops::banks::TransitionInput>,
+) -> Result<Json<TransitionResult>, AppError> {
+    Ok(Json(TransitionResult {
+        status: ops::banks::transition(&st, ctx.principal()?, id, t).await?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportResponse {
+    pub items: Vec<ItemJson>,
+    pub errors: Vec<ImportErrorView>,
+    pub outcome: Option<ImportOutcome>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportErrorView {
+    pub line: usize,
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl From<ImportError> for ImportErrorView {
+    fn from(e: ImportError) -> Self {
+        ImportErrorView {
+            line: e.line,
+            path: e.path,
+            message: e.message,
+        }
+    }
+}
+
+/// The request body is the file itself; `?format=&level=&mode=&point=&dry_run=true&name=`.
+/// Answers 200 with the report; 422 when the file has errors (nothing written).
+pub async fn import(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ops::banks::ImportParams>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImportResponse>), AppError> {
+    let r = ops::banks::import_file(&st, ctx.principal()?, id, &body, &q).await?;
+    let status = if r.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        Json(ImportResponse {
+            items: r.items,
+            errors: r.errors.into_iter().map(Into::into).collect(),
+            outcome: r.outcome,
+        }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ShareInput {
+    pub body_id: i64,
+}
+
+pub async fn share(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(s): Json<ShareInput>,
+) -> Result<StatusCode, AppError> {
+    ops::banks::share(&st, ctx.principal()?, id, s.body_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,589 @@
+//! Question banks at the web edge: who may see which bank, reading items (every read of
+//! a key is audited), writing and reviewing items, importing files, and the pool report.
+
+use serde::{Deserialize, Serialize};
+
+use super::audit_by;
+use crate::domain::item::{ItemContent, ItemInput, ItemStatus, Transition};
+use crate::domain::org::OrgKind;
+use crate::domain::policy::{decide, Action, Principal};
+use crate::domain::role::Role;
+use crate::domain::standard::{pool_report, Mode, PoolReport, Standard, Sufficiency};
+use crate::domain::validate::FieldError;
+use crate::formats::{sanitize_html, Format, Limits};
+use crate::import::{Actor, ImportOptions, ImportReport};
+use crate::store::banks::{BankInfo, ItemFilter, ItemReview, ItemSummary, ItemVersion};
+use crate::store::Org;
+use crate::web::error::AppError;
+use crate::web::AppState;
+
+/// A bank and the organisation that owns it.
+pub struct BankCtx {
+    pub bank: BankInfo,
+    pub owner: Org,
+}
+
+async fn load(st: &AppState, bank_id: i64) -> Result<BankCtx, AppError> {
+    let bank = st.store.bank(bank_id).await?;
+    let owner = st.store.org(bank.org_id).await?;
+    Ok(BankCtx { bank, owner })
+}
+
+/// The bank, if the caller may do `action` on it (404 when they may not even read it).
+pub async fn bank_for(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+    action: Action,
+) -> Result<BankCtx, AppError> {
+    let ctx = load(st, bank_id).await?;
+    if decide(p, Action::ReadBank, &ctx.owner.as_ref()).is_err() {
+        return Err(AppError::NotFound);
+    }
+    decide(p, action, &ctx.owner.as_ref()).map_err(|_| AppError::Forbidden)?;
+    Ok(ctx)
+}
+
+/// Bodies a bank is shared with may see that it exists and its pool report, never items.
+async fn shared_with_callers_body(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+) -> Result<bool, AppError> {
+    let bodies = st.store.bank_shared_with(bank_id).await?;
+    Ok(p.grants
+        .iter()
+        .any(|g| g.role == Role::BodyAdmin && g.org.body_id.is_some_and(|b| bodies.contains(&b))))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankView {
+    #[serde(flatten)]
+    pub bank: BankInfo,
+    pub owner_name: String,
+    /// The caller may read items and keys.
+    pub can_read: bool,
+    pub can_author: bool,
+    pub can_review: bool,
+}
+
+pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<BankView>, AppError> {
+    let mut out = Vec::new();
+    for bank in st.store.banks().await? {
+        let owner = st.store.org(bank.org_id).await?;
+        let can_read = decide(p, Action::ReadBank, &owner.as_ref()).is_ok();
+        if !can_read && !shared_with_callers_body(st, p, bank.id).await? {
+            continue;
+        }
+        out.push(BankView {
+            can_author: decide(p, Action::AuthorBank, &owner.as_ref()).is_ok(),
+            can_review: decide(p, Action::ReviewBank, &owner.as_ref()).is_ok(),
+            can_read,
+            owner_name: owner.name,
+            bank,
+        });
+    }
+    Ok(out)
+}
+
+/// The pool report of every standard of the bank's occupation.
+pub async fn pool(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+) -> Result<(BankInfo, Vec<Standard>, Vec<PoolReport>), AppError> {
+    let ctx = load(st, bank_id).await?;
+    if decide(p, Action::ReadBank, &ctx.owner.as_ref()).is_err()
+        && !shared_with_callers_body(st, p, bank_id).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let standards = st.store.standards(ctx.bank.occupation_id).await?;
+    let mut reports = Vec::new();
+    for s in &standards {
+        let counts = st.store.point_counts(bank_id, s.level, s.mode).await?;
+        reports.push(pool_report(s, Sufficiency::default(), |pt| {
+            counts
+                .iter()
+                .find(|(c, _)| c == pt)
+                .map_or(0, |(_, n)| *n as u32)
+        }));
+    }
+    Ok((ctx.bank, standards, reports))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ItemQuery {
+    pub level: Option<u8>,
+    pub mode: Option<String>,
+    pub point: Option<String>,
+    pub status: Option<String>,
+    #[serde(rename = "type")]
+    pub item_type: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<i64>,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+pub async fn items(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+    q: &ItemQuery,
+) -> Result<Vec<ItemSummary>, AppError> {
+    bank_for(st, p, bank_id, Action::ReadBank).await?;
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    let filter = ItemFilter {
+        level: q.level,
+        mode: nonempty(&q.mode).and_then(|m| Mode::from_code(&m)),
+        point: nonempty(&q.point),
+        status: nonempty(&q.status).and_then(|s| ItemStatus::from_code(&s)),
+        item_type: nonempty(&q.item_type)
+            .and_then(|t| crate::domain::item::ItemType::from_code(&t)),
+        q: nonempty(&q.q),
+        limit: PAGE_SIZE,
+        offset: q.page.unwrap_or(0).max(0) * PAGE_SIZE,
+    };
+    Ok(st.store.items(bank_id, filter).await?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemDetail {
+    pub item: ItemSummary,
+    pub bank: BankInfo,
+    pub versions: Vec<ItemVersion>,
+    pub reviews: Vec<ItemReview>,
+    pub can_author: bool,
+    pub can_review: bool,
+}
+
+/// An item with every version and its keys; the read is audited.
+pub async fn item_detail(
+    st: &AppState,
+    p: &Principal,
+    item_id: i64,
+) -> Result<ItemDetail, AppError> {
+    let item = st.store.item(item_id).await?;
+    let ctx = bank_for(st, p, item.bank_id, Action::ReadBank).await?;
+    let event = audit_by(
+        p,
+        "item.read_key",
+        "item",
+        item_id,
+        ctx.owner.body_id,
+        serde_json::json!({"bank_id": item.bank_id, "version": item.latest_version}),
+    );
+    st.store.append_audit(event).await?;
+    Ok(ItemDetail {
+        versions: st.store.item_versions(item_id).await?,
+        reviews: st.store.item_reviews(item_id).await?,
+        can_author: decide(p, Action::AuthorBank, &ctx.owner.as_ref()).is_ok(),
+        can_review: decide(p, Action::ReviewBank, &ctx.owner.as_ref()).is_ok(),
+        bank: ctx.bank,
+        item,
+    })
+}
+
+/// Checks and cleans an item a person wrote: rich text sanitised, type rules applied.
+pub fn clean(input: ItemInput) -> Result<ItemContent, AppError> {
+    let mut c = input.into_content().map_err(|m| {
+        AppError::Validation(vec![
+            FieldError::new("correct", "item.correct").with_detail(m)
+        ])
+    })?;
+    c.stem = sanitize_html(&c.stem);
+    for o in &mut c.options {
+        o.text = sanitize_html(&o.text);
+    }
+    c.reference = c
+        .reference
+        .map(|r| sanitize_html(&r))
+        .filter(|r| !r.is_empty());
+    c.explanation = c
+        .explanation
+        .map(|r| sanitize_html(&r))
+        .filter(|r| !r.is_empty());
+    c.validate().map_err(|e| {
+        AppError::Validation(vec![
+            FieldError::new("item", "item.invalid").with_detail(e.to_string())
+        ])
+    })?;
+    Ok(c)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewItemInput {
+    #[serde(flatten)]
+    pub item: ItemInput,
+    pub level: u8,
+    #[serde(default = "theory")]
+    pub mode: String,
+    pub point: String,
+    pub external_id: Option<String>,
+}
+
+fn theory() -> String {
+    "theory".into()
+}
+
+/// Writes one new item as a draft (through the import path, so the same checks apply).
+pub async fn create_item(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+    input: NewItemInput,
+) -> Result<i64, AppError> {
+    let ctx = bank_for(st, p, bank_id, Action::AuthorBank).await?;
+    let mode = Mode::from_code(&input.mode).ok_or_else(|| AppError::field("mode", "item.mode"))?;
+    let content = clean(input.item)?;
+    let mut parsed = crate::formats::Parsed::default();
+    parsed.push_item(crate::formats::ParsedItem {
+        line: 1,
+        external_id: input.external_id,
+        point: Some(input.point),
+        category: None,
+        content,
+    });
+    let opts = ImportOptions {
+        bank_id: Some(bank_id),
+        owner_org: ctx.owner.id,
+        level: Some(input.level),
+        mode: Some(mode),
+        ..Default::default()
+    };
+    let report = crate::import::import(
+        st.store.as_ref(),
+        parsed,
+        &opts,
+        &Actor {
+            user_id: Some(p.user_id),
+            label: p.login.clone(),
+        },
+    )
+    .await?;
+    if let Some(e) = report.errors.first() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "item",
+            "item.invalid",
+        )
+        .with_detail(e.message.clone())]));
+    }
+    let ext = report_external_id(&report).ok_or(AppError::NotFound)?;
+    st.store
+        .item_id_by_external(bank_id, &ext)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn report_external_id(report: &ImportReport) -> Option<String> {
+    report.external_ids.first().cloned()
+}
+
+pub async fn edit_item(
+    st: &AppState,
+    p: &Principal,
+    item_id: i64,
+    input: ItemInput,
+    point: Option<String>,
+) -> Result<i64, AppError> {
+    let item = st.store.item(item_id).await?;
+    let ctx = bank_for(st, p, item.bank_id, Action::AuthorBank).await?;
+    let content = clean(input)?;
+    if let Some(pt) = &point {
+        let standards = st.store.standards(ctx.bank.occupation_id).await?;
+        let ok = standards
+            .iter()
+            .any(|s| s.level == item.level && s.mode == item.mode && s.area_of(pt).is_some());
+        if !ok {
+            return Err(AppError::field("point", "item.point_invalid"));
+        }
+    }
+    let event = audit_by(
+        p,
+        "item.edit",
+        "item",
+        item_id,
+        ctx.owner.body_id,
+        serde_json::json!({"bank_id": item.bank_id}),
+    );
+    Ok(st
+        .store
+        .edit_item(item_id, content, point, p.user_id, event)
+        .await?)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TransitionInput {
+    /// `submit`, `approve`, `reject` or `retire`.
+    pub action: String,
+    pub comment: Option<String>,
+}
+
+pub async fn transition(
+    st: &AppState,
+    p: &Principal,
+    item_id: i64,
+    input: TransitionInput,
+) -> Result<ItemStatus, AppError> {
+    let by: Transition = serde_json::from_value(serde_json::Value::String(input.action.clone()))
+        .map_err(|_| AppError::field("action", "item.action"))?;
+    let item = st.store.item(item_id).await?;
+    let needed = match by {
+        Transition::Approve | Transition::Reject => Action::ReviewBank,
+        Transition::Submit | Transition::Retire => Action::AuthorBank,
+    };
+    let ctx = bank_for(st, p, item.bank_id, needed).await?;
+    let comment = input
+        .comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    let event = audit_by(
+        p,
+        &format!("item.{}", input.action),
+        "item",
+        item_id,
+        ctx.owner.body_id,
+        serde_json::json!({"bank_id": item.bank_id}),
+    );
+    Ok(st
+        .store
+        .transition_item(item_id, by, p.user_id, comment, event)
+        .await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportParams {
+    pub format: Option<String>,
+    pub level: Option<u8>,
+    pub mode: Option<String>,
+    pub point: Option<String>,
+    pub dry_run: Option<bool>,
+    pub name: Option<String>,
+}
+
+/// Imports a file into a bank as drafts (or only checks it, `dry_run`).
+pub async fn import_file(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+    bytes: &[u8],
+    params: &ImportParams,
+) -> Result<ImportReport, AppError> {
+    let ctx = bank_for(st, p, bank_id, Action::AuthorBank).await?;
+    let format = match params.format.as_deref().filter(|f| !f.is_empty()) {
+        None => Format::Auto,
+        Some(f) => <Format as clap::ValueEnum>::from_str(f, true)
+            .map_err(|_| AppError::field("format", "import.format_invalid"))?,
+    };
+    let limits = Limits {
+        max_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let name = params.name.clone().unwrap_or_default();
+    // Parsing is CPU work: off the async threads.
+    let owned = bytes.to_vec();
+    let parsed =
+        tokio::task::spawn_blocking(move || crate::formats::read(format, &name, &owned, &limits))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+    let mode = match params.mode.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => Some(Mode::from_code(m).ok_or_else(|| AppError::field("mode", "item.mode"))?),
+        None => None,
+    };
+    let opts = ImportOptions {
+        bank_id: Some(bank_id),
+        owner_org: ctx.owner.id,
+        level: params.level,
+        mode,
+        point: params.point.clone().filter(|p| !p.is_empty()),
+        status: Some(ItemStatus::Draft),
+        dry_run: params.dry_run.unwrap_or(false),
+    };
+    Ok(crate::import::import(
+        st.store.as_ref(),
+        parsed,
+        &opts,
+        &Actor {
+            user_id: Some(p.user_id),
+            label: p.login.clone(),
+        },
+    )
+    .await?)
+}
+
+pub async fn share(
+    st: &AppState,
+    p: &Principal,
+    bank_id: i64,
+    body_id: i64,
+) -> Result<(), AppError> {
+    let ctx = load(st, bank_id).await?;
+    decide(p, Action::ManageCatalogue, &ctx.owner.as_ref()).map_err(|_| AppError::Forbidden)?;
+    let body = st
+        .store
+        .org(body_id)
+        .await
+        .map_err(|_| AppError::field("body_id", "org.missing"))?;
+    if body.kind != OrgKind::Body {
+        return Err(AppError::field("body_id", "org.not_a_body"));
+    }
+    let event = audit_by(
+        p,
+        "bank.share",
+        "bank",
+        bank_id,
+        Some(body_id),
+        serde_json::json!({"body_id": body_id}),
+    );
+    st.store.share_bank(bank_id, body_id, event).await?;
+    Ok(())
+}
+
+/// What changed between two versions, field by field (for the history view).
+pub fn diff(old: &ItemContent, new: &ItemContent) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut cmp = |field: &str, a: String, b: String| {
+        if a != b {
+            out.push((field.to_string(), a, b));
+        }
+    };
+    cmp("stem", old.stem.clone(), new.stem.clone());
+    let opts = |c: &ItemContent| {
+        c.options
+            .iter()
+            .map(|o| format!("{}. {}", o.key, o.text))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    cmp("options", opts(old), opts(new));
+    cmp(
+        "answer",
+        old.to_json().correct.to_string(),
+        new.to_json().correct.to_string(),
+    );
+    cmp(
+        "reference",
+        old.reference.clone().unwrap_or_default(),
+        new.reference.clone().unwrap_or_default(),
+    );
+    cmp(
+        "explanation",
+        old.explanation.clone().unwrap_or_default(),
+        new.explanation.clone().unwrap_or_default(),
+    );
+    cmp(
+        "difficulty",
+        old.difficulty.to_string(),
+        new.difficulty.to_string(),
+    );
+    cmp("score", old.score.to_string(), new.score.to_string());
+    out
+}
+
+/// Drafts an item can be created from with a plain form: type, stem, options one per
+/// line, and the answer written as in the CSV template (B, ACD, 对/错, accepted|answers).
+pub fn input_from_form(f: &ItemForm) -> Result<ItemInput, AppError> {
+    let t = crate::domain::item::ItemType::from_code(f.item_type.trim())
+        .ok_or_else(|| AppError::field("type", "item.type_invalid"))?;
+    let options: Vec<crate::domain::item::Choice> = f
+        .options
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| crate::domain::item::Choice {
+            key: crate::domain::item::option_key(i),
+            text: crate::formats::escape_html(l),
+        })
+        .collect();
+    let a = f.answer.trim();
+    let keys = || {
+        serde_json::json!(a
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_uppercase().to_string())
+            .collect::<Vec<_>>())
+    };
+    use crate::domain::item::ItemType as T;
+    let correct = match t {
+        T::TrueFalse => serde_json::json!(matches!(a, "对" | "正确" | "true" | "T" | "t" | "√")),
+        T::SingleChoice | T::MultipleChoice | T::Ordering => keys(),
+        T::FillIn => serde_json::json!(a
+            .split(['|', '｜'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()),
+        T::Numerical => {
+            let (v, tol) = a.split_once(['±', ':']).unwrap_or((a, "0"));
+            serde_json::json!({"value": v.trim().parse::<f64>().map_err(|_| AppError::field("answer", "item.correct"))?, "tolerance": tol.trim().parse::<f64>().unwrap_or(0.0)})
+        }
+        T::Matching => serde_json::json!(a
+            .lines()
+            .filter_map(|l| l.split_once("->"))
+            .map(|(l, r)| [l.trim(), r.trim()])
+            .collect::<Vec<_>>()),
+        _ => serde_json::Value::Null,
+    };
+    Ok(ItemInput {
+        item_type: t,
+        stem: crate::formats::escape_html(f.stem.trim()),
+        options,
+        correct,
+        reference: Some(crate::formats::escape_html(f.reference.trim())).filter(|s| !s.is_empty()),
+        rubric: vec![],
+        explanation: Some(crate::formats::escape_html(f.explanation.trim()))
+            .filter(|s| !s.is_empty()),
+        difficulty: f.difficulty.unwrap_or(3),
+        score: f.score.unwrap_or(1.0),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ItemForm {
+    #[serde(rename = "type")]
+    pub item_type: String,
+    pub stem: String,
+    pub options: String,
+    pub answer: String,
+    pub reference: String,
+    pub explanation: String,
+    pub difficulty: Option<u8>,
+    pub score: Option<f64>,
+    pub point: String,
+    pub level: Option<u8>,
+    pub mode: String,
+    /// `preview` renders without saving.
+    pub action: String,
+}
+
+/// The answer field of [`ItemForm`] for an existing item.
+pub fn answer_text(c: &ItemContent) -> String {
+    use crate::domain::item::Answer;
+    match &c.answer {
+        Answer::TrueFalse(b) => {
+            if *b {
+                "对".into()
+            } else {
+                "错".into()
+            }
+        }
+        Answer::Keys(k) | Answer::Order(k) => k.concat(),
+        Answer::Accepted(a) => a.join(" | "),
+        Answer::Numerical { value, tolerance } => format!("{value}±{tolerance}"),
+        Answer::Pairs(p) => p
+            .iter()
+            .map(|(l, r)| format!("{l} -> {r}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Answer::Assessed => String::new(),
+    }
+}

@@ -1,0 +1,386 @@
+//! Bank pages for authors and reviewers: the bank by standard tree with search, the
+//! pool report, an item with its preview, history (with what changed between versions)
+//! and review actions, editing with preview, and file import with a preview of what
+//! will be created.
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{form_errors, page, see_other};
+use crate::domain::item::{ItemContent, ItemType};
+use crate::domain::policy::Action;
+use crate::web::ctx::{Ctx, RequestCtx};
+use crate::web::error::{AppError, Form, Path, Query};
+use crate::web::ops::{self, banks::ItemForm, banks::ItemQuery};
+use crate::web::AppState;
+
+pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    let banks = ops::banks::list(&st, ctx.principal()?).await?;
+    Ok(page(&st, &ctx, "banks", "banks.title", json!({"banks": banks}))?.into_response())
+}
+
+fn item_types() -> Vec<&'static str> {
+    ItemType::ALL.iter().map(|t| t.code()).collect()
+}
+
+async fn bank_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    q: &ItemQuery,
+    form: serde_json::Value,
+    errors: serde_json::Value,
+    preview: Option<ItemContent>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let b = ops::banks::bank_for(st, p, id, Action::ReadBank).await?;
+    let (_, standards, reports) = ops::banks::pool(st, p, id).await?;
+    let items = ops::banks::items(st, p, id, q).await?;
+    let can_author =
+        crate::domain::policy::decide(p, Action::AuthorBank, &b.owner.as_ref()).is_ok();
+    let tree: Vec<_> = standards
+        .iter()
+        .zip(&reports)
+        .map(|(s, r)| {
+            json!({
+                "level": s.level, "mode": s.mode,
+                "areas": r.areas.iter().map(|a| json!({"code": a.code, "name": a.name, "weight": a.weight, "items": a.items,
+                    "points": a.point_reports.iter().map(|pt| json!({"code": pt.code, "name": pt.name, "importance": pt.importance, "items": pt.items})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let data = json!({
+        "bank": b.bank, "owner": b.owner.name, "tree": tree, "items": items, "can_author": can_author,
+        "q": {"q": q.q, "status": q.status, "type": q.item_type, "point": q.point},
+        "item_types": item_types(), "statuses": ["draft", "in_review", "active", "retired"],
+        "form": form, "errors": errors,
+        "preview": preview.map(|c| preview_json(&c)),
+        "formats": ["auto", "gift", "aiken", "moodle-xml", "qti", "csv", "xlsx", "toml"],
+    });
+    Ok((status, page(st, ctx, "bank", "bank.title", data)?).into_response())
+}
+
+fn empty_form() -> serde_json::Value {
+    json!({"type": "single_choice", "stem": "", "options": "", "answer": "", "reference": "", "explanation": "", "difficulty": 3, "score": 1, "point": "", "level": 5, "mode": "theory"})
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ItemQuery>,
+) -> Result<Response, AppError> {
+    bank_page(&st, &ctx, id, &q, empty_form(), json!([]), None).await
+}
+
+/// What a candidate would see (no key), and the key beside it for the author.
+pub fn preview_json(c: &ItemContent) -> serde_json::Value {
+    json!({
+        "type": c.item_type, "stem": c.stem, "options": c.options,
+        "answer": ops::banks::answer_text(c),
+        "reference": c.reference, "rubric": c.rubric, "explanation": c.explanation,
+        "difficulty": c.difficulty, "score": c.score,
+    })
+}
+
+fn form_echo(f: &ItemForm) -> serde_json::Value {
+    json!({"type": f.item_type, "stem": f.stem, "options": f.options, "answer": f.answer, "reference": f.reference, "explanation": f.explanation,
+           "difficulty": f.difficulty.unwrap_or(3), "score": f.score.unwrap_or(1.0), "point": f.point, "level": f.level.unwrap_or(5), "mode": f.mode})
+}
+
+pub async fn create_item(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemForm>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let echo = form_echo(&f);
+    let result = async {
+        let input = ops::banks::input_from_form(&f)?;
+        if f.action == "preview" {
+            let c = ops::banks::clean(input)?;
+            return Ok(Err(c));
+        }
+        let new = ops::banks::NewItemInput {
+            item: input,
+            level: f.level.unwrap_or(5),
+            mode: if f.mode.is_empty() {
+                "theory".into()
+            } else {
+                f.mode.clone()
+            },
+            point: f.point.trim().to_string(),
+            external_id: None,
+        };
+        Ok(Ok(ops::banks::create_item(&st, p, id, new).await?))
+    }
+    .await;
+    match result {
+        Ok(Ok(item)) => Ok(see_other(&format!("/items/{item}")).into_response()),
+        Ok(Err(preview)) => {
+            bank_page(
+                &st,
+                &ctx,
+                id,
+                &ItemQuery::default(),
+                echo,
+                json!([]),
+                Some(preview),
+            )
+            .await
+        }
+        Err(e) => match form_errors(&st, &ctx, &e) {
+            Some(errors) => {
+                bank_page(
+                    &st,
+                    &ctx,
+                    id,
+                    &ItemQuery::default(),
+                    echo,
+                    json!(errors),
+                    None,
+                )
+                .await
+            }
+            None => Err(e),
+        },
+    }
+}
+
+pub async fn pool(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (bank, _, reports) = ops::banks::pool(&st, ctx.principal()?, id).await?;
+    Ok(page(
+        &st,
+        &ctx,
+        "pool",
+        "pool.title",
+        json!({"bank": bank, "reports": reports}),
+    )?
+    .into_response())
+}
+
+async fn item_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    form: Option<serde_json::Value>,
+    preview: Option<ItemContent>,
+    errors: serde_json::Value,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let d = ops::banks::item_detail(st, p, id).await?;
+    let mut history = Vec::new();
+    for (i, v) in d.versions.iter().enumerate() {
+        let changes: Vec<_> = match i {
+            0 => vec![],
+            _ => ops::banks::diff(&d.versions[i - 1].content, &v.content)
+                .into_iter()
+                .map(|(f, a, b)| json!({"field": f, "old": a, "new": b}))
+                .collect(),
+        };
+        history.push(json!({"version": v.version, "by": v.created_by_login, "changes": changes, "first": i == 0}));
+    }
+    history.reverse();
+    let latest = d.versions.last().map(|v| v.content.clone());
+    let current = latest.as_ref().map(preview_json);
+    let form = form.unwrap_or_else(|| match &latest {
+        Some(c) => json!({"type": c.item_type, "stem": crate::formats::unescape_html(&c.stem), "options": c.options.iter().map(|o| crate::formats::unescape_html(&o.text)).collect::<Vec<_>>().join("\n"),
+            "answer": ops::banks::answer_text(c), "reference": c.reference.as_deref().map(crate::formats::unescape_html).unwrap_or_default(),
+            "explanation": c.explanation.as_deref().map(crate::formats::unescape_html).unwrap_or_default(), "difficulty": c.difficulty, "score": c.score,
+            "point": d.item.point_code, "level": d.item.level, "mode": d.item.mode}),
+        None => empty_form(),
+    });
+    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let s = d.item.status.code();
+    let data = json!({
+        "item": d.item, "bank": d.bank, "current": current, "history": history, "reviews": d.reviews,
+        "can_submit": d.can_author && s == "draft", "can_retire": d.can_author && s == "active",
+        "can_edit": d.can_author && s != "retired", "can_review": d.can_review && s == "in_review",
+        "form": form, "preview": preview.map(|c| preview_json(&c)), "item_types": item_types(), "errors": errors,
+    });
+    Ok((status, page(st, ctx, "item", "item.title", data)?).into_response())
+}
+
+pub async fn show_item(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    item_page(&st, &ctx, id, None, None, json!([])).await
+}
+
+pub async fn edit_item(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemForm>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let echo = form_echo(&f);
+    let result = async {
+        let input = ops::banks::input_from_form(&f)?;
+        if f.action == "preview" {
+            return Ok(Some(ops::banks::clean(input)?));
+        }
+        let point = Some(f.point.trim().to_string()).filter(|s| !s.is_empty());
+        ops::banks::edit_item(&st, p, id, input, point).await?;
+        Ok(None)
+    }
+    .await;
+    match result {
+        Ok(None) => Ok(see_other(&format!("/items/{id}")).into_response()),
+        Ok(Some(preview)) => item_page(&st, &ctx, id, Some(echo), Some(preview), json!([])).await,
+        Err(e) => match form_errors(&st, &ctx, &e) {
+            Some(errors) => item_page(&st, &ctx, id, Some(echo), None, json!(errors)).await,
+            None => Err(e),
+        },
+    }
+}
+
+pub async fn transition(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(t): Form<ops::banks::TransitionInput>,
+) -> Result<Response, AppError> {
+    match ops::banks::transition(&st, ctx.principal()?, id, t).await {
+        Ok(_) => Ok(see_other(&format!("/items/{id}")).into_response()),
+        Err(e) => match form_errors(&st, &ctx, &e) {
+            Some(errors) => item_page(&st, &ctx, id, None, None, json!(errors)).await,
+            None => Err(e),
+        },
+    }
+}
+
+/// Step 1: the uploaded file is checked (nothing written) and shown as it would be
+/// created; the page carries the file to step 2.
+pub async fn import_preview(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let mut params = ops::banks::ImportParams {
+        dry_run: Some(true),
+        ..Default::default()
+    };
+    let mut bytes = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| AppError::BadRequest {
+        code: "malformed_form",
+        detail: Some(e.body_text()),
+    })? {
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "file" => {
+                params.name = field.file_name().map(String::from);
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest {
+                        code: "malformed_form",
+                        detail: Some(e.body_text()),
+                    })?
+                    .to_vec();
+            }
+            _ => {
+                let v = field.text().await.unwrap_or_default();
+                match name.as_str() {
+                    "format" => params.format = Some(v),
+                    "level" => params.level = v.trim().parse().ok(),
+                    "mode" => params.mode = Some(v),
+                    "point" => params.point = Some(v),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let report = ops::banks::import_file(&st, p, id, &bytes, &params).await?;
+    let data = json!({
+        "bank_id": id, "items": preview_items(&report.items), "report_errors": report.errors, "ok": report.errors.is_empty(),
+        "file_b64": base64::engine::general_purpose::STANDARD.encode(&bytes), "params": {"name": params.name, "format": params.format, "level": params.level, "mode": params.mode, "point": params.point},
+    });
+    Ok(page(&st, &ctx, "import", "import.title", data)?.into_response())
+}
+
+fn preview_items(items: &[crate::domain::item::ItemJson]) -> Vec<serde_json::Value> {
+    items
+        .iter()
+        .map(|i| json!({"type": i.item_type, "stem": i.stem, "options": i.options, "correct_text": i.correct.to_string()}))
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    pub file_b64: String,
+    pub name: Option<String>,
+    pub format: Option<String>,
+    pub level: Option<u8>,
+    pub mode: Option<String>,
+    pub point: Option<String>,
+}
+
+/// Step 2: the same file, written as drafts for review.
+pub async fn import_confirm(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(f.file_b64.trim())
+        .map_err(|_| AppError::field("file", "import.file_invalid"))?;
+    let params = ops::banks::ImportParams {
+        format: f.format,
+        level: f.level,
+        mode: f.mode,
+        point: f.point,
+        dry_run: Some(false),
+        name: f.name,
+    };
+    let report = ops::banks::import_file(&st, ctx.principal()?, id, &bytes, &params).await?;
+    if report.errors.is_empty() {
+        return Ok(see_other(&format!("/banks/{id}?status=draft")).into_response());
+    }
+    let data = json!({"bank_id": id, "items": preview_items(&report.items), "report_errors": report.errors, "ok": false, "file_b64": f.file_b64,
+        "params": {"name": params.name, "format": params.format, "level": params.level, "mode": params.mode, "point": params.point}});
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page(&st, &ctx, "import", "import.title", data)?,
+    )
+        .into_response())
+}
+
+/// Public: the shortage catalogue in force.
+pub async fn shortage(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    let date = crate::today().to_string();
+    let cats = st.store.shortage_catalogues(&date).await?;
+    let occupations = st.store.occupations().await?;
+    Ok(page(
+        &st,
+        &ctx,
+        "shortage",
+        "shortage.title",
+        json!({"date": date, "catalogues": cats, "occupations": occupations}),
+    )?
+    .into_response())
+}
