@@ -179,6 +179,7 @@ pub async fn import(
             }
         }
         let key = it.content.duplicate_key();
+        let generated = it.external_id.is_none();
         let ext = it.external_id.clone().unwrap_or_else(|| external_id(&key));
         if let Some(first) = seen_in_file.get(&key) {
             report.errors.push(ImportError::at(
@@ -188,7 +189,13 @@ pub async fn import(
             continue;
         }
         seen_in_file.insert(key.clone(), it.line);
-        if let Some(other) = existing.get(&key).filter(|other| **other != ext) {
+        // An item with its own id may be imported again (a new version, or unchanged);
+        // an item without one is identified by its content, so meeting it again is a
+        // duplicate.
+        if let Some(other) = existing
+            .get(&key)
+            .filter(|other| **other != ext || generated)
+        {
             report.errors.push(ImportError::at(
                 it.line,
                 format!("the bank already holds this item as {other}"),
@@ -247,6 +254,7 @@ pub async fn import(
                 .await?
         }
     };
+    report.external_ids = new_items.iter().map(|i| i.external_id.clone()).collect();
     let outcome = store
         .import_items(
             bank_id,

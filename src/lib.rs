@@ -13,6 +13,7 @@ pub mod domain;
 pub mod formats;
 pub mod import;
 pub mod store;
+pub mod synth;
 pub mod web;
 
 /// Milliseconds since the Unix epoch by the server's clock: the clock that decides.

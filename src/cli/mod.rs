@@ -40,6 +40,15 @@ pub enum Command {
     Export(bank::ExportArgs),
     /// List the banks with their ids.
     Banks,
+    /// Write a synthetic bank (own format) for load tests: clearly labelled, never real.
+    SynthBank {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -62,6 +71,28 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::SynthBank { items, seed, out }) = &cli.command {
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(out)?;
+            for (name, text) in crate::synth::bank_files(*items, *seed) {
+                std::fs::write(out.join(name), text)?;
+            }
+            Ok(())
+        };
+        return match write() {
+            Ok(()) => {
+                println!(
+                    "synthetic bank of {items} items written to {}",
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("skillcert: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::PrintConfig) = cli.command {
         print!("{}", config.to_masked_toml());
         return ExitCode::SUCCESS;
@@ -84,7 +115,7 @@ pub fn main() -> ExitCode {
             Command::Audit {
                 command: AuditCommand::Verify,
             } => startup::audit_verify(config).await,
-            Command::PrintConfig => Ok(ExitCode::SUCCESS),
+            Command::PrintConfig | Command::SynthBank { .. } => Ok(ExitCode::SUCCESS),
             Command::Import(args) => bank::run_import(config, args).await,
             Command::Export(args) => bank::run_export(config, args).await,
             Command::Banks => bank::run_banks(config).await,

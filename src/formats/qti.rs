@@ -226,7 +226,13 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
         }
     });
     let _ = &mut gap_no;
-    let stem = sanitize(stem_html.trim());
+    let mut own_stem = Vec::new();
+    find_all(body, &["div"], &mut own_stem);
+    let stem = match own_stem.iter().find(|d| has_class(d, "skillcert-stem")) {
+        // skillcert's own export keeps the stem apart from the blank.
+        Some(d) => html(d),
+        None => sanitize(stem_html.trim()),
+    };
     let key_of = |ids: &[&Node]| -> HashMap<String, String> {
         ids.iter()
             .enumerate()
@@ -419,13 +425,17 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
                         });
                     }
                 }
-                let refs: Vec<&&Node> = elems
-                    .iter()
-                    .filter(|e| e.attr("data-points").is_none())
-                    .collect();
-                let text = refs.iter().map(|e| html(e)).collect::<Vec<_>>().join("");
-                reference =
-                    Some(if text.is_empty() { html(b) } else { text }).filter(|s| !s.is_empty());
+                let mut divs = Vec::new();
+                find_all(b, &["div"], &mut divs);
+                reference = match divs.iter().find(|d| has_class(d, "skillcert-reference")) {
+                    Some(d) => Some(html(d)),
+                    // Other tools: the scorer's rubric block without our rubric lines.
+                    None => Some(sanitize(
+                        b.inner_html(&|n: &Node| n.attr("data-points").map(|_| String::new()))
+                            .trim(),
+                    )),
+                }
+                .filter(|s| !s.is_empty());
             }
             let t = if has_class(inter, "skillcert-practical") {
                 ItemType::Practical
@@ -741,12 +751,12 @@ pub fn write_item(id: &str, point: Option<&str>, c: &ItemContent) -> String {
                 .map(|v| format!("<qti-map-entry map-key=\"{}\" mapped-value=\"1\"/>", x(v)))
                 .collect();
             decl = format!("<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"single\" base-type=\"string\"><qti-correct-response><qti-value>{}</qti-value></qti-correct-response><qti-mapping default-value=\"0\">{map}</qti-mapping></qti-response-declaration>", x(&first));
-            body = format!("<div>{}</div><p><qti-text-entry-interaction response-identifier=\"RESPONSE\"/></p>", c.stem);
+            body = format!("<div class=\"skillcert-stem\">{}</div><p><qti-text-entry-interaction response-identifier=\"RESPONSE\"/></p>", c.stem);
             processing = "<qti-response-processing template=\"https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/map_response.xml\"/>".into();
         }
         (ItemType::Numerical, Answer::Numerical { value, tolerance }) => {
             decl = format!("<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"single\" base-type=\"float\"><qti-correct-response><qti-value>{value}</qti-value></qti-correct-response></qti-response-declaration>");
-            body = format!("<div>{}</div><p><qti-text-entry-interaction response-identifier=\"RESPONSE\"/></p>", c.stem);
+            body = format!("<div class=\"skillcert-stem\">{}</div><p><qti-text-entry-interaction response-identifier=\"RESPONSE\"/></p>", c.stem);
             processing = format!("<qti-response-processing><qti-response-condition><qti-response-if><qti-equal tolerance-mode=\"absolute\" tolerance=\"{tolerance} {tolerance}\"><qti-variable identifier=\"RESPONSE\"/><qti-correct identifier=\"RESPONSE\"/></qti-equal><qti-set-outcome-value identifier=\"SCORE\"><qti-base-value base-type=\"float\">1</qti-base-value></qti-set-outcome-value></qti-response-if></qti-response-condition></qti-response-processing>");
         }
         (ItemType::Matching, Answer::Pairs(pairs)) => {
@@ -783,7 +793,7 @@ pub fn write_item(id: &str, point: Option<&str>, c: &ItemContent) -> String {
             decl = "<qti-response-declaration identifier=\"RESPONSE\" cardinality=\"single\" base-type=\"string\"/>".into();
             let mut scorer = String::new();
             if let Some(r) = &c.reference {
-                scorer.push_str(&format!("<div>{r}</div>"));
+                scorer.push_str(&format!("<div class=\"skillcert-reference\">{r}</div>"));
             }
             for e in &c.rubric {
                 scorer.push_str(&format!(

@@ -280,7 +280,7 @@ macro_rules! impl_bank_store {
                     let now = audit.at_ms;
                     let mut tx = self.writer().begin().await?;
                     let existing_rows = sqlx::query(
-                        "SELECT i.id, i.external_id, i.latest_version, v.content FROM items i \
+                        "SELECT i.id, i.external_id, i.latest_version, i.point_code, v.content FROM items i \
                          JOIN item_versions v ON v.item_id = i.id AND v.version = i.latest_version WHERE i.bank_id = $1",
                     )
                     .bind(bank_id)
@@ -292,15 +292,16 @@ macro_rules! impl_bank_store {
                         let id: i64 = r.try_get("id")?;
                         let v: i64 = r.try_get("latest_version")?;
                         let c: String = r.try_get("content")?;
-                        existing.insert(ext, (id, v, c));
+                        let point: String = r.try_get("point_code")?;
+                        existing.insert(ext, (id, v, c, point));
                     }
                     let mut out = ImportOutcome::default();
                     let mut fresh = Vec::new();
                     for it in items {
                         let json = content_json(&it.content);
                         match existing.get(&it.external_id) {
-                            Some((_, _, c)) if *c == json => out.unchanged += 1,
-                            Some((id, v, _)) => {
+                            Some((_, _, c, point)) if *c == json && *point == it.point => out.unchanged += 1,
+                            Some((id, v, _, _)) => {
                                 let next = v + 1;
                                 sqlx::query("INSERT INTO item_versions (item_id, version, content, created_by, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
                                     .bind(id)

@@ -1,0 +1,481 @@
+//! Question banks over real HTTP: shipped banks and their pool report, confidentiality
+//! of items and keys, the two-person review, imports in several formats (all-or-nothing
+//! with line numbers), and hostile files refused without writing anything.
+
+mod common;
+
+use common::{Client, TestApp};
+use serde_json::{json, Value};
+
+async fn regulator_id(admin: &Client) -> i64 {
+    let (_, orgs) = admin.get("/api/v1/organisations").await;
+    orgs["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "regulator")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn bank_id(c: &Client, code: &str) -> i64 {
+    let (s, b) = c.get("/api/v1/banks").await;
+    assert_eq!(s, 200, "{b}");
+    b["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["occupation_code"] == code)
+        .unwrap_or_else(|| panic!("no bank {code} in {b}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// An account with one role at `org`, signed in.
+async fn person(app: &TestApp, admin: &Client, login: &str, role: &str, org: i64) -> (Client, i64) {
+    let id = admin.create_user(json!({"login": login, "password": "a-good-password", "org_id": org, "role": role, "display_name": login})).await;
+    let c = app.client();
+    c.login(login, "a-good-password").await;
+    (c, id)
+}
+
+async fn item_count(c: &Client, bank: i64) -> usize {
+    let (_, items) = c.get(&format!("/api/v1/banks/{bank}/items?page=0")).await;
+    let mut n = items["items"].as_array().unwrap().len();
+    let mut page = 1;
+    while n == 50 * page {
+        let (_, more) = c
+            .get(&format!("/api/v1/banks/{bank}/items?page={page}"))
+            .await;
+        n += more["items"].as_array().unwrap().len();
+        page += 1;
+    }
+    n
+}
+
+async fn raw_import(c: &Client, bank: i64, query: &str, body: Vec<u8>) -> (u16, Value) {
+    let res = c
+        .http
+        .post(format!("{}/api/v1/banks/{bank}/import?{query}", c.base))
+        .header("x-csrf-token", c.csrf())
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn shipped_banks_load_and_say_how_far_they_are_from_a_full_pool() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, banks) = admin.get("/api/v1/banks").await;
+    let banks = banks["banks"].as_array().unwrap();
+    assert!(banks.len() >= 8, "{banks:?}");
+    for b in banks {
+        assert!(b["active_items"].as_i64().unwrap() >= 60, "{b}");
+        let (s, pool) = admin.get(&format!("/api/v1/banks/{}/pool", b["id"])).await;
+        assert_eq!(s, 200);
+        let r = &pool["reports"][0];
+        assert_eq!(
+            r["sufficient"], false,
+            "shipped banks are honest demo banks, not full national pools"
+        );
+        assert_eq!(r["points_required"], 200);
+        assert!(r["items_shortfall"].as_i64().unwrap() > 0);
+        // Every area of the standard has items.
+        assert!(r["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["items"].as_i64().unwrap() > 0));
+    }
+    // The public shortage page and catalogue.
+    let (s, occ) = app.client().get("/api/v1/occupations").await;
+    assert_eq!(s, 200);
+    assert!(occ["occupations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["name"] == "养老护理员"));
+    let ids: Vec<i64> = occ["occupations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(3)
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    let (s, b) = admin.post("/api/v1/shortage-catalogues", json!({"name": "江苏省紧缺型职业工种目录（2026）", "valid_from": "2026-01-01", "valid_to": "2027-12-31", "occupation_ids": ids})).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = admin.post("/api/v1/shortage-catalogues", json!({"name": "x", "valid_from": "2026-02-30", "valid_to": "2025-01-01", "occupation_ids": ids})).await;
+    assert_eq!(s, 422);
+    assert!(b["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["field"] == "valid_from"));
+    let (_, cur) = app.client().get("/api/v1/shortage-catalogue").await;
+    assert_eq!(
+        cur["catalogues"][0]["occupations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let (s, page) = app.client().get_text("/shortage").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("江苏省紧缺型职业工种目录"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn items_and_keys_are_for_authors_reviewers_and_the_regulator_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let reg = regulator_id(&admin).await;
+    let body = admin.create_body("评价机构甲").await;
+    let bank = bank_id(&admin, "6-31-01-03").await;
+    let (author, _) = person(&app, &admin, "author.reg", "bank_author", reg).await;
+    let (body_author, _) = person(&app, &admin, "author.body", "bank_author", body).await;
+    let (body_admin, _) = person(&app, &admin, "admin.body", "body_admin", body).await;
+    // The regulator's author reads items and keys; the read is audited.
+    let (_, items) = author
+        .get(&format!("/api/v1/banks/{bank}/items?type=single_choice"))
+        .await;
+    let first = items["items"][0]["id"].as_i64().unwrap();
+    assert!(
+        items.to_string().find("\"correct\"").is_none(),
+        "lists carry no keys"
+    );
+    let (s, item) = author.get(&format!("/api/v1/items/{first}")).await;
+    assert_eq!(s, 200);
+    assert!(item["versions"][0]["item"]["correct"].is_array());
+    let (_, log) = admin.get("/api/v1/audit?limit=1000").await;
+    assert!(log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "item.read_key" && e["object_id"] == first.to_string()));
+    // A body's author and the body admin cannot see the regulator's items.
+    for c in [&body_author, &body_admin] {
+        assert_eq!(c.get(&format!("/api/v1/items/{first}")).await.0, 404);
+        assert_eq!(c.get(&format!("/api/v1/banks/{bank}/items")).await.0, 404);
+    }
+    let (_, visible) = body_admin.get("/api/v1/banks").await;
+    assert!(visible["banks"].as_array().unwrap().is_empty());
+    // Shared with the body: the admin sees the bank and its pool report, never its items.
+    let (s, _) = admin
+        .post(
+            &format!("/api/v1/banks/{bank}/share"),
+            json!({"body_id": body}),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, visible) = body_admin.get("/api/v1/banks").await;
+    assert_eq!(visible["banks"][0]["can_read"], false);
+    assert_eq!(
+        body_admin
+            .get(&format!("/api/v1/banks/{bank}/pool"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        body_admin.get(&format!("/api/v1/items/{first}")).await.0,
+        404
+    );
+    assert_eq!(
+        body_author
+            .get(&format!("/api/v1/banks/{bank}/pool"))
+            .await
+            .0,
+        404
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn review_needs_a_second_person_and_edits_make_versions() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let reg = regulator_id(&admin).await;
+    let bank = bank_id(&admin, "4-10-01-05").await;
+    let (author, author_id) = person(&app, &admin, "author.a", "bank_author", reg).await;
+    let (reviewer, _) = person(&app, &admin, "reviewer.b", "bank_reviewer", reg).await;
+    // An author who is also a reviewer still cannot approve what they wrote.
+    let (s, _) = admin
+        .post(
+            &format!("/api/v1/users/{author_id}/roles"),
+            json!({"role": "bank_reviewer", "org_id": reg}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let new = json!({"type": "single_choice", "stem": "为卧床老年人翻身的间隔一般不超过（ ）。<script>alert(1)</script>",
+        "options": [{"key": "A", "text": "2 小时"}, {"key": "B", "text": "4 小时"}, {"key": "C", "text": "6 小时"}, {"key": "D", "text": "8 小时"}],
+        "correct": ["A"], "level": 5, "point": "B01", "difficulty": 2, "score": 1.0});
+    let (s, created) = author
+        .post(&format!("/api/v1/banks/{bank}/items"), new.clone())
+        .await;
+    if s != 201 {
+        // The shipped standard names its points; find one.
+        panic!("{created}");
+    }
+    let id = created["id"].as_i64().unwrap();
+    let (_, item) = author.get(&format!("/api/v1/items/{id}")).await;
+    assert_eq!(item["status"], "draft");
+    assert!(
+        !item.to_string().contains("<script>"),
+        "rich text is sanitised on input"
+    );
+    // The same item again is a duplicate.
+    let (s, dup) = author
+        .post(&format!("/api/v1/banks/{bank}/items"), new)
+        .await;
+    assert_eq!(s, 422, "{dup}");
+    let transition = |action: &str| json!({"action": action});
+    assert_eq!(
+        author
+            .post(
+                &format!("/api/v1/items/{id}/transition"),
+                transition("approve")
+            )
+            .await
+            .0,
+        422,
+        "only from review"
+    );
+    assert_eq!(
+        author
+            .post(
+                &format!("/api/v1/items/{id}/transition"),
+                transition("submit")
+            )
+            .await
+            .0,
+        200
+    );
+    let (s, b) = author
+        .post(
+            &format!("/api/v1/items/{id}/transition"),
+            transition("approve"),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(b["error"]["fields"][0]["code"], "item.own_review");
+    let (s, b) = reviewer
+        .post(
+            &format!("/api/v1/items/{id}/transition"),
+            json!({"action": "approve", "comment": "通过"}),
+        )
+        .await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("active")));
+    // An edit makes version 2 as a draft; version 1 stays the one in use.
+    let edit = json!({"type": "single_choice", "stem": "为卧床老年人翻身的间隔一般不超过（ ）。",
+        "options": [{"key": "A", "text": "2 小时"}, {"key": "B", "text": "4 小时"}, {"key": "C", "text": "6 小时"}, {"key": "D", "text": "8 小时"}],
+        "correct": ["A"], "explanation": "一般每 2 小时翻身一次。", "difficulty": 2, "score": 1.0});
+    let (s, v) = author.put(&format!("/api/v1/items/{id}"), edit).await;
+    assert_eq!((s, v["version"].as_i64()), (200, Some(2)), "{v}");
+    let (_, item) = reviewer.get(&format!("/api/v1/items/{id}")).await;
+    assert_eq!(
+        (
+            item["status"].as_str(),
+            item["latest_version"].as_i64(),
+            item["active_version"].as_i64()
+        ),
+        (Some("draft"), Some(2), Some(1))
+    );
+    assert_eq!(item["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(item["reviews"][1]["action"], "approve");
+    // A reviewer who is not an author cannot edit.
+    let (s, _) = reviewer
+        .put(
+            &format!("/api/v1/items/{id}"),
+            json!({"type": "true_false", "stem": "x", "correct": true}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    // The history page shows what changed.
+    let (s, page) = author.get_text(&format!("/items/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("一般每 2 小时翻身一次"));
+    app.stop().await;
+}
+
+const GIFT: &str = "// 电工安全\n::g1:: 我国工频交流电的频率是 {=50 Hz ~60 Hz ~100 Hz}\n\n::g2:: 验电前应先在有电设备上检验验电器是否良好。{T}\n\n::g3:: 欧姆定律：I 等于 {=U/R =U÷R}\n";
+
+#[tokio::test]
+async fn imports_are_all_or_nothing_with_line_numbers() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let reg = regulator_id(&admin).await;
+    let bank = bank_id(&admin, "6-31-01-03").await;
+    let (author, _) = person(&app, &admin, "author.i", "bank_author", reg).await;
+    let before = item_count(&author, bank).await;
+    // Dry run: shows what would be created, writes nothing.
+    let (s, r) = raw_import(
+        &author,
+        bank,
+        "format=gift&level=5&point=A01&dry_run=true",
+        GIFT.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["items"].as_array().unwrap().len(), 3);
+    assert_eq!(r["items"][0]["correct"], json!(["A"]));
+    assert!(r["outcome"].is_null());
+    assert_eq!(item_count(&author, bank).await, before);
+    // A broken file: every error with its line, nothing written.
+    let broken = format!("{GIFT}\n::g4:: 未闭合 {{=甲 ~乙\n");
+    let (s, r) = raw_import(
+        &author,
+        bank,
+        "format=gift&level=5&point=A01",
+        broken.into_bytes(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(r["errors"][0]["line"], 8, "{r}");
+    assert_eq!(item_count(&author, bank).await, before);
+    // An unknown point is named per item.
+    let (s, r) = raw_import(
+        &author,
+        bank,
+        "format=gift&level=5&point=ZZ99",
+        GIFT.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(r["errors"].as_array().unwrap().len(), 3);
+    // For real: drafts for review.
+    let (s, r) = raw_import(
+        &author,
+        bank,
+        "format=gift&level=5&point=A01",
+        GIFT.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["outcome"]["created"], 3);
+    let (_, drafts) = author
+        .get(&format!("/api/v1/banks/{bank}/items?status=draft"))
+        .await;
+    assert_eq!(drafts["items"].as_array().unwrap().len(), 3);
+    // The same file again changes nothing; the same questions under other ids are
+    // duplicates of what the bank holds.
+    let (s, r) = raw_import(
+        &author,
+        bank,
+        "format=gift&level=5&point=A01",
+        GIFT.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (s, r["outcome"]["unchanged"].as_i64()),
+        (200, Some(3)),
+        "{r}"
+    );
+    let renamed = GIFT.replace("::g", "::h");
+    let (s, r) = raw_import(
+        &author,
+        bank,
+        "format=gift&level=5&point=A01",
+        renamed.into_bytes(),
+    )
+    .await;
+    assert_eq!(s, 422, "{r}");
+    assert!(r["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already holds"));
+    // CSV written by Excel on Chinese Windows (GB18030), with points in a column.
+    let csv = "题型,题干,选项A,选项B,选项C,选项D,答案,难度,鉴定点代码,分数,解析\n单选,安全电压的上限值是（ ）。,24 V,36 V,42 V,50 V,C,较易,A01,1,\n判断,电气设备着火时应先切断电源。,,,,,对,2,A01,1,\n";
+    let gb = encoding_rs::GB18030.encode(csv).0.into_owned();
+    assert!(std::str::from_utf8(&gb).is_err(), "really GB18030");
+    let (s, r) = raw_import(&author, bank, "format=csv&level=5", gb).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["items"][0]["stem"], "安全电压的上限值是（ ）。");
+    assert_eq!(r["outcome"]["created"], 2);
+    // A QTI 3.0 package.
+    let content = skillcert::domain::item::ItemContent {
+        item_type: skillcert::domain::item::ItemType::TrueFalse,
+        stem: "使用兆欧表前应先验电并放电。".into(),
+        options: vec![],
+        answer: skillcert::domain::item::Answer::TrueFalse(true),
+        reference: None,
+        rubric: vec![],
+        explanation: None,
+        difficulty: 2,
+        score: 1.0,
+    };
+    let zip = skillcert::formats::qti::write_package(&[("Q1".into(), Some("A01".into()), content)])
+        .unwrap();
+    let (s, r) = raw_import(&author, bank, "format=qti&level=5", zip).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["items"][0]["correct"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_files_are_refused_quickly_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bank = bank_id(&admin, "6-31-01-03").await;
+    let before = item_count(&admin, bank).await;
+    let mut bomb = std::io::Cursor::new(Vec::new());
+    {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(&mut bomb);
+        z.start_file(
+            "bomb.xml",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+        z.write_all(&vec![b' '; 200 << 20]).unwrap();
+        z.finish().unwrap();
+    }
+    let mut slip = std::io::Cursor::new(Vec::new());
+    {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(&mut slip);
+        z.start_file(
+            "../../../tmp/skillcert-slip.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(b"<assessmentItem/>").unwrap();
+        z.finish().unwrap();
+    }
+    let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        ("xxe", "moodle-xml", b"<?xml version=\"1.0\"?>\n<!DOCTYPE q [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<quiz>&x;</quiz>".to_vec(), "DOCTYPE"),
+        ("billion laughs", "qti", format!("<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"{}\">{}]><assessmentItem>&e;</assessmentItem>", "x".repeat(10), (b'b'..=b'e').map(|c| format!("<!ENTITY {} \"{}\">", c as char, format!("&{};", (c - 1) as char).repeat(10))).collect::<String>()).into_bytes(), "DOCTYPE"),
+        ("zip bomb", "qti", bomb.into_inner(), "bomb"),
+        ("zip slip", "qti", slip.into_inner(), "outside"),
+        ("invalid utf-8", "gift", b"ok {T}\n\n\xff\xfe broken {F}\n".to_vec(), "UTF-8"),
+        ("deep nesting", "moodle-xml", format!("<quiz>{}{}</quiz>", "<a>".repeat(100_000), "</a>".repeat(100_000)).into_bytes(), "nest"),
+    ];
+    for (name, format, bytes, expect) in cases {
+        let t0 = std::time::Instant::now();
+        let (s, r) = raw_import(
+            &admin,
+            bank,
+            &format!("format={format}&level=5&point=A01"),
+            bytes,
+        )
+        .await;
+        let took = t0.elapsed();
+        assert_eq!(s, 422, "{name}: {r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap_or("");
+        assert!(msg.contains(expect), "{name}: {msg}");
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{name} took {took:?}"
+        );
+        eprintln!("{name}: refused in {} ms: {msg}", took.as_millis());
+    }
+    assert!(!std::path::Path::new("/tmp/skillcert-slip.xml").exists());
+    assert_eq!(item_count(&admin, bank).await, before);
+    app.stop().await;
+}
