@@ -524,6 +524,221 @@ async fn durable_settings_are_in_force(s: Arc<dyn Store>) {
     s.migrate().await.unwrap();
 }
 
+async fn banks_import_version_and_review(s: Arc<dyn Store>) {
+    use skillcert::domain::item::{ItemStatus, Transition};
+    use skillcert::store::banks::{ItemFilter, NewItem};
+    bootstrap(s.as_ref()).await;
+    let reg = regulator_id(s.as_ref()).await;
+    // A synthetic bank of 1,000 items: more than one insert batch.
+    let files: Vec<(String, Vec<u8>)> = skillcert::synth::bank_files(1000, 3)
+        .into_iter()
+        .map(|(n, t)| (n, t.into_bytes()))
+        .collect();
+    let mut parsed = skillcert::formats::own::read_files(&files, &Default::default());
+    parsed.validate_items();
+    assert!(parsed.errors.is_empty());
+    let occ = s
+        .upsert_occupation(parsed.occupation.as_ref().unwrap(), 1)
+        .await
+        .unwrap();
+    let std = parsed.standards[0].clone();
+    s.put_standard(occ.id, &std, ev("standard.put"))
+        .await
+        .unwrap();
+    assert_eq!(s.standards(occ.id).await.unwrap(), vec![std.clone()]);
+    let bank = s.ensure_bank(occ.id, reg, "合成", 1).await.unwrap();
+    assert_eq!(
+        s.ensure_bank(occ.id, reg, "合成", 1).await.unwrap(),
+        bank,
+        "idempotent"
+    );
+    let items: Vec<NewItem> = parsed
+        .items
+        .iter()
+        .map(|i| NewItem {
+            external_id: i.external_id.clone().unwrap(),
+            level: 5,
+            mode: std.mode,
+            point: i.point.clone().unwrap(),
+            content: i.content.clone(),
+            status: ItemStatus::Active,
+        })
+        .collect();
+    let out = s
+        .import_items(bank, items.clone(), None, ev("bank.import"))
+        .await
+        .unwrap();
+    assert_eq!((out.created, out.updated, out.unchanged), (1000, 0, 0));
+    let again = s
+        .import_items(bank, items.clone(), None, ev("bank.import"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.created, again.updated, again.unchanged),
+        (0, 0, 1000)
+    );
+    let info = s.bank(bank).await.unwrap();
+    assert_eq!((info.items, info.active_items), (1000, 1000));
+    let counts = s.point_counts(bank, 5, std.mode).await.unwrap();
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 1000);
+    assert_eq!(s.export_items(bank).await.unwrap().len(), 1000);
+    assert_eq!(s.bank_dup_keys(bank).await.unwrap().len(), 1000);
+    // Search, filters and paging.
+    let found = s
+        .items(
+            bank,
+            ItemFilter {
+                q: Some("合成试题 17（".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let page2 = s
+        .items(
+            bank,
+            ItemFilter {
+                limit: 50,
+                offset: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page2.len(), 50);
+    // Edit, review, retire.
+    let id = found[0].id;
+    let mut c = s.export_items(bank).await.unwrap()[17].content.clone();
+    c.explanation = Some("新增解析".into());
+    let author = s
+        .create_user(
+            new_user("author", reg, vec![Role::BankAuthor], None),
+            ev("user.create"),
+        )
+        .await
+        .unwrap();
+    let reviewer = s
+        .create_user(
+            new_user("reviewer", reg, vec![Role::BankReviewer], None),
+            ev("user.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.edit_item(id, c, None, author.id, ev("item.edit"))
+            .await
+            .unwrap(),
+        2
+    );
+    let it = s.item(id).await.unwrap();
+    assert_eq!(
+        (it.status, it.latest_version, it.active_version),
+        (ItemStatus::Draft, 2, Some(1))
+    );
+    assert_eq!(
+        s.transition_item(id, Transition::Submit, author.id, None, ev("item.submit"))
+            .await
+            .unwrap(),
+        ItemStatus::InReview
+    );
+    let own = s
+        .transition_item(id, Transition::Approve, author.id, None, ev("item.approve"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            own,
+            StoreError::Invalid {
+                code: "item.own_review",
+                ..
+            }
+        ),
+        "{own:?}"
+    );
+    assert_eq!(
+        s.transition_item(
+            id,
+            Transition::Approve,
+            reviewer.id,
+            Some("好".into()),
+            ev("item.approve")
+        )
+        .await
+        .unwrap(),
+        ItemStatus::Active
+    );
+    assert_eq!(s.item(id).await.unwrap().active_version, Some(2));
+    let versions = s.item_versions(id).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1].created_by_login.as_deref(), Some("author"));
+    let reviews = s.item_reviews(id).await.unwrap();
+    assert_eq!(
+        reviews
+            .iter()
+            .map(|r| r.action.as_str())
+            .collect::<Vec<_>>(),
+        ["edit", "submit", "approve"]
+    );
+    assert_eq!(
+        s.transition_item(id, Transition::Retire, author.id, None, ev("item.retire"))
+            .await
+            .unwrap(),
+        ItemStatus::Retired
+    );
+    assert!(s
+        .edit_item(
+            id,
+            versions[0].content.clone(),
+            None,
+            author.id,
+            ev("item.edit")
+        )
+        .await
+        .is_err());
+    assert_eq!(
+        s.point_counts(bank, 5, std.mode)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<i64>(),
+        999
+    );
+    // Sharing and the shortage catalogue.
+    let body = s
+        .create_org(body("B", reg), ev("org.create"))
+        .await
+        .unwrap();
+    s.share_bank(bank, body.id, ev("bank.share")).await.unwrap();
+    assert_eq!(s.bank_shared_with(bank).await.unwrap(), vec![body.id]);
+    s.create_shortage_catalogue(
+        "目录",
+        "2026-01-01",
+        "2026-12-31",
+        &[occ.id],
+        ev("shortage.create"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.shortage_catalogues("2026-06-01").await.unwrap()[0]
+            .occupations
+            .len(),
+        1
+    );
+    assert!(s
+        .shortage_catalogues("2027-06-01")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store::verify_audit(s.as_ref()).await.unwrap().map(|_| ()),
+        Ok(())
+    );
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -561,4 +776,5 @@ conformance!(
     login_failures_are_counted_and_cleared,
     audit_chain_holds_under_concurrency,
     durable_settings_are_in_force,
+    banks_import_version_and_review,
 );
