@@ -29,7 +29,7 @@ fn main() {
             .unwrap_or_default();
         files.sort();
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let _ = write!(out, "    ({name:?}, &[\n");
+        let _ = writeln!(out, "    ({name:?}, &[");
         for f in files {
             println!("cargo:rerun-if-changed={}", f.display());
             let file = f.file_name().unwrap().to_string_lossy().to_string();

@@ -126,6 +126,10 @@ pub async fn import(
         Some(b) => store.bank_dup_keys(b).await?.into_iter().collect(),
         None => HashMap::new(),
     };
+    let codes: Vec<((u8, Mode), std::collections::HashSet<&str>)> = standards
+        .iter()
+        .map(|s| ((s.level, s.mode), s.point_codes()))
+        .collect();
     let mut new_items = Vec::new();
     let mut seen_in_file: HashMap<String, usize> = HashMap::new();
     let status = opts.status.unwrap_or(ItemStatus::Draft);
@@ -152,11 +156,12 @@ pub async fn import(
             report.errors.push(ImportError::at(it.line, "the item names no assessment point (鉴定点代码): give one in the file or with --point"));
             continue;
         };
-        match standards
+        match codes
             .iter()
-            .find(|s| s.level == level && s.mode == mode)
+            .find(|(k, _)| *k == (level, mode))
+            .map(|(_, c)| c)
         {
-            Some(s) if s.area_of(&point).is_some() => {}
+            Some(c) if c.contains(point.as_str()) => {}
             Some(_) => {
                 report.errors.push(ImportError::at(
                     it.line,
@@ -276,8 +281,11 @@ mod shipped {
     include!(concat!(env!("OUT_DIR"), "/shipped_banks.rs"));
 }
 
+/// The files of one bank folder: `(file name, bytes)`.
+pub type BankFiles = Vec<(String, Vec<u8>)>;
+
 /// The banks shipped in `question-banks/`, as `(folder, files)`.
-pub fn shipped_banks() -> Vec<(&'static str, Vec<(String, Vec<u8>)>)> {
+pub fn shipped_banks() -> Vec<(&'static str, BankFiles)> {
     shipped::SHIPPED
         .iter()
         .map(|(dir, files)| {

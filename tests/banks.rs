@@ -157,7 +157,8 @@ async fn items_and_keys_are_for_authors_reviewers_and_the_regulator_only() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["action"] == "item.read_key" && e["object_id"] == first.to_string()));
+        .any(|e| e["action"] == "item.read_key"
+            && e["object_id"].as_str() == Some(first.to_string().as_str())));
     // A body's author and the body admin cannot see the regulator's items.
     for c in [&body_author, &body_admin] {
         assert_eq!(c.get(&format!("/api/v1/items/{first}")).await.0, 404);
@@ -477,5 +478,174 @@ async fn hostile_files_are_refused_quickly_and_write_nothing() {
     }
     assert!(!std::path::Path::new("/tmp/skillcert-slip.xml").exists());
     assert_eq!(item_count(&admin, bank).await, before);
+    app.stop().await;
+}
+
+/// The author's and reviewer's pages render and work without JavaScript: browse by
+/// standard, search, write an item with preview, import a file with a preview, review.
+#[tokio::test]
+async fn bank_pages_work_as_plain_forms() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let reg = regulator_id(&admin).await;
+    let bank = bank_id(&admin, "6-31-01-03").await;
+    let (author, _) = person(&app, &admin, "author.p", "bank_author", reg).await;
+    let (reviewer, _) = person(&app, &admin, "reviewer.p", "bank_reviewer", reg).await;
+    for path in [
+        "/banks".to_string(),
+        format!("/banks/{bank}"),
+        format!("/banks/{bank}?q=电压&type=single_choice"),
+        format!("/banks/{bank}/pool"),
+        "/shortage".into(),
+    ] {
+        let (s, page) = author.get_text(&path).await;
+        assert_eq!(s, 200, "{path}: {page}");
+    }
+    let (_, page) = author.get_text(&format!("/banks/{bank}")).await;
+    assert!(page.contains("standard-tree") && page.contains("A01"));
+    let (_, pool) = author.get_text(&format!("/banks/{bank}/pool")).await;
+    assert!(pool.contains("尚不满足要求"));
+    // Preview, then save a draft from the form.
+    let csrf = author.csrf();
+    let form = |action: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("type", "single_choice".to_string()),
+            ("stem", "Ⅰ类手持电动工具的金属外壳应（ ）。".to_string()),
+            (
+                "options",
+                "接保护线（PE）\n接中性线\n悬空\n接相线".to_string(),
+            ),
+            ("answer", "A".to_string()),
+            ("explanation", "Ⅰ类工具靠保护接地防触电。".to_string()),
+            ("point", "A01".to_string()),
+            ("level", "5".to_string()),
+            ("mode", "theory".to_string()),
+            ("difficulty", "2".to_string()),
+            ("score", "1".to_string()),
+            ("action", action.to_string()),
+        ]
+    };
+    let res = author
+        .http
+        .post(app.url(&format!("/banks/{bank}/items")))
+        .form(&form("preview"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("item-preview") && page.contains("接保护线"));
+    let res = author
+        .http
+        .post(app.url(&format!("/banks/{bank}/items")))
+        .form(&form("save"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let item_path = res.headers()["location"].to_str().unwrap().to_string();
+    let (s, page) = author.get_text(&item_path).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("submit-review"));
+    // A bad answer is explained on the form.
+    let mut bad = form("save");
+    bad[4].1 = "E".into();
+    let res = author
+        .http
+        .post(app.url(&format!("/banks/{bank}/items")))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("form-errors"));
+    // Submit, then the reviewer approves from the page.
+    let id = item_path.trim_start_matches("/items/");
+    let res = author
+        .http
+        .post(app.url(&format!("/items/{id}/transition")))
+        .form(&[("_csrf", csrf.as_str()), ("action", "submit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, queue) = reviewer
+        .get_text(&format!("/banks/{bank}?status=in_review"))
+        .await;
+    assert!(queue.contains("Ⅰ类手持电动工具"));
+    let rcsrf = reviewer.csrf();
+    let res = reviewer
+        .http
+        .post(app.url(&format!("/items/{id}/transition")))
+        .form(&[
+            ("_csrf", rcsrf.as_str()),
+            ("action", "approve"),
+            ("comment", "准确"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, page) = reviewer.get_text(&item_path).await;
+    assert!(page.contains("已启用") && page.contains("准确"));
+    // Import through the page: upload, preview, confirm.
+    let part = reqwest::multipart::Part::bytes(GIFT.as_bytes().to_vec()).file_name("electric.gift");
+    let mp = reqwest::multipart::Form::new()
+        .part("file", part)
+        .text("format", "gift")
+        .text("level", "5")
+        .text("point", "A02");
+    let res = author
+        .http
+        .post(app.url(&format!("/banks/{bank}/import?_csrf={csrf}")))
+        .multipart(mp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("import-confirm") && page.contains("我国工频交流电的频率是"),
+        "{page}"
+    );
+    let b64 = page
+        .split("name=\"file_b64\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = author
+        .http
+        .post(app.url(&format!("/banks/{bank}/import/confirm")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("file_b64", b64.as_str()),
+            ("format", "gift"),
+            ("level", "5"),
+            ("point", "A02"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, drafts) = author
+        .get(&format!(
+            "/api/v1/banks/{bank}/items?status=draft&point=A02"
+        ))
+        .await;
+    assert_eq!(drafts["items"].as_array().unwrap().len(), 3);
+    // Multipart without the token is refused.
+    let part = reqwest::multipart::Part::bytes(GIFT.as_bytes().to_vec()).file_name("x.gift");
+    let res = author
+        .http
+        .post(app.url(&format!("/banks/{bank}/import")))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
     app.stop().await;
 }

@@ -2,6 +2,7 @@
 //! Most unit and property tests live here.
 
 pub mod account;
+pub mod assembly;
 pub mod audit;
 pub mod identity;
 pub mod item;

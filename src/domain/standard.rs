@@ -155,6 +155,14 @@ impl Standard {
             .find(|a| a.points.iter().any(|p| p.code == point))
     }
 
+    /// Every assessment point code, for fast membership tests on large imports.
+    pub fn point_codes(&self) -> std::collections::HashSet<&str> {
+        self.areas
+            .iter()
+            .flat_map(|a| a.points.iter().map(|p| p.code.as_str()))
+            .collect()
+    }
+
     pub fn point_count(&self) -> usize {
         self.areas.iter().map(|a| a.points.len()).sum()
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{line_of, sanitize, utf8};
+use super::text::{line_of, sanitize, utf8, LineIndex};
 use super::{ImportError, Limits, OccupationEntry, Parsed, ParsedItem};
 use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType, RubricElement};
 use crate::domain::standard::{Area, Importance, Mode, Point, Standard};
@@ -142,12 +142,13 @@ pub fn read_files(files: &[(String, Vec<u8>)], limits: &Limits) -> Parsed {
             .iter()
             .find(|s| s.level == level && s.mode == mode)
         {
+            let codes = std.point_codes();
             let missing: Vec<(usize, String)> = p.items[before..]
                 .iter()
                 .filter_map(|it| {
                     it.point
                         .as_ref()
-                        .filter(|pt| std.area_of(pt).is_none())
+                        .filter(|pt| !codes.contains(pt.as_str()))
                         .map(|pt| (it.line, pt.clone()))
                 })
                 .collect();
@@ -202,8 +203,9 @@ fn read_items_text(name: &str, text: &str, limits: &Limits, p: &mut Parsed) {
         ));
         return;
     }
+    let lines = LineIndex::new(text);
     for spanned in file.item {
-        let line = line_of(text, spanned.span().start);
+        let line = lines.line(spanned.span().start);
         let it = spanned.into_inner();
         match item_from_file(&it) {
             Ok(content) => p.push_item(ParsedItem {

@@ -265,14 +265,7 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
                 "inlineChoiceInteraction" => &["inlineChoice"],
                 _ => &["hottext"],
             };
-            let choices = choice_list(
-                if inter.name == "hottextInteraction" {
-                    inter
-                } else {
-                    inter
-                },
-                names,
-            );
+            let choices = choice_list(inter, names);
             if has_class(inter, "skillcert-true-false") {
                 let v = correct.first().ok_or("no correct response")?;
                 (ItemType::TrueFalse, Answer::TrueFalse(v == "true"))

@@ -59,6 +59,29 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Line numbers of byte offsets in O(log n) each: large files name thousands of places,
+/// and counting newlines from the start for each would be quadratic.
+pub struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        LineIndex {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    pub fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|nl| *nl < offset) + 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +95,15 @@ mod tests {
             sanitize(&sanitize("a < b & <i>c</i>")),
             sanitize("a < b & <i>c</i>")
         );
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting() {
+        let t = "a\nbc\n\nd";
+        let idx = LineIndex::new(t);
+        for off in 0..=t.len() {
+            assert_eq!(idx.line(off), line_of(t, off), "offset {off}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::text::line_of;
+use super::text::{line_of, LineIndex};
 use super::{Deadline, ImportError, Limits};
 
 #[derive(Debug, Clone, Default)]
@@ -118,7 +118,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
         ..Default::default()
     }];
     let mut nodes = 0usize;
-    let err = |pos: usize, msg: String| ImportError::at(line_of(text, pos), msg);
+    let lines = LineIndex::new(text);
+    let err = |pos: usize, msg: String| ImportError::at(lines.line(pos), msg);
     loop {
         let pos = reader.buffer_position() as usize;
         let ev = reader
@@ -150,11 +151,11 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
                         format!("elements nest deeper than {}", limits.max_depth),
                     ));
                 }
-                let node = element(&e, text, pos)?;
+                let node = element(&e, &lines, pos)?;
                 stack.push(node);
             }
             Event::Empty(e) => {
-                let node = element(&e, text, pos)?;
+                let node = element(&e, &lines, pos)?;
                 stack.last_mut().expect("document node").children.push(node);
             }
             Event::End(_) => {
@@ -222,22 +223,21 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
 
 fn element(
     e: &quick_xml::events::BytesStart<'_>,
-    text: &str,
+    lines: &LineIndex,
     pos: usize,
 ) -> Result<Node, ImportError> {
     let mut attrs = Vec::new();
     for a in e.attributes() {
-        let a =
-            a.map_err(|e| ImportError::at(line_of(text, pos), format!("XML attribute: {e}")))?;
-        let v = a.decode_and_unescape_value(e.decoder()).map_err(|e| {
-            ImportError::at(line_of(text, pos), format!("XML attribute value: {e}"))
-        })?;
+        let a = a.map_err(|e| ImportError::at(lines.line(pos), format!("XML attribute: {e}")))?;
+        let v = a
+            .decode_and_unescape_value(e.decoder())
+            .map_err(|e| ImportError::at(lines.line(pos), format!("XML attribute value: {e}")))?;
         attrs.push((local(a.key.as_ref()), v.into_owned()));
     }
     Ok(Node {
         name: local(e.name().as_ref()),
         attrs,
-        line: line_of(text, pos),
+        line: lines.line(pos),
         ..Default::default()
     })
 }
