@@ -44,6 +44,7 @@ fn item() -> impl Strategy<Value = ItemContent> {
                 let n = options.len();
                 let pick = (seed as usize) % n;
                 let mut words = words;
+                words.extend(["甲".to_string(), "乙".to_string()]);
                 words.sort();
                 words.dedup();
                 let (options, answer, reference, rubric) = match t {
