@@ -144,6 +144,36 @@ pub fn largest_remainder(total: u32, weights: &[f64]) -> Vec<u32> {
     parts
 }
 
+/// Like [`largest_remainder`], but the units left after flooring go to parts drawn at
+/// random in proportion to their remainders: exact in total, right on average.
+fn random_round(total: u32, weights: &[f64], rng: &mut ChaCha20Rng) -> Vec<u32> {
+    use rand::Rng;
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| f64::from(total) * w / sum).collect();
+    let mut parts: Vec<u32> = exact.iter().map(|e| e.floor() as u32).collect();
+    let mut rem: Vec<f64> = exact.iter().map(|e| e - e.floor()).collect();
+    let mut left = total - parts.iter().sum::<u32>();
+    while left > 0 {
+        let r_sum: f64 = rem.iter().sum();
+        let mut x = rng.gen::<f64>() * r_sum;
+        let mut pick = rem.len() - 1;
+        for (i, r) in rem.iter().enumerate() {
+            if x < *r {
+                pick = i;
+                break;
+            }
+            x -= r;
+        }
+        parts[pick] += 1;
+        rem[pick] = 0.0;
+        left -= 1;
+    }
+    parts
+}
+
 /// Items per (area, type): each type's count spread over the areas in proportion to the
 /// points each area still needs, so area points come as close to total × weight as the
 /// item sizes allow.
@@ -232,16 +262,19 @@ pub fn assemble(
     }
     // Selection per area: importance quotas over the area's items, distinct points.
     let mut chosen: Vec<(usize, usize, &PoolItem)> = Vec::new(); // (area, quota index, item)
+    let mut in_paper: HashSet<i64> = HashSet::new();
+    let mut load: HashMap<&str, u32> = HashMap::new();
     for (a, area) in std.areas.iter().enumerate() {
-        let n_area: u32 = counts[a].iter().sum();
-        let mix = largest_remainder(n_area, &tpl.importance_mix.map(f64::from));
-        let mut quota = [mix[0], mix[1], mix[2]];
-        let mut per_point: HashMap<&str, u32> = HashMap::new();
         for (t, q) in tpl.quotas.iter().enumerate() {
             let need = counts[a][t];
             if need == 0 {
                 continue;
             }
+            // The X/Y/Z mix within each type, so no type leans on the few Z points; the
+            // rounding is random in proportion to the remainders, so that over many papers
+            // every importance gets its share even when a type has two items in an area.
+            let mix = random_round(need, &tpl.importance_mix.map(f64::from), &mut rng);
+            let mut quota = [mix[0], mix[1], mix[2]];
             let cands = groups
                 .get(&(a, q.item_type))
                 .map(Vec::as_slice)
@@ -253,10 +286,10 @@ pub fn assemble(
                     if taken == need {
                         break;
                     }
-                    if chosen.iter().any(|(_, _, c)| c.id == it.id) {
+                    if in_paper.contains(&it.id) {
                         continue;
                     }
-                    let used = per_point.get(it.point.as_str()).copied().unwrap_or(0);
+                    let used = load.get(it.point.as_str()).copied().unwrap_or(0);
                     if used >= tpl.max_per_point {
                         continue;
                     }
@@ -265,16 +298,14 @@ pub fn assemble(
                         continue;
                     }
                     quota[imp] = quota[imp].saturating_sub(1);
-                    per_point.insert(&it.point, used + 1);
+                    load.insert(&it.point, used + 1);
+                    in_paper.insert(it.id);
                     chosen.push((a, t, it));
                     taken += 1;
                 }
             }
             if taken < need {
-                let mut points: HashSet<&str> = HashSet::new();
-                for it in cands {
-                    points.insert(&it.point);
-                }
+                let points: HashSet<&str> = cands.iter().map(|it| it.point.as_str()).collect();
                 let available = cands.len().min(points.len() * tpl.max_per_point as usize) as u32;
                 return Err(AssemblyError::NotEnoughItems {
                     area: format!("{} {}", area.code, area.name),
@@ -285,52 +316,66 @@ pub fn assemble(
             }
         }
     }
-    // Difficulty: swap within (area, type) and the same importance until the mean fits.
+    // Difficulty: swap an item for one of the same area, type and importance, chosen from
+    // buckets by difficulty, until the mean fits. Each swap costs a few bucket look-ups,
+    // not a scan of the pool.
+    let mut buckets: HashMap<(usize, ItemType, usize, u8), Vec<&PoolItem>> = HashMap::new();
+    for (&(a, t), g) in &groups {
+        for it in g {
+            buckets
+                .entry((a, t, importance_index(it.importance), it.difficulty))
+                .or_default()
+                .push(it);
+        }
+    }
     let n = chosen.len() as f64;
-    let mean = |c: &[(usize, usize, &PoolItem)]| {
-        c.iter()
-            .map(|(_, _, i)| f64::from(i.difficulty))
-            .sum::<f64>()
-            / n
-    };
-    let mut m = mean(&chosen);
+    let mut sum: f64 = chosen.iter().map(|(_, _, i)| f64::from(i.difficulty)).sum();
     let mut guard = 0;
-    while (m - tpl.difficulty_target).abs() > tpl.difficulty_tolerance && guard < chosen.len() * 4 {
+    while (sum / n - tpl.difficulty_target).abs() > tpl.difficulty_tolerance
+        && guard < chosen.len() * 2
+    {
         guard += 1;
-        let too_hard = m > tpl.difficulty_target;
-        let in_paper: HashSet<i64> = chosen.iter().map(|(_, _, i)| i.id).collect();
-        // The swap that moves the mean most toward the target without overshooting it.
+        // How far the sum of difficulties is from the target sum.
+        let gap = tpl.difficulty_target * n - sum;
         let mut best: Option<(usize, &PoolItem, f64)> = None;
         for (pos, (a, t, cur)) in chosen.iter().enumerate() {
-            let Some(cands) = groups.get(&(*a, tpl.quotas[*t].item_type)) else {
-                continue;
-            };
-            for cand in cands {
-                if in_paper.contains(&cand.id) || cand.importance != cur.importance {
+            let item_type = tpl.quotas[*t].item_type;
+            let imp = importance_index(cur.importance);
+            for step in 1..=4i32 {
+                let d = i32::from(cur.difficulty) + if gap > 0.0 { step } else { -step };
+                if !(1..=5).contains(&d) {
+                    break;
+                }
+                let delta = f64::from(d) - f64::from(cur.difficulty);
+                let left = (gap - delta).abs();
+                if best.as_ref().is_some_and(|b| left >= b.2) {
                     continue;
                 }
-                let delta = f64::from(cand.difficulty) - f64::from(cur.difficulty);
-                if (too_hard && delta >= 0.0) || (!too_hard && delta <= 0.0) {
+                let Some(bucket) = buckets.get(&(*a, item_type, imp, d as u8)) else {
                     continue;
-                }
-                let same_point = cand.point == cur.point;
-                let point_load = chosen
-                    .iter()
-                    .filter(|(_, _, c)| c.point == cand.point)
-                    .count() as u32;
-                if !same_point && point_load >= tpl.max_per_point {
-                    continue;
-                }
-                let new_gap = (m + delta / n - tpl.difficulty_target).abs();
-                if best.as_ref().is_none_or(|b| new_gap < b.2) {
-                    best = Some((pos, cand, new_gap));
+                };
+                let usable = bucket.iter().find(|c| {
+                    !in_paper.contains(&c.id)
+                        && (c.point == cur.point
+                            || load.get(c.point.as_str()).copied().unwrap_or(0) < tpl.max_per_point)
+                });
+                if let Some(c) = usable {
+                    best = Some((pos, c, left));
                 }
             }
         }
         let Some((pos, cand, _)) = best else { break };
+        let old = chosen[pos].2;
+        in_paper.remove(&old.id);
+        if let Some(l) = load.get_mut(old.point.as_str()) {
+            *l -= 1;
+        }
+        in_paper.insert(cand.id);
+        *load.entry(&cand.point).or_insert(0) += 1;
+        sum += f64::from(cand.difficulty) - f64::from(old.difficulty);
         chosen[pos].2 = cand;
-        m = mean(&chosen);
     }
+    let m = sum / n;
     if (m - tpl.difficulty_target).abs() > tpl.difficulty_tolerance {
         let area = std
             .areas
@@ -426,14 +471,14 @@ pub fn assemble_forms(
     Ok(out)
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
+/// Synthetic standards, pools and templates for tests, benchmarks and load tests
+/// (clearly not real items: only ids, points and difficulties).
+pub mod synthetic {
     use super::*;
     use crate::domain::standard::{Area, Mode, Point};
-    use proptest::prelude::*;
 
     /// A standard of 5 areas and a pool of `per_point` items of each type per point.
-    pub fn fixture(points_per_area: usize, per_point: usize) -> (Standard, Vec<PoolItem>) {
+    pub fn pool(points_per_area: usize, per_point: usize) -> (Standard, Vec<PoolItem>) {
         let weights = [10u32, 20, 30, 25, 15];
         let std = Standard {
             level: 5,
@@ -517,6 +562,13 @@ pub(crate) mod tests {
             exposure_cap: None,
         }
     }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::synthetic::{pool as fixture, template};
+    use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn largest_remainder_is_exact() {
