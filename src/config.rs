@@ -39,6 +39,8 @@ pub struct Config {
     pub sessions: SessionConfig,
     pub login_throttle: ThrottleConfig,
     pub request_timeout_seconds: u64,
+    /// Name of the regulator organisation created on the very first start.
+    pub regulator_name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,6 +76,7 @@ impl Default for Config {
             sessions: SessionConfig::default(),
             login_throttle: ThrottleConfig::default(),
             request_timeout_seconds: 30,
+            regulator_name: "江苏省人力资源和社会保障厅职业技能鉴定指导中心".into(),
         }
     }
 }

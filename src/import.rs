@@ -337,3 +337,73 @@ pub async fn load_shipped(store: &dyn Store, regulator_org: i64) -> anyhow::Resu
     }
     Ok(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use crate::domain::assembly::{assemble, demo_template, PoolItem};
+
+    /// Every shipped bank parses without errors, covers every area of its standard, and
+    /// can assemble the shipped demo paper template.
+    #[test]
+    fn shipped_banks_assemble_the_demo_paper() {
+        let banks = super::shipped_banks();
+        assert!(banks.len() >= 8);
+        for (dir, files) in banks {
+            let mut p = crate::formats::own::read_files(&files, &Default::default());
+            p.validate_items();
+            assert!(p.errors.is_empty(), "{dir}: {:?}", p.errors);
+            assert!(p.items.len() >= 60, "{dir}");
+            let std = &p.standards[0];
+            let pool: Vec<PoolItem> = p
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    let point = it.point.clone().unwrap();
+                    let area = std
+                        .areas
+                        .iter()
+                        .position(|a| a.points.iter().any(|pt| pt.code == point))
+                        .unwrap();
+                    let importance = std.areas[area]
+                        .points
+                        .iter()
+                        .find(|pt| pt.code == point)
+                        .unwrap()
+                        .importance;
+                    PoolItem {
+                        id: i as i64,
+                        version: 1,
+                        area,
+                        point,
+                        importance,
+                        item_type: it.content.item_type,
+                        difficulty: it.content.difficulty,
+                        options: it.content.options.len() as u8,
+                    }
+                })
+                .collect();
+            for a in 0..std.areas.len() {
+                assert!(
+                    pool.iter().any(|i| i.area == a),
+                    "{dir}: area {} has no items",
+                    std.areas[a].code
+                );
+            }
+            for seed in 0..20 {
+                let paper = assemble(
+                    std,
+                    &demo_template(),
+                    &pool,
+                    &HashMap::new(),
+                    &HashSet::new(),
+                    seed,
+                )
+                .unwrap_or_else(|e| panic!("{dir}: {e}"));
+                assert_eq!(paper.total_points, 100.0, "{dir}");
+            }
+        }
+    }
+}

@@ -216,6 +216,37 @@ async fn admin_creates_a_body_its_admin_and_a_candidate_in_the_browser() {
     let shot = c.screenshot().await.unwrap();
     let _ = std::fs::write(std::env::temp_dir().join("skillcert-candidate.png"), shot);
 
+    // The shipped banks: browse one by its standard, import a GIFT file with a preview,
+    // and read the pool report.
+    click(&c, "#nav-banks").await;
+    let bank_link = c
+        .find(Locator::Css("#banks tbody a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&app.url(&bank_link)).await.unwrap();
+    assert!(text(&c, "#standard-tree").await.contains("A01"));
+    let gift = std::env::temp_dir().join(format!("skillcert-browser-{}.gift", std::process::id()));
+    std::fs::write(&gift, "::b1:: 浏览器导入测试：我国工频是 {=50 Hz ~60 Hz}\n").unwrap();
+    c.find(Locator::Css("#import-form input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&gift.display().to_string())
+        .await
+        .unwrap();
+    select(&c, "#import-form select[name=format]", "gift").await;
+    fill(&c, "#import-form input[name=point]", "A01").await;
+    click(&c, "#import-form button[type=submit]").await;
+    assert!(text(&c, "#import-preview").await.contains("浏览器导入测试"));
+    click(&c, "#import-submit").await;
+    assert!(text(&c, "#items").await.contains("浏览器导入测试"));
+    click(&c, "#pool-link").await;
+    assert!(text(&c, "h1").await.contains("题库充足度"));
+    let _ = std::fs::remove_file(&gift);
+
     // Sign out; the body admin signs in and sees their role.
     click(&c, "#logout").await;
     assert_eq!(path(&c).await, "/login");

@@ -653,7 +653,9 @@ async fn id_numbers_are_encrypted_at_rest_and_reveals_are_audited() {
     }
     let all: Vec<u8> = files
         .iter()
-        .flat_map(|p| std::fs::read(p).unwrap())
+        // A WAL or shared-memory file may vanish as the last connection closes.
+        .filter_map(|p| std::fs::read(p).ok())
+        .flatten()
         .collect();
     let contains = |needle: &[u8]| all.windows(needle.len()).any(|w| w == needle);
     assert!(contains(b"3201**********1232"), "scanned {files:?}");

@@ -98,7 +98,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .unwrap_or_default();
     let created = store
         .bootstrap(Bootstrap {
-            regulator_name: "人力资源和社会保障厅职业技能鉴定指导中心".into(),
+            regulator_name: config.regulator_name.clone(),
             admin_login: "admin".into(),
             admin_display_name: "监管管理员".into(),
             admin_password_hash: hash_password_blocking(password).await?,

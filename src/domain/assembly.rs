@@ -106,12 +106,11 @@ pub enum AssemblyError {
         needed: u32,
         available: u32,
     },
-    #[error("mean difficulty {mean:.2} cannot be brought within {tolerance} of {target} (area {area} has no items to swap)")]
+    #[error("mean difficulty {mean:.2} cannot be brought within {tolerance} of {target}: the pool has too few items of other difficulties in the same areas, types and importance")]
     Difficulty {
         mean: f64,
         target: f64,
         tolerance: f64,
-        area: String,
     },
     #[error("forms overlap by {overlap:.0}%, more than the allowed {allowed:.0}%")]
     Overlap { overlap: f64, allowed: f64 },
@@ -177,7 +176,7 @@ fn random_round(total: u32, weights: &[f64], rng: &mut ChaCha20Rng) -> Vec<u32> 
 /// Items per (area, type): each type's count spread over the areas in proportion to the
 /// points each area still needs, so area points come as close to total × weight as the
 /// item sizes allow.
-fn spread(std: &Standard, tpl: &Template) -> Vec<Vec<u32>> {
+fn spread(std: &Standard, tpl: &Template, capacity: &[Vec<u32>]) -> Vec<Vec<u32>> {
     let total = tpl.total_points();
     // Target points per area, exact in half points.
     let halves = largest_remainder(
@@ -204,7 +203,40 @@ fn spread(std: &Standard, tpl: &Template) -> Vec<Vec<u32>> {
         } else {
             std.areas.iter().map(|a| f64::from(a.weight)).collect()
         };
-        let parts = largest_remainder(q.count, &weights);
+        let mut parts = largest_remainder(q.count, &weights);
+        // An area cannot give more items of a type than it has: the excess goes to the
+        // areas that still need points most and have items to spare. The total per type
+        // stays exact; area points then come as close to the weights as the pool allows.
+        let mut excess: u32 = 0;
+        for (a, n) in parts.iter_mut().enumerate() {
+            if *n > capacity[a][t] {
+                excess += *n - capacity[a][t];
+                *n = capacity[a][t];
+            }
+        }
+        while excess > 0 {
+            let spare = (0..parts.len())
+                .filter(|a| parts[*a] < capacity[*a][t])
+                .max_by(|x, y| {
+                    (weights[*x] - f64::from(parts[*x]) * q.points)
+                        .partial_cmp(&(weights[*y] - f64::from(parts[*y]) * q.points))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+            let Some(a) = spare else { break };
+            parts[a] += 1;
+            excess -= 1;
+        }
+        if excess > 0 {
+            // Not enough anywhere: ask for it where the weights put it, so the failure
+            // names that area.
+            if let Some(a) = (0..parts.len()).max_by(|x, y| {
+                weights[*x]
+                    .partial_cmp(&weights[*y])
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            }) {
+                parts[a] += excess;
+            }
+        }
         for (a, n) in parts.iter().enumerate() {
             counts[a][t] = *n;
             remaining[a] -= f64::from(*n) * q.points;
@@ -240,7 +272,6 @@ pub fn assemble(
         ));
     }
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let counts = spread(std, tpl);
     let usable = |it: &&PoolItem| {
         !exclude.contains(&it.id)
             && tpl
@@ -260,6 +291,17 @@ pub fn assemble(
             g.shuffle(&mut rng);
         }
     }
+    // What each area can give per type (usable items; the per-point limit is checked
+    // while drawing), so `spread` moves counts away from areas that lack items.
+    let capacity: Vec<Vec<u32>> = (0..std.areas.len())
+        .map(|a| {
+            tpl.quotas
+                .iter()
+                .map(|q| groups.get(&(a, q.item_type)).map_or(0, |g| g.len() as u32))
+                .collect()
+        })
+        .collect();
+    let counts = spread(std, tpl, &capacity);
     // Selection per area: importance quotas over the area's items, distinct points.
     let mut chosen: Vec<(usize, usize, &PoolItem)> = Vec::new(); // (area, quota index, item)
     let mut in_paper: HashSet<i64> = HashSet::new();
@@ -377,16 +419,10 @@ pub fn assemble(
     }
     let m = sum / n;
     if (m - tpl.difficulty_target).abs() > tpl.difficulty_tolerance {
-        let area = std
-            .areas
-            .first()
-            .map(|a| format!("{} {}", a.code, a.name))
-            .unwrap_or_default();
         return Err(AssemblyError::Difficulty {
             mean: m,
             target: tpl.difficulty_target,
             tolerance: tpl.difficulty_tolerance,
-            area,
         });
     }
     // Paper order: by template type, shuffled within the type; options shuffled.
@@ -469,6 +505,36 @@ pub fn assemble_forms(
         out.push(paper);
     }
     Ok(out)
+}
+
+/// The demo paper template shipped with skillcert: 60 items to 100 points (20 判断 at 1,
+/// 35 单选 at 2, 5 多选 at 2), up to 6 items per assessment point (demo banks are
+/// small: about 25 points), mean difficulty 2.4 ± 0.3. Every shipped bank can assemble it; real plans set their own template.
+pub fn demo_template() -> Template {
+    Template {
+        quotas: vec![
+            TypeQuota {
+                item_type: ItemType::TrueFalse,
+                count: 20,
+                points: 1.0,
+            },
+            TypeQuota {
+                item_type: ItemType::SingleChoice,
+                count: 35,
+                points: 2.0,
+            },
+            TypeQuota {
+                item_type: ItemType::MultipleChoice,
+                count: 5,
+                points: 2.0,
+            },
+        ],
+        importance_mix: [80, 15, 5],
+        max_per_point: 6,
+        difficulty_target: 2.4,
+        difficulty_tolerance: 0.3,
+        exposure_cap: None,
+    }
 }
 
 /// Synthetic standards, pools and templates for tests, benchmarks and load tests
