@@ -132,6 +132,7 @@ pub async fn import(
         .collect();
     let mut new_items = Vec::new();
     let mut seen_in_file: HashMap<String, usize> = HashMap::new();
+    let mut ids_in_file: HashMap<String, usize> = HashMap::new();
     let status = opts.status.unwrap_or(ItemStatus::Draft);
     for (i, it) in parsed.items.iter().enumerate() {
         let target =
@@ -186,6 +187,13 @@ pub async fn import(
         let key = it.content.duplicate_key();
         let generated = it.external_id.is_none();
         let ext = it.external_id.clone().unwrap_or_else(|| external_id(&key));
+        if let Some(first) = ids_in_file.insert(ext.clone(), it.line) {
+            report.errors.push(ImportError::at(
+                it.line,
+                format!("the id {ext} is used again (first on line {first})"),
+            ));
+            continue;
+        }
         if let Some(first) = seen_in_file.get(&key) {
             report.errors.push(ImportError::at(
                 it.line,
@@ -222,6 +230,7 @@ pub async fn import(
     }
     // Write: catalogue entry, standards, bank, then all items in one transaction.
     let now = crate::now_ms();
+    let audit_org = store.org(opts.owner_org).await.ok().and_then(|o| o.body_id);
     let event = |action: &str, object_type: &str, object_id: String| AuditEvent {
         at_ms: now,
         actor_user_id: actor.user_id,
@@ -229,7 +238,7 @@ pub async fn import(
         action: action.into(),
         object_type: object_type.into(),
         object_id,
-        org_id: None,
+        org_id: audit_org,
         details: "{}".into(),
     };
     let occupation_id = match (occupation_id, &parsed.occupation) {

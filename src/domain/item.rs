@@ -183,7 +183,12 @@ pub enum ItemError {
     Difficulty,
     #[error("the score must be positive")]
     Score,
+    #[error("an item has at most {0} options")]
+    TooManyOptions(usize),
 }
+
+/// Options an item may have (A–Z).
+pub const MAX_OPTIONS: usize = 26;
 
 impl ItemContent {
     /// Checks the item against the rules of its type.
@@ -197,9 +202,13 @@ impl ItemContent {
         if !(self.score > 0.0 && self.score.is_finite()) {
             return Err(ItemError::Score);
         }
+        if self.options.len() > MAX_OPTIONS {
+            return Err(ItemError::TooManyOptions(MAX_OPTIONS));
+        }
         let keys: Vec<&str> = self.options.iter().map(|o| o.key.as_str()).collect();
-        for (i, k) in keys.iter().enumerate() {
-            if keys[..i].contains(k) {
+        let mut seen = std::collections::HashSet::new();
+        for k in &keys {
+            if !seen.insert(*k) {
                 return Err(ItemError::DuplicateKey(k.to_string()));
             }
         }

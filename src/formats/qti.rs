@@ -613,10 +613,12 @@ pub fn read_with(
             names.sort();
             hrefs = names.into_iter().cloned().collect();
         }
+        // One set for the package: a test and the manifest may name the same items.
+        let mut seen = std::collections::HashSet::new();
         let lookup = |path: &str| files.get(path).cloned();
         for h in hrefs {
             match files.get(&h) {
-                Some(b) => read_document(&h, b, limits, &lookup, &mut p),
+                Some(b) => read_document_once(&h, b, limits, &lookup, &mut p, &mut seen),
                 None => p.errors.push(ImportError::at_path(
                     0,
                     h.clone(),
@@ -641,6 +643,31 @@ fn read_document(
     resolve: &dyn Fn(&str) -> Option<Vec<u8>>,
     p: &mut Parsed,
 ) {
+    let mut seen = std::collections::HashSet::new();
+    read_document_once(name, bytes, limits, resolve, p, &mut seen);
+}
+
+/// Reads a document unless it was read already: a test that refers to itself, or two
+/// tests referring to each other, must not recurse forever or multiply the work.
+fn read_document_once(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    resolve: &dyn Fn(&str) -> Option<Vec<u8>>,
+    p: &mut Parsed,
+    seen: &mut std::collections::HashSet<String>,
+) {
+    if !seen.insert(name.to_string()) {
+        return;
+    }
+    if seen.len() > limits.max_archive_entries {
+        p.errors.push(ImportError::at_path(
+            0,
+            name,
+            "the test refers to too many documents",
+        ));
+        return;
+    }
     let text = match utf8(bytes) {
         Ok(t) => t,
         Err(mut e) => {
@@ -677,7 +704,7 @@ fn read_document(
                     continue;
                 };
                 match resolve(&path) {
-                    Some(b) => read_document(&path, &b, limits, resolve, p),
+                    Some(b) => read_document_once(&path, &b, limits, resolve, p, seen),
                     None => p.errors.push(ImportError::at_path(
                         r.line,
                         name,
@@ -875,6 +902,20 @@ mod tests {
             Answer::Accepted(vec!["York".into(), "york".into()])
         );
         assert!(p.items[0].content.stem.contains("_____"));
+    }
+
+    #[test]
+    fn a_test_that_refers_to_itself_is_read_once() {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            z.start_file("t.xml", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(br#"<assessmentTest identifier="t"><testPart><assessmentSection><assessmentItemRef identifier="a" href="t.xml"/><assessmentItemRef identifier="b" href="t.xml"/></assessmentSection></testPart></assessmentTest>"#).unwrap();
+            z.finish().unwrap();
+        }
+        let p = read("loop.zip", &buf.into_inner(), &Limits::default());
+        assert!(p.items.is_empty());
     }
 
     #[test]

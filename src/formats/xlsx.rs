@@ -1,31 +1,40 @@
 //! XLSX workbooks with the Chinese template columns (see [`super::csv`]): the first
 //! sheet, the first row as header, row numbers as lines. Read with calamine.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 use super::csv::rows_to_items;
 use super::{Limits, Parsed};
 
-fn cell_text(d: &Data) -> String {
+/// Columns a template sheet may use; wider sheets are refused.
+const MAX_COLUMNS: u32 = 64;
+
+fn cell_text(d: &DataRef<'_>) -> String {
     match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => {
             if *b {
                 "对".into()
             } else {
                 "错".into()
             }
         }
-        other => other.to_string(),
+        DataRef::DateTime(d) => d.as_f64().to_string(),
+        DataRef::Error(_) => String::new(),
     }
 }
 
+/// Reads the first sheet cell by cell. calamine's whole-sheet range would allocate the
+/// rectangle between the first and last cell, so a two-cell sheet spanning A1:XFD1048576
+/// could exhaust memory; here only cells that exist are kept, within bounds.
 pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
     let mut p = Parsed::default();
     // The archive bounds of QTI packages apply here too: refuse bombs before calamine
@@ -41,22 +50,60 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
             return p;
         }
     };
-    let Some(Ok(range)) = book.worksheet_range_at(0) else {
-        p.error(0, "the workbook has no readable first sheet");
+    let Some(first) = book.sheet_names().first().cloned() else {
+        p.error(0, "the workbook has no sheet");
         return p;
     };
-    let start_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate().map(|(i, r)| {
-        (
-            start_row + i + 1,
-            r.iter().map(cell_text).collect::<Vec<_>>(),
-        )
-    });
-    let Some((_, header)) = rows.next() else {
+    let mut reader = match book.worksheet_cells_reader(&first) {
+        Ok(r) => r,
+        Err(e) => {
+            p.error(0, format!("the first sheet cannot be read: {e}"));
+            return p;
+        }
+    };
+    let max_rows = limits.max_items as u32 + 1;
+    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    loop {
+        match reader.next_cell() {
+            Ok(Some(cell)) => {
+                let (r, c) = cell.get_position();
+                if c >= MAX_COLUMNS {
+                    p.error(
+                        r as usize + 1,
+                        format!("the sheet is wider than {MAX_COLUMNS} columns"),
+                    );
+                    return p;
+                }
+                if r >= max_rows {
+                    p.error(
+                        r as usize + 1,
+                        format!("the sheet has more than {max_rows} rows"),
+                    );
+                    return p;
+                }
+                let text = cell_text(cell.get_value());
+                if text.is_empty() {
+                    continue;
+                }
+                let row = rows.entry(r).or_default();
+                if row.len() <= c as usize {
+                    row.resize(c as usize + 1, String::new());
+                }
+                row[c as usize] = text;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                p.error(0, format!("the first sheet cannot be read: {e}"));
+                return p;
+            }
+        }
+    }
+    let mut iter = rows.into_iter().map(|(r, cells)| (r as usize + 1, cells));
+    let Some((_, header)) = iter.next() else {
         p.error(1, "the first sheet is empty");
         return p;
     };
-    rows_to_items(&header, rows, limits)
+    rows_to_items(&header, iter, limits)
 }
 
 #[cfg(test)]
@@ -108,6 +155,40 @@ mod tests {
             z.finish().unwrap();
         }
         buf.into_inner()
+    }
+
+    #[test]
+    fn a_sparse_sheet_spanning_the_whole_grid_is_refused_quickly() {
+        let huge = far_cell_workbook();
+        let t0 = std::time::Instant::now();
+        let p = read(&huge, &Limits::default());
+        assert!(t0.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            p.errors[0].message.contains("columns") || p.errors[0].message.contains("rows"),
+            "{:?}",
+            p.errors
+        );
+    }
+
+    fn far_cell_workbook() -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let sheet = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>题型</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#;
+        let base = workbook(&[vec!["题型"]]);
+        let mut src = zip::ZipArchive::new(std::io::Cursor::new(base)).unwrap();
+        for i in 0..src.len() {
+            let mut f = src.by_index(i).unwrap();
+            let name = f.name().to_string();
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut body).unwrap();
+            z.start_file(name.clone(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                z.write_all(sheet.as_bytes()).unwrap();
+            } else {
+                z.write_all(&body).unwrap();
+            }
+        }
+        z.finish().unwrap().into_inner()
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct PgStore {
 impl PgStore {
     /// Locks the chain head until commit, so concurrent writers (also in other processes)
     /// chain one after another.
+    /// Appended to a row read that precedes an update in the same transaction.
+    const ROW_LOCK: &'static str = " FOR UPDATE";
+
     const AUDIT_HEAD_LOCK: &'static str =
         "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
 

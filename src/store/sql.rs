@@ -583,6 +583,10 @@ macro_rules! impl_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                     .bind(user_id)
                     .bind(keep.unwrap_or_default())

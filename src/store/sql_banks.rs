@@ -280,7 +280,7 @@ macro_rules! impl_bank_store {
                     let now = audit.at_ms;
                     let mut tx = self.writer().begin().await?;
                     let existing_rows = sqlx::query(
-                        "SELECT i.id, i.external_id, i.latest_version, i.point_code, v.content FROM items i \
+                        "SELECT i.id, i.external_id, i.latest_version, i.point_code, i.status, i.level, i.mode, v.content FROM items i \
                          JOIN item_versions v ON v.item_id = i.id AND v.version = i.latest_version WHERE i.bank_id = $1",
                     )
                     .bind(bank_id)
@@ -293,15 +293,24 @@ macro_rules! impl_bank_store {
                         let v: i64 = r.try_get("latest_version")?;
                         let c: String = r.try_get("content")?;
                         let point: String = r.try_get("point_code")?;
-                        existing.insert(ext, (id, v, c, point));
+                        let status: String = r.try_get("status")?;
+                        let level: i64 = r.try_get("level")?;
+                        let mode: String = r.try_get("mode")?;
+                        existing.insert(ext, (id, v, c, point, status, level, mode));
                     }
                     let mut out = ImportOutcome::default();
                     let mut fresh = Vec::new();
                     for it in items {
                         let json = content_json(&it.content);
                         match existing.get(&it.external_id) {
-                            Some((_, _, c, point)) if *c == json && *point == it.point => out.unchanged += 1,
-                            Some((id, v, _, _)) => {
+                            Some((_, _, c, point, _, _, _)) if *c == json && *point == it.point => out.unchanged += 1,
+                            Some((_, _, _, _, status, _, _)) if status == "retired" => {
+                                return Err(StoreError::Invalid { field: "external_id", code: "item.retired" });
+                            }
+                            Some((_, _, _, _, _, level, mode)) if *level != i64::from(it.level) || mode != it.mode.code() => {
+                                return Err(StoreError::Invalid { field: "external_id", code: "item.other_standard" });
+                            }
+                            Some((id, v, _, _, _, _, _)) => {
                                 let next = v + 1;
                                 sqlx::query("INSERT INTO item_versions (item_id, version, content, created_by, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
                                     .bind(id)
@@ -328,6 +337,13 @@ macro_rules! impl_bank_store {
                                 .bind(id)
                                 .execute(&mut *tx)
                                 .await?;
+                                sqlx::query("INSERT INTO item_reviews (item_id, version, actor_id, action, comment, at_ms) VALUES ($1, $2, $3, 'import', NULL, $4)")
+                                    .bind(id)
+                                    .bind(next)
+                                    .bind(actor)
+                                    .bind(now)
+                                    .execute(&mut *tx)
+                                    .await?;
                                 out.updated += 1;
                             }
                             None => fresh.push((it, json)),
@@ -478,7 +494,8 @@ macro_rules! impl_bank_store {
 
                 async fn edit_item(&self, item_id: i64, content: ItemContent, point: Option<String>, actor: i64, audit: $crate::domain::audit::AuditEvent) -> Result<i64> {
                     let mut tx = self.writer().begin().await?;
-                    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1");
+                    // Locked until commit on PostgreSQL, so an edit and a review cannot interleave.
+                    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{}", <$store>::ROW_LOCK);
                     let cur = item_from_row(&sqlx::query(&sql).bind(item_id).fetch_one(&mut *tx).await.map_err(not_found)?)?;
                     if cur.status == ItemStatus::Retired {
                         return Err(StoreError::Invalid { field: "status", code: "item.retired" });
@@ -520,7 +537,8 @@ macro_rules! impl_bank_store {
 
                 async fn transition_item(&self, item_id: i64, by: Transition, actor: i64, comment: Option<String>, audit: $crate::domain::audit::AuditEvent) -> Result<ItemStatus> {
                     let mut tx = self.writer().begin().await?;
-                    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1");
+                    // Locked until commit on PostgreSQL, so an edit and a review cannot interleave.
+                    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{}", <$store>::ROW_LOCK);
                     let cur = item_from_row(&sqlx::query(&sql).bind(item_id).fetch_one(&mut *tx).await.map_err(not_found)?)?;
                     let author: Option<i64> = sqlx::query("SELECT created_by FROM item_versions WHERE item_id = $1 AND version = $2")
                         .bind(item_id)

@@ -20,6 +20,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// The single writer serialises transactions, so a plain read is enough.
+    /// Appended to a row read that precedes an update in the same transaction.
+    const ROW_LOCK: &'static str = "";
+
     const AUDIT_HEAD_LOCK: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
 
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {

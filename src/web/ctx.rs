@@ -21,9 +21,10 @@ pub const SESSION_COOKIE: &str = "sc_session";
 pub const LANG_COOKIE: &str = "sc_lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
-/// Forms are small except an import's confirmation, which carries the file; anything
-/// larger is refused before it is read.
-const MAX_FORM_BYTES: usize = 200 << 20;
+/// Form bodies are buffered for their `_csrf` field only up to this size; larger posts
+/// (an import's confirmation carries the file) send the token in the query string or the
+/// header, so nobody can make the server hold a large body before the token is checked.
+const MAX_FORM_BYTES: usize = 2 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthVia {
@@ -171,22 +172,15 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let query_ok = req
+        .uri()
+        .query()
+        .and_then(|q| form_urlencoded_field(q.as_bytes(), CSRF_FIELD))
+        .is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()));
+    if query_ok {
+        return Ok(req);
+    }
     if !is_form {
-        // File uploads (multipart) carry the token in the query string, as a form's
-        // hidden field cannot be read without buffering the whole upload.
-        let is_multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let query_ok = req
-            .uri()
-            .query()
-            .and_then(|q| form_urlencoded_field(q.as_bytes(), CSRF_FIELD))
-            .is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()));
-        if is_multipart && query_ok {
-            return Ok(req);
-        }
         return Err(AppError::Csrf);
     }
     let (parts, body) = req.into_parts();

@@ -84,6 +84,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             ctx::context,
         ))
+        // Tokens in query strings (uploads) never leave the site in a Referer header.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("same-origin"),
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,

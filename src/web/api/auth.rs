@@ -114,6 +114,10 @@ pub async fn create_token(
     Ctx(ctx): Ctx,
     Json(req): Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, AppError> {
+    // A bearer token cannot mint more tokens: only a signed-in browser session can.
+    if ctx.via != crate::web::ctx::AuthVia::Cookie {
+        return Err(AppError::Forbidden);
+    }
     let (token, expires_at_ms) =
         ops::auth::issue_api_token(&st, ctx.principal()?, &req.name, req.days).await?;
     Ok(Json(TokenResponse {

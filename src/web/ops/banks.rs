@@ -149,7 +149,7 @@ pub async fn items(
             .and_then(|t| crate::domain::item::ItemType::from_code(&t)),
         q: nonempty(&q.q),
         limit: PAGE_SIZE,
-        offset: q.page.unwrap_or(0).max(0) * PAGE_SIZE,
+        offset: q.page.unwrap_or(0).clamp(0, 100_000) * PAGE_SIZE,
     };
     Ok(st.store.items(bank_id, filter).await?)
 }
@@ -243,6 +243,15 @@ pub async fn create_item(
     let ctx = bank_for(st, p, bank_id, Action::AuthorBank).await?;
     let mode = Mode::from_code(&input.mode).ok_or_else(|| AppError::field("mode", "item.mode"))?;
     let content = clean(input.item)?;
+    if let Some(ext) = &input.external_id {
+        // Creating never overwrites: edits go through edit_item, which keeps the history.
+        if st.store.item_id_by_external(bank_id, ext).await?.is_some() {
+            return Err(AppError::Conflict(FieldError::new(
+                "external_id",
+                "item.exists",
+            )));
+        }
+    }
     let mut parsed = crate::formats::Parsed::default();
     parsed.push_item(crate::formats::ParsedItem {
         line: 1,
@@ -385,6 +394,7 @@ pub async fn import_file(
     };
     let limits = Limits {
         max_bytes: 64 << 20,
+        max_unpacked_bytes: 128 << 20,
         ..Limits::default()
     };
     let name = params.name.clone().unwrap_or_default();

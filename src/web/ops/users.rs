@@ -234,6 +234,11 @@ pub async fn grant(
     change: RoleChange,
 ) -> Result<(), AppError> {
     let user = visible(st, p, user_id).await?;
+    if user.id == p.user_id {
+        // Nobody changes their own roles (a body admin could otherwise make themselves a
+        // bank author and read keys).
+        return Err(AppError::Forbidden);
+    }
     let role = Role::from_code(change.role.trim())
         .ok_or_else(|| AppError::field("role", "role.unknown"))?;
     let org = st
@@ -257,6 +262,11 @@ pub async fn revoke(
     change: RoleChange,
 ) -> Result<(), AppError> {
     let user = visible(st, p, user_id).await?;
+    if user.id == p.user_id {
+        // Nobody changes their own roles (a body admin could otherwise make themselves a
+        // bank author and read keys).
+        return Err(AppError::Forbidden);
+    }
     let role = Role::from_code(change.role.trim())
         .ok_or_else(|| AppError::field("role", "role.unknown"))?;
     let org = st
