@@ -661,3 +661,25 @@ async fn id_numbers_are_encrypted_at_rest_and_reveals_are_audited() {
     assert!(contains(b"3201**********1232"), "scanned {files:?}");
     assert!(!contains(ID_C.as_bytes()), "raw ID number found at rest");
 }
+
+/// Attempts sent all at once are counted before the slow password check, so they cannot
+/// all slip under the limit together.
+#[tokio::test]
+async fn parallel_login_attempts_do_not_outrun_the_throttle() {
+    let app = TestApp::spawn().await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let c = app.client();
+        tasks.push(tokio::spawn(async move {
+            c.try_login("admin", "wrong-password").await.0
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    let checked = codes.iter().filter(|c| **c == 401).count();
+    assert!(checked <= 5, "{checked} passwords were checked: {codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 429).count(), 20 - checked);
+    app.stop().await;
+}

@@ -20,6 +20,10 @@ pub struct Node {
     pub line: usize,
 }
 
+/// Elements per document: far above any real bank file, far below what would exhaust
+/// memory as a tree.
+const MAX_ELEMENTS: usize = 2_000_000;
+
 /// Name of the pseudo-elements that keep text in document order among the children.
 pub const TEXT: &str = "#text";
 
@@ -138,7 +142,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
             Event::Start(e) | Event::Empty(e)
                 if {
                     nodes += 1;
-                    nodes > limits.max_items.saturating_mul(64)
+                    nodes > MAX_ELEMENTS
                 } =>
             {
                 let _ = e;

@@ -322,6 +322,9 @@ pub trait Store: BankStore + Send + Sync + 'static {
         address: &str,
         audit: AuditEvent,
     ) -> Result<()>;
+    /// Counts an attempt before the password is checked, so parallel attempts cannot all
+    /// slip under the limit; a successful login clears it with the others of that login.
+    async fn note_login_attempt(&self, login: &str, address: &str, at_ms: i64) -> Result<()>;
 
     // Audit log.
     async fn append_audit(&self, e: AuditEvent) -> Result<AuditEntry>;

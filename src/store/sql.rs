@@ -760,6 +760,16 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn note_login_attempt(&self, login: &str, address: &str, at_ms: i64) -> Result<()> {
+                sqlx::query("INSERT INTO login_failures (login, address, at_ms) VALUES ($1, $2, $3)")
+                    .bind(login)
+                    .bind(address)
+                    .bind(at_ms)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
+            }
+
             async fn append_audit(&self, e: AuditEvent) -> Result<AuditEntry> {
                 let mut tx = self.writer().begin().await?;
                 let entry = Self::append_audit_tx(&mut tx, e).await?;

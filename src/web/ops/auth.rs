@@ -46,8 +46,13 @@ pub async fn sign_in(
     let now = crate::now_ms();
     let t = &st.config.login_throttle;
     let since = now - t.window_minutes * 60_000;
+    // Count this attempt first, then check the limits including it: parallel attempts
+    // cannot all pass a count taken before any of them is recorded.
+    st.store
+        .note_login_attempt(&login, &ctx.address, now)
+        .await?;
     let (by_login, by_address) = st.store.login_failures(&login, &ctx.address, since).await?;
-    if by_login >= t.per_account || by_address >= t.per_address {
+    if by_login > t.per_account || by_address > t.per_address {
         return Err(AppError::Throttled);
     }
     let creds = st.store.credentials(&login).await?;
@@ -64,14 +69,13 @@ pub async fn sign_in(
             // The attempted name is recorded only if it is an account: people sometimes
             // type a password into the login field.
             let actor = if known { login.as_str() } else { "unknown" };
+            // The attempt is already counted; the failure is audited.
             let event = system_event(
                 "auth.login_failed",
                 actor,
                 serde_json::json!({"address": ctx.address}),
             );
-            st.store
-                .record_login_failure(&login, &ctx.address, event)
-                .await?;
+            st.store.append_audit(event).await?;
             return Err(AppError::BadCredentials);
         }
     };
