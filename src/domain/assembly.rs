@@ -263,6 +263,56 @@ pub fn assemble(
     exclude: &HashSet<i64>,
     seed: u64,
 ) -> Result<Paper, AssemblyError> {
+    assemble_indexed(std, tpl, &PoolIndex::new(pool), exposure, exclude, seed)
+}
+
+/// A pool grouped once for many papers: by (area, type), and by (area, type,
+/// importance, difficulty) for the difficulty swaps. A published pool is immutable, so
+/// its index can be cached and shared by every candidate's assembly.
+pub struct PoolIndex<'a> {
+    keys: Vec<(usize, ItemType)>,
+    groups: HashMap<(usize, ItemType), Vec<&'a PoolItem>>,
+    buckets: HashMap<(usize, ItemType, usize, u8), Vec<&'a PoolItem>>,
+}
+
+impl<'a> PoolIndex<'a> {
+    pub fn new(pool: &'a [PoolItem]) -> Self {
+        let mut groups: HashMap<(usize, ItemType), Vec<&PoolItem>> = HashMap::new();
+        let mut buckets: HashMap<(usize, ItemType, usize, u8), Vec<&PoolItem>> = HashMap::new();
+        for it in pool {
+            groups.entry((it.area, it.item_type)).or_default().push(it);
+            buckets
+                .entry((
+                    it.area,
+                    it.item_type,
+                    importance_index(it.importance),
+                    it.difficulty,
+                ))
+                .or_default()
+                .push(it);
+        }
+        for g in groups.values_mut().chain(buckets.values_mut()) {
+            g.sort_by_key(|i| i.id);
+        }
+        let mut keys: Vec<(usize, ItemType)> = groups.keys().copied().collect();
+        keys.sort();
+        PoolIndex {
+            keys,
+            groups,
+            buckets,
+        }
+    }
+}
+
+/// [`assemble`] over a prepared [`PoolIndex`].
+pub fn assemble_indexed(
+    std: &Standard,
+    tpl: &Template,
+    index: &PoolIndex<'_>,
+    exposure: &HashMap<i64, u32>,
+    exclude: &HashSet<i64>,
+    seed: u64,
+) -> Result<Paper, AssemblyError> {
     if tpl.quotas.is_empty() || tpl.item_count() == 0 {
         return Err(AssemblyError::Template("no item types".into()));
     }
@@ -279,17 +329,16 @@ pub fn assemble(
                 .is_none_or(|cap| exposure.get(&it.id).copied().unwrap_or(0) < cap)
     };
     // Candidates per (area, type), shuffled.
-    let mut groups: HashMap<(usize, ItemType), Vec<&PoolItem>> = HashMap::new();
-    for it in pool.iter().filter(usable) {
-        groups.entry((it.area, it.item_type)).or_default().push(it);
-    }
-    let mut keys: Vec<(usize, ItemType)> = groups.keys().copied().collect();
-    keys.sort();
-    for k in &keys {
-        if let Some(g) = groups.get_mut(k) {
-            g.sort_by_key(|i| i.id);
-            g.shuffle(&mut rng);
-        }
+    let mut groups: HashMap<(usize, ItemType), Vec<&PoolItem>> =
+        HashMap::with_capacity(index.keys.len());
+    for k in &index.keys {
+        let mut g: Vec<&PoolItem> = index.groups[k]
+            .iter()
+            .copied()
+            .filter(|it| usable(it))
+            .collect();
+        g.shuffle(&mut rng);
+        groups.insert(*k, g);
     }
     // What each area can give per type (usable items; the per-point limit is checked
     // while drawing), so `spread` moves counts away from areas that lack items.
@@ -361,15 +410,7 @@ pub fn assemble(
     // Difficulty: swap an item for one of the same area, type and importance, chosen from
     // buckets by difficulty, until the mean fits. Each swap costs a few bucket look-ups,
     // not a scan of the pool.
-    let mut buckets: HashMap<(usize, ItemType, usize, u8), Vec<&PoolItem>> = HashMap::new();
-    for (&(a, t), g) in &groups {
-        for it in g {
-            buckets
-                .entry((a, t, importance_index(it.importance), it.difficulty))
-                .or_default()
-                .push(it);
-        }
-    }
+    let buckets = &index.buckets;
     let n = chosen.len() as f64;
     let mut sum: f64 = chosen.iter().map(|(_, _, i)| f64::from(i.difficulty)).sum();
     let mut guard = 0;
@@ -396,12 +437,15 @@ pub fn assemble(
                 let Some(bucket) = buckets.get(&(*a, item_type, imp, d as u8)) else {
                     continue;
                 };
-                let usable = bucket.iter().find(|c| {
-                    !in_paper.contains(&c.id)
+                // From a random place in the bucket, so swaps spread over its items.
+                let start = rand::Rng::gen_range(&mut rng, 0..bucket.len());
+                let found = bucket[start..].iter().chain(&bucket[..start]).find(|c| {
+                    usable(c)
+                        && !in_paper.contains(&c.id)
                         && (c.point == cur.point
                             || load.get(c.point.as_str()).copied().unwrap_or(0) < tpl.max_per_point)
                 });
-                if let Some(c) = usable {
+                if let Some(c) = found {
                     best = Some((pos, c, left));
                 }
             }
