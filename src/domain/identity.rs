@@ -69,10 +69,9 @@ impl IdNumber {
             return Err(IdNumberError::Charset);
         }
         let birth = &s[6..14];
-        let date = parse_birth_date(birth)
+        parse_birth_date(birth)
             .filter(|d| *d <= today)
             .ok_or_else(|| IdNumberError::BirthDate(birth.to_string()))?;
-        let _ = date;
         let expected = check_char(&bytes[..17]);
         let found = bytes[17] as char;
         if expected != found {

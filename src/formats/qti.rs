@@ -201,7 +201,6 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
         || inter.name == "hottextInteraction";
     // The stem: the body without the block interaction, its prompt in its place; inline
     // interactions become blanks.
-    let mut gap_no = 0usize;
     let gap_counter = std::cell::Cell::new(0usize);
     let stem_html = body.inner_html(&|n: &Node| {
         if INLINE_INTERACTIONS.contains(&n.name.as_str()) {
@@ -225,7 +224,6 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
             None
         }
     });
-    let _ = &mut gap_no;
     let mut own_stem = Vec::new();
     find_all(body, &["div"], &mut own_stem);
     let stem = match own_stem.iter().find(|d| has_class(d, "skillcert-stem")) {
@@ -513,7 +511,6 @@ pub fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), String> {
             ));
         }
     }
-    let _ = &mut zip;
     Ok(())
 }
 

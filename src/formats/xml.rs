@@ -139,13 +139,12 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
                     "DOCTYPE declarations (DTDs, entities) are not allowed".into(),
                 ))
             }
-            Event::Start(e) | Event::Empty(e)
+            Event::Start(_) | Event::Empty(_)
                 if {
                     nodes += 1;
                     nodes > MAX_ELEMENTS
                 } =>
             {
-                let _ = e;
                 return Err(err(pos, "the document has too many elements".into()));
             }
             Event::Start(e) => {

@@ -176,8 +176,8 @@ macro_rules! impl_store {
             }
 
             async fn insert_org_tx(tx: &mut Tx, new: &NewOrg, now_ms: i64) -> Result<Org> {
-                let (body_id, parent) = match (new.kind.parent_kind(), new.parent_id) {
-                    (None, None) => (None, None),
+                let body_id = match (new.kind.parent_kind(), new.parent_id) {
+                    (None, None) => None,
                     (Some(kind), Some(pid)) => {
                         let parent = Self::org_tx(tx, pid).await.map_err(|e| match e {
                             StoreError::NotFound => StoreError::Invalid { field: "parent_id", code: "org.parent_missing" },
@@ -186,7 +186,7 @@ macro_rules! impl_store {
                         if parent.kind != kind {
                             return Err(StoreError::Invalid { field: "parent_id", code: "org.parent_kind" });
                         }
-                        (parent.body_id, Some(parent))
+                        parent.body_id
                     }
                     _ => return Err(StoreError::Invalid { field: "parent_id", code: "org.parent_kind" }),
                 };
@@ -199,7 +199,6 @@ macro_rules! impl_store {
                         return Err(StoreError::Conflict { field: "kind", code: "org.one_regulator" });
                     }
                 }
-                let _ = parent;
                 let sql = format!(
                     "INSERT INTO organisations (kind, parent_id, body_id, name, name_en, body_type, body_code, \
                      province_code, site_code, address, status, created_at_ms) \
