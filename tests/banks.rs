@@ -722,3 +722,80 @@ async fn roles_tokens_and_ids_cannot_be_abused() {
     assert_eq!(r["errors"][0]["line"], 3, "{r}");
     app.stop().await;
 }
+
+/// The regulator publishes a shortage catalogue from the public page's form; the public
+/// sees it at once; nobody else may post it.
+#[tokio::test]
+async fn the_regulator_publishes_a_shortage_catalogue_from_the_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (_, page) = admin.get_text("/shortage").await;
+    assert!(page.contains("publish-shortage"));
+    let (_, occ) = admin.get("/api/v1/occupations").await;
+    let ids: Vec<String> = occ["occupations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|o| o["id"].to_string())
+        .collect();
+    let today = skillcert::today();
+    let (from, to) = (
+        (today - time::Duration::days(1)).to_string(),
+        (today + time::Duration::days(90)).to_string(),
+    );
+    let csrf = admin.csrf();
+    let mut form = vec![
+        ("_csrf", csrf.as_str()),
+        ("name", "紧缺目录（页面发布）"),
+        ("valid_from", from.as_str()),
+        ("valid_to", to.as_str()),
+    ];
+    for id in &ids {
+        form.push(("occupation_id", id.as_str()));
+    }
+    let res = admin
+        .http
+        .post(app.url("/shortage"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, public) = app.client().get_text("/shortage").await;
+    assert!(public.contains("紧缺目录（页面发布）"));
+    assert!(
+        !public.contains("publish-shortage"),
+        "the form is for the regulator only"
+    );
+    let (_, cur) = app.client().get("/api/v1/shortage-catalogue").await;
+    assert_eq!(
+        cur["catalogues"][0]["occupations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // A bad date is named on the form.
+    let bad = vec![
+        ("_csrf", csrf.as_str()),
+        ("name", "x"),
+        ("valid_from", "2026-13-01"),
+        ("valid_to", to.as_str()),
+        ("occupation_id", ids[0].as_str()),
+    ];
+    let res = admin
+        .http
+        .post(app.url("/shortage"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("data-field=\"valid_from\""));
+    app.stop().await;
+}

@@ -171,6 +171,7 @@ pub fn table() -> Vec<RouteSpec> {
         post("/users/{id}/reveal", ADMIN, p_users::reveal),
         get("/audit", REGULATOR_ONLY, p_audit::list),
         get("/shortage", PUBLIC, p_banks::shortage),
+        post("/shortage", REGULATOR_ONLY, p_banks::publish_shortage),
         get("/banks", BANK_USERS, p_banks::list),
         get("/banks/{id}", BANK_USERS, p_banks::show),
         post("/banks/{id}/items", BANK_USERS, p_banks::create_item),

@@ -114,69 +114,20 @@ pub struct ShortageInput {
     pub occupation_ids: Vec<i64>,
 }
 
-fn date_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    if s.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (
-        s[..4].parse::<i32>(),
-        s[5..7].parse::<u8>(),
-        s[8..].parse::<u8>(),
-    ) else {
-        return false;
-    };
-    time::Month::try_from(m)
-        .ok()
-        .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
-        .is_some()
-}
-
 pub async fn create_shortage(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Json(i): Json<ShortageInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let p = ctx.principal()?;
-    crate::domain::policy::decide(
-        p,
-        crate::domain::policy::Action::ManageCatalogue,
-        &p.home_org,
+    let id = ops::banks::publish_shortage(
+        &st,
+        ctx.principal()?,
+        &i.name,
+        &i.valid_from,
+        &i.valid_to,
+        &i.occupation_ids,
     )
-    .map_err(|_| AppError::Forbidden)?;
-    let mut f = crate::domain::validate::Fields::default();
-    let name = f.text("name", &i.name, 100);
-    if !date_ok(&i.valid_from) {
-        f.push(crate::domain::validate::FieldError::new(
-            "valid_from",
-            "field.date",
-        ));
-    }
-    if !date_ok(&i.valid_to) || i.valid_to < i.valid_from {
-        f.push(crate::domain::validate::FieldError::new(
-            "valid_to",
-            "field.date",
-        ));
-    }
-    if i.occupation_ids.is_empty() {
-        f.push(crate::domain::validate::FieldError::new(
-            "occupation_ids",
-            "field.required",
-        ));
-    }
-    f.finish().map_err(AppError::Validation)?;
-    let event = ops::audit_by(
-        p,
-        "shortage.create",
-        "shortage_catalogue",
-        "",
-        None,
-        serde_json::json!({"name": name}),
-    );
-    let id = st
-        .store
-        .create_shortage_catalogue(&name, &i.valid_from, &i.valid_to, &i.occupation_ids, event)
-        .await?;
+    .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))))
 }
 

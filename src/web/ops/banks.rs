@@ -597,3 +597,57 @@ pub fn answer_text(c: &ItemContent) -> String {
         Answer::Assessed => String::new(),
     }
 }
+
+fn date_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    if s.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (
+        s[..4].parse::<i32>(),
+        s[5..7].parse::<u8>(),
+        s[8..].parse::<u8>(),
+    ) else {
+        return false;
+    };
+    time::Month::try_from(m)
+        .ok()
+        .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
+        .is_some()
+}
+
+/// Publishes a dated shortage catalogue (regulator only).
+pub async fn publish_shortage(
+    st: &AppState,
+    p: &Principal,
+    name: &str,
+    valid_from: &str,
+    valid_to: &str,
+    occupation_ids: &[i64],
+) -> Result<i64, AppError> {
+    decide(p, Action::ManageCatalogue, &p.home_org).map_err(|_| AppError::Forbidden)?;
+    let mut f = crate::domain::validate::Fields::default();
+    let name = f.text("name", name, 100);
+    if !date_ok(valid_from) {
+        f.push(FieldError::new("valid_from", "field.date"));
+    }
+    if !date_ok(valid_to) || valid_to < valid_from {
+        f.push(FieldError::new("valid_to", "field.date"));
+    }
+    if occupation_ids.is_empty() {
+        f.push(FieldError::new("occupation_ids", "field.required"));
+    }
+    f.finish().map_err(AppError::Validation)?;
+    let event = audit_by(
+        p,
+        "shortage.create",
+        "shortage_catalogue",
+        "",
+        None,
+        serde_json::json!({"name": name}),
+    );
+    Ok(st
+        .store
+        .create_shortage_catalogue(&name, valid_from, valid_to, occupation_ids, event)
+        .await?)
+}

@@ -370,17 +370,64 @@ pub async fn import_confirm(
         .into_response())
 }
 
-/// Public: the shortage catalogue in force.
+/// Public: the shortage catalogue in force; the regulator publishes new ones here.
 pub async fn shortage(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    shortage_page(&st, &ctx, json!([])).await
+}
+
+async fn shortage_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    errors: serde_json::Value,
+) -> Result<Response, AppError> {
     let date = crate::today().to_string();
     let cats = st.store.shortage_catalogues(&date).await?;
     let occupations = st.store.occupations().await?;
-    Ok(page(
+    let can_publish = ctx.principal.as_ref().is_some_and(|p| {
+        crate::domain::policy::decide(p, Action::ManageCatalogue, &p.home_org).is_ok()
+    });
+    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let data = json!({"date": date, "catalogues": cats, "occupations": occupations, "can_publish": can_publish, "errors": errors});
+    Ok((status, page(st, ctx, "shortage", "shortage.title", data)?).into_response())
+}
+
+/// The regulator's form: name, dates, and a checkbox per occupation (repeated
+/// `occupation_id` fields, so the body is read as pairs).
+pub async fn publish_shortage(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let field = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(n, _)| n == "occupation_id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    match ops::banks::publish_shortage(
         &st,
-        &ctx,
-        "shortage",
-        "shortage.title",
-        json!({"date": date, "catalogues": cats, "occupations": occupations}),
-    )?
-    .into_response())
+        ctx.principal()?,
+        &field("name"),
+        &field("valid_from"),
+        &field("valid_to"),
+        &ids,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other("/shortage").into_response()),
+        Err(e) => match form_errors(&st, &ctx, &e) {
+            Some(errors) => shortage_page(&st, &ctx, json!(errors)).await,
+            None => Err(e),
+        },
+    }
 }
