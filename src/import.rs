@@ -2,7 +2,8 @@
 //! used by `skillcert import`, the web import page and the first start. All checks run
 //! before anything is written: every assessment point must exist in its standard, no
 //! item may repeat another in the file or in the bank, and the format's own errors must
-//! be empty. With any error nothing is written.
+//! be empty. With any error nothing is written; the items themselves go in one
+//! transaction (the catalogue entry, standards and bank they need are written just before).
 
 use std::collections::HashMap;
 

@@ -223,10 +223,7 @@ async fn review_needs_a_second_person_and_edits_make_versions() {
     let (s, created) = author
         .post(&format!("/api/v1/banks/{bank}/items"), new.clone())
         .await;
-    if s != 201 {
-        // The shipped standard names its points; find one.
-        panic!("{created}");
-    }
+    assert_eq!(s, 201, "{created}");
     let id = created["id"].as_i64().unwrap();
     let (_, item) = author.get(&format!("/api/v1/items/{id}")).await;
     assert_eq!(item["status"], "draft");

@@ -105,6 +105,29 @@ macro_rules! impl_bank_store {
                 })
             }
 
+            type BTx = sqlx::Transaction<'static, $db>;
+
+            /// One line of an item's review trail, in the caller's transaction.
+            async fn review_row(tx: &mut BTx, item_id: i64, version: i64, actor: Option<i64>, action: &str, comment: Option<String>, at_ms: i64) -> Result<()> {
+                sqlx::query("INSERT INTO item_reviews (item_id, version, actor_id, action, comment, at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(item_id)
+                    .bind(version)
+                    .bind(actor)
+                    .bind(action)
+                    .bind(comment)
+                    .bind(at_ms)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            /// The item, locked until commit on PostgreSQL so an edit and a review cannot
+            /// interleave (SQLite's single writer already serialises them).
+            async fn item_for_update(tx: &mut BTx, item_id: i64) -> Result<ItemSummary> {
+                let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{}", <$store>::ROW_LOCK);
+                item_from_row(&sqlx::query(&sql).bind(item_id).fetch_one(&mut **tx).await.map_err(not_found)?)
+            }
+
             #[async_trait::async_trait]
             impl BankStore for $store {
                 async fn upsert_occupation(&self, e: &OccupationEntry, now_ms: i64) -> Result<Occupation> {
@@ -337,13 +360,7 @@ macro_rules! impl_bank_store {
                                 .bind(id)
                                 .execute(&mut *tx)
                                 .await?;
-                                sqlx::query("INSERT INTO item_reviews (item_id, version, actor_id, action, comment, at_ms) VALUES ($1, $2, $3, 'import', NULL, $4)")
-                                    .bind(id)
-                                    .bind(next)
-                                    .bind(actor)
-                                    .bind(now)
-                                    .execute(&mut *tx)
-                                    .await?;
+                                review_row(&mut tx, *id, next, actor, "import", None, now).await?;
                                 out.updated += 1;
                             }
                             None => fresh.push((it, json)),
@@ -494,9 +511,7 @@ macro_rules! impl_bank_store {
 
                 async fn edit_item(&self, item_id: i64, content: ItemContent, point: Option<String>, actor: i64, audit: $crate::domain::audit::AuditEvent) -> Result<i64> {
                     let mut tx = self.writer().begin().await?;
-                    // Locked until commit on PostgreSQL, so an edit and a review cannot interleave.
-                    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{}", <$store>::ROW_LOCK);
-                    let cur = item_from_row(&sqlx::query(&sql).bind(item_id).fetch_one(&mut *tx).await.map_err(not_found)?)?;
+                    let cur = item_for_update(&mut tx, item_id).await?;
                     if cur.status == ItemStatus::Retired {
                         return Err(StoreError::Invalid { field: "status", code: "item.retired" });
                     }
@@ -523,13 +538,7 @@ macro_rules! impl_bank_store {
                     .bind(item_id)
                     .execute(&mut *tx)
                     .await?;
-                    sqlx::query("INSERT INTO item_reviews (item_id, version, actor_id, action, comment, at_ms) VALUES ($1, $2, $3, 'edit', NULL, $4)")
-                        .bind(item_id)
-                        .bind(next)
-                        .bind(actor)
-                        .bind(audit.at_ms)
-                        .execute(&mut *tx)
-                        .await?;
+                    review_row(&mut tx, item_id, next, Some(actor), "edit", None, audit.at_ms).await?;
                     <$store>::append_audit_tx(&mut tx, audit).await?;
                     tx.commit().await?;
                     Ok(next)
@@ -537,9 +546,7 @@ macro_rules! impl_bank_store {
 
                 async fn transition_item(&self, item_id: i64, by: Transition, actor: i64, comment: Option<String>, audit: $crate::domain::audit::AuditEvent) -> Result<ItemStatus> {
                     let mut tx = self.writer().begin().await?;
-                    // Locked until commit on PostgreSQL, so an edit and a review cannot interleave.
-                    let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1{}", <$store>::ROW_LOCK);
-                    let cur = item_from_row(&sqlx::query(&sql).bind(item_id).fetch_one(&mut *tx).await.map_err(not_found)?)?;
+                    let cur = item_for_update(&mut tx, item_id).await?;
                     let author: Option<i64> = sqlx::query("SELECT created_by FROM item_versions WHERE item_id = $1 AND version = $2")
                         .bind(item_id)
                         .bind(cur.latest_version)
@@ -559,15 +566,7 @@ macro_rules! impl_bank_store {
                         .execute(&mut *tx)
                         .await?;
                     let action = serde_json::to_value(by).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-                    sqlx::query("INSERT INTO item_reviews (item_id, version, actor_id, action, comment, at_ms) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(item_id)
-                        .bind(cur.latest_version)
-                        .bind(actor)
-                        .bind(action)
-                        .bind(comment)
-                        .bind(audit.at_ms)
-                        .execute(&mut *tx)
-                        .await?;
+                    review_row(&mut tx, item_id, cur.latest_version, Some(actor), &action, comment, audit.at_ms).await?;
                     <$store>::append_audit_tx(&mut tx, audit).await?;
                     tx.commit().await?;
                     Ok(next)
