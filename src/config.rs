@@ -41,6 +41,29 @@ pub struct Config {
     pub request_timeout_seconds: u64,
     /// Name of the regulator organisation created on the very first start.
     pub regulator_name: String,
+    pub exams: ExamConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExamConfig {
+    /// Saves arriving this long after the deadline are still accepted (network delay);
+    /// after it the attempt is submitted with its last saved answers.
+    pub grace_seconds: i64,
+    /// Plans wait for the regulator's approval before they open.
+    pub plans_require_approval: bool,
+    /// Group-commit writer tasks; 0 chooses (1 for SQLite, 4 for PostgreSQL).
+    pub writers: usize,
+}
+
+impl Default for ExamConfig {
+    fn default() -> Self {
+        ExamConfig {
+            grace_seconds: 30,
+            plans_require_approval: false,
+            writers: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,6 +100,7 @@ impl Default for Config {
             login_throttle: ThrottleConfig::default(),
             request_timeout_seconds: 30,
             regulator_name: "江苏省人力资源和社会保障厅职业技能鉴定指导中心".into(),
+            exams: ExamConfig::default(),
         }
     }
 }

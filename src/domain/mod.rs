@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assembly;
 pub mod audit;
+pub mod exam;
 pub mod identity;
 pub mod item;
 pub mod org;

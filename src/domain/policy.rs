@@ -74,12 +74,17 @@ pub enum RoutePolicy {
     /// A signed-in account holding at least one of these roles somewhere; the handler
     /// then asks [`decide`] about the concrete object.
     AnyRole(&'static [Role]),
+    /// A candidate's exam-day session (admission number and ID number), which is not
+    /// an account: the handler acts on that candidate's own attempt only.
+    Examinee,
 }
 
 impl RoutePolicy {
     pub fn admits(&self, principal: Option<&Principal>) -> Admission {
         match (self, principal) {
             (RoutePolicy::Public, _) => Admission::Admitted,
+            // Judged by the web layer from the exam session, not from an account.
+            (RoutePolicy::Examinee, _) => Admission::Unauthenticated,
             (_, None) => Admission::Unauthenticated,
             (RoutePolicy::SignedIn, Some(_)) => Admission::Admitted,
             (RoutePolicy::AnyRole(roles), Some(p)) => {
@@ -128,6 +133,12 @@ pub enum Action {
     ReviewBank,
     /// Maintain the occupation and shortage catalogues, standards, and bank sharing.
     ManageCatalogue,
+    /// Plan assessments of this body: sessions, roster, staff, papers.
+    PlanExams,
+    /// Approve a body's plan before it opens (where the regulator requires it).
+    ApprovePlan,
+    /// See this body's plans (not the candidates' answers).
+    ViewPlans,
 }
 
 /// Why an action was refused; shown to the caller as a plain 403/404.
@@ -176,6 +187,9 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         }
         Action::ReviewBank => principal.holds_at(Role::BankReviewer, target),
         Action::ManageCatalogue => regulator,
+        Action::PlanExams => body_admin,
+        Action::ApprovePlan => regulator,
+        Action::ViewPlans => regulator || body_admin || inspector,
     };
     if allowed {
         Ok(())

@@ -12,8 +12,10 @@ macro_rules! embedded {
     };
 }
 
-const SQLITE: &[(i64, &str, &str)] = embedded!("sqlite": 1 "0001_foundation", 2 "0002_banks");
-const POSTGRES: &[(i64, &str, &str)] = embedded!("postgres": 1 "0001_foundation", 2 "0002_banks");
+const SQLITE: &[(i64, &str, &str)] =
+    embedded!("sqlite": 1 "0001_foundation", 2 "0002_banks", 3 "0003_exams");
+const POSTGRES: &[(i64, &str, &str)] =
+    embedded!("postgres": 1 "0001_foundation", 2 "0002_banks", 3 "0003_exams");
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     let migrations = files

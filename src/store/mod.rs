@@ -5,13 +5,17 @@
 //! transaction, so an action and its audit entry commit together or not at all.
 
 pub mod banks;
+pub mod exams;
+pub mod group_commit;
 mod migrations;
 pub mod postgres;
 mod sql;
 mod sql_banks;
+mod sql_exams;
 pub mod sqlite;
 
 pub use banks::BankStore;
+pub use exams::ExamStore;
 
 use std::sync::Arc;
 
@@ -41,6 +45,14 @@ pub enum StoreError {
     Invalid {
         field: &'static str,
         code: &'static str,
+    },
+    /// A rule refused the request; `detail` says which record and why (e.g. the
+    /// candidate and relation of a recusal).
+    #[error("refused: {field}: {code}: {detail}")]
+    Refused {
+        field: &'static str,
+        code: &'static str,
+        detail: String,
     },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -211,7 +223,7 @@ pub struct SettingMismatch {
 
 /// The whole store: accounts and organisations here, question banks in [`BankStore`].
 #[async_trait]
-pub trait Store: BankStore + Send + Sync + 'static {
+pub trait Store: BankStore + ExamStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Applies this backend's migrations.
     async fn migrate(&self) -> Result<()>;

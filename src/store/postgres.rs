@@ -4,7 +4,10 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{sql::impl_store, sql_banks::impl_bank_store, Result, SettingMismatch};
+use super::{
+    sql::impl_store, sql_banks::impl_bank_store, sql_exams::impl_exam_store, Result,
+    SettingMismatch,
+};
 
 pub struct PgStore {
     pool: PgPool,
@@ -14,6 +17,9 @@ impl PgStore {
     /// Locks the chain head until commit, so concurrent writers (also in other processes)
     /// chain one after another.
     /// Appended to a row read that precedes an update in the same transaction.
+    /// The two-argument maximum.
+    const GREATEST: &'static str = "GREATEST";
+
     const ROW_LOCK: &'static str = " FOR UPDATE";
 
     const AUDIT_HEAD_LOCK: &'static str =
@@ -73,3 +79,4 @@ impl PgStore {
 
 impl_store!(PgStore, sqlx::Postgres, Backend::Postgres);
 impl_bank_store!(PgStore, sqlx::Postgres);
+impl_exam_store!(PgStore, sqlx::Postgres);

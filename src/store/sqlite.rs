@@ -11,7 +11,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{sql::impl_store, sql_banks::impl_bank_store, Result, SettingMismatch};
+use super::{
+    sql::impl_store, sql_banks::impl_bank_store, sql_exams::impl_exam_store, Result,
+    SettingMismatch,
+};
 
 pub struct SqliteStore {
     writer: SqlitePool,
@@ -21,6 +24,9 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// The single writer serialises transactions, so a plain read is enough.
     /// Appended to a row read that precedes an update in the same transaction.
+    /// The two-argument maximum.
+    const GREATEST: &'static str = "MAX";
+
     const ROW_LOCK: &'static str = "";
 
     const AUDIT_HEAD_LOCK: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
@@ -102,3 +108,4 @@ impl SqliteStore {
 
 impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
 impl_bank_store!(SqliteStore, sqlx::Sqlite);
+impl_exam_store!(SqliteStore, sqlx::Sqlite);

@@ -18,6 +18,9 @@ use crate::crypto::token_hash;
 use crate::domain::policy::{Admission, Principal, RoutePolicy};
 
 pub const SESSION_COOKIE: &str = "sc_session";
+/// A candidate's exam-day session: separate from accounts, so a shared exam-room
+/// computer never carries a staff session into an exam or back.
+pub const EXAM_COOKIE: &str = "sc_exam";
 pub const LANG_COOKIE: &str = "sc_lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
@@ -39,6 +42,8 @@ pub struct RequestCtx {
     /// The session cookie's token hash and CSRF token (cookie sessions only).
     pub session: Option<(String, String)>,
     pub via: AuthVia,
+    /// The candidate of an exam-day session, if the request carries one.
+    pub exam: Option<crate::store::exams::ExamIdentity>,
     pub lang: Lang,
     pub address: String,
     pub is_api: bool,
@@ -51,6 +56,11 @@ impl RequestCtx {
 
     pub fn csrf(&self) -> Option<&str> {
         self.session.as_ref().map(|(_, c)| c.as_str())
+    }
+
+    /// The exam-day session, or 401.
+    pub fn exam(&self) -> Result<&crate::store::exams::ExamIdentity, AppError> {
+        self.exam.as_ref().ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -87,6 +97,22 @@ pub fn session_cookie(token: &str, secure: bool, max_age_s: i64) -> HeaderValue 
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
     ))
     .expect("token is hex")
+}
+
+pub fn exam_cookie(token: &str, secure: bool, max_age_s: i64) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{EXAM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
+    ))
+    .expect("token is hex")
+}
+
+pub fn clear_exam_cookie(secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{EXAM_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
+    ))
+    .expect("static cookie")
 }
 
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
@@ -231,10 +257,27 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
             let expected = session.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             req = check_csrf(req, &expected).await?;
         }
+        let exam = match cookie(req.headers(), EXAM_COOKIE) {
+            Some(token) => {
+                st.store
+                    .exam_identity(&token_hash(token), crate::now_ms())
+                    .await?
+            }
+            None => None,
+        };
+        // An exam-day login replaces whatever session the browser had, so it needs no
+        // token; every other change made with the exam cookie carries its CSRF token.
+        let exam_login = path == "/exam/login" || path == "/api/v1/exam/login";
+        if let Some(e) = &exam {
+            if via != AuthVia::Cookie && is_unsafe(req.method()) && !exam_login {
+                req = check_csrf(req, &e.csrf_token).await?;
+            }
+        }
         req.extensions_mut().insert(RequestCtx {
             principal,
             session,
             via,
+            exam,
             lang,
             address,
             is_api,
@@ -255,6 +298,9 @@ fn render_error(st: &AppState, res: Response, lang: Lang, html: bool, path: &str
     };
     let status = res.status();
     let i18n = &st.i18n;
+    if html && payload.code == "unauthenticated" && path.starts_with("/exam") {
+        return Redirect::to("/exam/login").into_response();
+    }
     if html && payload.code == "unauthenticated" {
         let next = percent_encode(path);
         return Redirect::to(&format!("/login?next={next}")).into_response();
@@ -309,10 +355,14 @@ pub async fn enforce(
     req: Request,
     next: Next,
 ) -> Response {
-    let principal = req
-        .extensions()
-        .get::<RequestCtx>()
-        .and_then(|c| c.principal.as_ref());
+    let ctx = req.extensions().get::<RequestCtx>();
+    if policy == RoutePolicy::Examinee {
+        if ctx.is_some_and(|c| c.exam.is_some()) {
+            return next.run(req).await;
+        }
+        return AppError::Unauthenticated.into_response();
+    }
+    let principal = ctx.and_then(|c| c.principal.as_ref());
     match policy.admits(principal) {
         Admission::Unauthenticated => return AppError::Unauthenticated.into_response(),
         Admission::Forbidden => return AppError::Forbidden.into_response(),

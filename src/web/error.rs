@@ -36,6 +36,10 @@ pub enum AppError {
         code: &'static str,
         detail: Option<String>,
     },
+    /// The exam's state refuses the request (paused, closed, past the deadline): 409,
+    /// with the reason as the error code.
+    #[error("refused: {code}")]
+    Refused { code: &'static str },
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -56,6 +60,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +78,7 @@ impl AppError {
             AppError::Throttled => "throttled",
             AppError::PasswordChangeRequired => "password_change_required",
             AppError::BadRequest { code, .. } => code,
+            AppError::Refused { code } => code,
             AppError::Internal(_) => "internal",
         }
     }
@@ -141,6 +147,11 @@ impl From<StoreError> for AppError {
                 AppError::Conflict(FieldError::new(field, code))
             }
             StoreError::Invalid { field, code } => AppError::field(field, code),
+            StoreError::Refused {
+                field,
+                code,
+                detail,
+            } => AppError::Validation(vec![FieldError::new(field, code).with_detail(detail)]),
             e => AppError::Internal(anyhow::Error::new(e)),
         }
     }

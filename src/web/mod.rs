@@ -37,6 +37,10 @@ pub struct Inner {
     pub templates: render::Templates,
     /// Verified instead of a real hash for unknown accounts, so timing reveals nothing.
     pub dummy_hash: String,
+    /// Answer saves, exam starts and exam-day logins, committed in groups.
+    pub exams: crate::store::group_commit::GroupCommit,
+    /// Generated papers as candidates see them (immutable once generated).
+    pub papers: ops::exams::PaperCache,
 }
 
 /// Shared, immutable application state; all mutable state lives in the store.
@@ -51,10 +55,21 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// Builds the state and starts its background tasks (the group-commit writers and
+    /// the deadline sweeper): call from inside the tokio runtime.
     pub fn new(store: Arc<dyn Store>, config: Config, keys: Keys) -> anyhow::Result<AppState> {
         let i18n = Arc::new(i18n::I18n::load().map_err(anyhow::Error::msg)?);
         let templates = render::Templates::load(i18n.clone(), config.templates_dir.as_deref())?;
         let dummy_hash = crate::crypto::hash_password(&crate::crypto::generate_password())?;
+        let grace_ms = config.exams.grace_seconds * 1000;
+        let writers = match (config.exams.writers, store.backend()) {
+            (0, crate::store::Backend::Sqlite) => 1,
+            (0, crate::store::Backend::Postgres) => 4,
+            (n, _) => n,
+        };
+        let exams =
+            crate::store::group_commit::GroupCommit::start(store.clone(), writers, grace_ms);
+        ops::exams::spawn_deadline_sweeper(store.clone(), grace_ms);
         Ok(AppState(Arc::new(Inner {
             store,
             config,
@@ -62,6 +77,8 @@ impl AppState {
             i18n,
             templates,
             dummy_hash,
+            exams,
+            papers: ops::exams::PaperCache::default(),
         })))
     }
 }

@@ -131,6 +131,17 @@ const BANK_USERS: RoutePolicy = RoutePolicy::AnyRole(&[
     Role::BodyAdmin,
 ]);
 const UPLOAD_BYTES: usize = 96 << 20;
+const EXAMINEE: RoutePolicy = RoutePolicy::Examinee;
+const PLAN_VIEWERS: RoutePolicy = RoutePolicy::AnyRole(&[
+    Role::RegulatorAdmin,
+    Role::BodyAdmin,
+    Role::QualityInspector,
+]);
+const BODY_ADMIN: RoutePolicy = RoutePolicy::AnyRole(&[Role::BodyAdmin]);
+const PROCTORS: RoutePolicy = RoutePolicy::AnyRole(&[Role::Proctor, Role::BodyAdmin]);
+const INSPECTORS: RoutePolicy = RoutePolicy::AnyRole(&[Role::QualityInspector]);
+/// A roster of a whole province's candidates fits (about 100 bytes each).
+const ROSTER_BYTES: usize = 8 << 20;
 const ORG_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
     Role::RegulatorAdmin,
     Role::BodyAdmin,
@@ -139,7 +150,9 @@ const ORG_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
 
 pub fn table() -> Vec<RouteSpec> {
     use api::banks as a_banks;
+    use api::exams as a_exams;
     use api::{auth as a_auth, orgs as a_orgs, system, users as a_users};
+    use pages::exams as p_exams;
     use pages::{
         audit as p_audit, auth as p_auth, banks as p_banks, orgs as p_orgs, users as p_users,
     };
@@ -186,6 +199,33 @@ pub fn table() -> Vec<RouteSpec> {
         get("/items/{id}", BANK_USERS, p_banks::show_item),
         post("/items/{id}/edit", BANK_USERS, p_banks::edit_item),
         post("/items/{id}/transition", BANK_USERS, p_banks::transition),
+        // Exam pages.
+        get("/plans", PLAN_VIEWERS, p_exams::plans),
+        post("/plans", BODY_ADMIN, p_exams::create_plan),
+        get("/plans/{id}", PLAN_VIEWERS, p_exams::show_plan),
+        post("/plans/{id}/approve", REGULATOR_ONLY, p_exams::approve),
+        post("/plans/{id}/sessions", BODY_ADMIN, p_exams::add_session),
+        post("/plans/{id}/proctors", BODY_ADMIN, p_exams::assign_proctor),
+        post("/plans/{id}/inspectors", REGULATOR_ONLY, p_exams::assign_inspector),
+        post("/plans/{id}/candidates", BODY_ADMIN, p_exams::add_candidates).body_limit(ROSTER_BYTES),
+        post("/plans/{id}/close-roster", BODY_ADMIN, p_exams::close_roster),
+        get("/account/relations", SIGNED_IN, p_exams::relations_form),
+        post("/account/relations", SIGNED_IN, p_exams::declare_relation),
+        get("/proctor", PROCTORS, p_exams::proctor_home),
+        get("/proctor/sessions/{id}", PROCTORS, p_exams::console),
+        post("/proctor/sessions/{id}/admit-all", PROCTORS, p_exams::admit_all),
+        post("/proctor/attempts/{id}/action", PROCTORS, p_exams::attempt_action),
+        get("/inspect/plans/{id}", PLAN_VIEWERS, p_exams::inspect),
+        post("/inspect/plans/{id}/findings", INSPECTORS, p_exams::file_finding),
+        get("/exam/login", PUBLIC, p_exams::exam_login_form),
+        post("/exam/login", PUBLIC, p_exams::exam_login),
+        post("/exam/logout", PUBLIC, p_exams::exam_logout),
+        get("/exam", EXAMINEE, p_exams::exam_home),
+        post("/exam/start", EXAMINEE, p_exams::exam_start),
+        post("/exam/answers", EXAMINEE, p_exams::exam_save_form),
+        post("/exam/submit", EXAMINEE, p_exams::exam_submit),
+        get("/static/exam.js", PUBLIC, pages::assets::exam_js),
+        get("/static/console.js", PUBLIC, pages::assets::console_js),
         // API: sessions and tokens.
         post("/api/v1/auth/login", PUBLIC, a_auth::login)
             .api(
@@ -343,6 +383,96 @@ pub fn table() -> Vec<RouteSpec> {
         .api("items", "submit, approve, reject or retire")
         .req::<crate::web::ops::banks::TransitionInput>()
         .res::<a_banks::TransitionResult>(),
+        // API: plans.
+        get("/api/v1/plans", PLAN_VIEWERS, a_exams::list)
+            .api("plans", "Assessment plans the caller may see")
+            .res::<a_exams::PlanList>(),
+        post("/api/v1/plans", BODY_ADMIN, a_exams::create)
+            .api("plans", "Plan an occupation × level: refused unless the body is in good standing and its filed scope covers it")
+            .req::<crate::web::ops::exams::PlanInput>(),
+        get("/api/v1/plans/{id}", PLAN_VIEWERS, a_exams::show)
+            .api("plans", "A plan with its sessions and inspectors")
+            .res::<a_exams::PlanDetail>(),
+        post("/api/v1/plans/{id}/approve", REGULATOR_ONLY, a_exams::approve)
+            .api("plans", "Approve a plan that waits for the regulator"),
+        post("/api/v1/plans/{id}/sessions", BODY_ADMIN, a_exams::add_session)
+            .api("plans", "Add a session in one of the body's rooms")
+            .req::<crate::web::ops::exams::SessionInput>()
+            .res::<a_exams::Created>(),
+        post("/api/v1/sessions/{id}/proctors", BODY_ADMIN, a_exams::assign_proctor)
+            .api("plans", "Assign a proctor; refused with the reason on a declared relation to a candidate")
+            .req::<crate::web::ops::exams::StaffInput>(),
+        post("/api/v1/plans/{id}/inspectors", REGULATOR_ONLY, a_exams::assign_inspector)
+            .api("plans", "Dispatch a quality inspector to a plan")
+            .req::<crate::web::ops::exams::StaffInput>(),
+        post("/api/v1/plans/{id}/candidates", BODY_ADMIN, a_exams::add_candidates)
+            .api("plans", "Enrol candidates (all or none): seats and admission numbers")
+            .req::<crate::web::ops::exams::RosterInput>()
+            .res::<a_exams::EnrolledList>()
+            .body_limit(ROSTER_BYTES),
+        post("/api/v1/plans/{id}/close-roster", BODY_ADMIN, a_exams::close_roster)
+            .api("plans", "Check staffing and generate every candidate's paper")
+            .res::<a_exams::PapersGenerated>(),
+        get("/api/v1/plans/{id}/roster", PLAN_VIEWERS, a_exams::plan_roster)
+            .api("plans", "The plan's roster with each attempt's live state")
+            .res::<a_exams::Roster>(),
+        get("/api/v1/plans/{id}/answers", BODY_ADMIN, a_exams::stored_seqs)
+            .api("plans", "Stored sequence number of every answered position (acknowledged saves check)")
+            .res::<a_exams::StoredSeqs>(),
+        get("/api/v1/plans/{id}/live", PLAN_VIEWERS, a_exams::live)
+            .api("inspection", "Rooms, roster, proctor actions and findings of a plan")
+            .res::<crate::web::ops::exams::PlanLive>(),
+        post("/api/v1/plans/{id}/findings", INSPECTORS, a_exams::file_finding)
+            .api("inspection", "File a finding against the body, a proctor or a session")
+            .req::<crate::web::ops::exams::FindingInput>()
+            .res::<a_exams::Created>(),
+        post("/api/v1/me/relations", SIGNED_IN, a_exams::declare_relation)
+            .api("plans", "Declare a relation to a person (recusal)")
+            .req::<crate::web::ops::exams::RelationInput>(),
+        post("/api/v1/synthetic-bank", REGULATOR_ONLY, a_exams::synthetic_bank)
+            .api("system", "Create the synthetic load-test bank (occupation 9-99-99-99)")
+            .req::<a_exams::SyntheticInput>()
+            .res::<a_exams::SyntheticBank>(),
+        get("/api/v1/system/stats", REGULATOR_ONLY, system::stats)
+            .api("system", "Memory of the answering process")
+            .res::<system::ProcessStats>(),
+        // API: proctors.
+        get("/api/v1/sessions/{id}/roster", PROCTORS, a_exams::session_roster)
+            .api("proctoring", "Live roster of a room")
+            .res::<a_exams::Roster>(),
+        post("/api/v1/sessions/{id}/admit-all", PROCTORS, a_exams::admit_all)
+            .api("proctoring", "Admit every candidate of the room")
+            .res::<a_exams::Admitted>(),
+        post("/api/v1/attempts/{id}/actions", PROCTORS, a_exams::attempt_action)
+            .api("proctoring", "admit, pause, resume, extend (minutes, reason), terminate (reason)")
+            .req::<crate::web::ops::exams::ActionInput>()
+            .res::<crate::domain::exam::Clock>(),
+        post("/api/v1/attempts/{id}/irregularities", PROCTORS, a_exams::irregularity)
+            .api("proctoring", "Record an irregularity: warning, deduction, void")
+            .req::<crate::web::ops::exams::IrregularityInput>()
+            .res::<a_exams::Created>(),
+        // API: the candidate's exam day.
+        post("/api/v1/exam/login", PUBLIC, a_exams::exam_login)
+            .api("exam", "Exam-day login with admission number and ID number; sets the exam cookie")
+            .req::<crate::web::ops::exams::ExamLogin>()
+            .res::<a_exams::ExamSession>(),
+        post("/api/v1/exam/logout", PUBLIC, a_exams::exam_logout).api("exam", "End the exam-day session"),
+        get("/api/v1/exam/state", EXAMINEE, a_exams::exam_state)
+            .api("exam", "Status, server clock and acknowledged answers (no keys, no scores)")
+            .res::<crate::web::ops::exams::ExamState>(),
+        get("/api/v1/exam/paper", EXAMINEE, a_exams::exam_paper)
+            .api("exam", "The candidate's paper once started (no keys)")
+            .res::<crate::web::ops::exams::CandidatePaper>(),
+        post("/api/v1/exam/start", EXAMINEE, a_exams::exam_start)
+            .api("exam", "Start (after admission) or resume")
+            .res::<crate::web::ops::exams::ExamState>(),
+        post("/api/v1/exam/answers", EXAMINEE, a_exams::exam_save)
+            .api("exam", "Save changes; answered only after the durable commit; 409 when paused, closed or past the deadline")
+            .req::<crate::web::ops::exams::SaveRequest>()
+            .res::<crate::web::ops::exams::SaveAck>(),
+        post("/api/v1/exam/submit", EXAMINEE, a_exams::exam_submit)
+            .api("exam", "Submit with the saved answers")
+            .res::<a_exams::Submitted>(),
         // API: audit.
         get("/api/v1/audit", REGULATOR_ONLY, api::audit::list)
             .api("audit", "Audit entries after a sequence number")

@@ -35,3 +35,29 @@ pub async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
 pub async fn openapi() -> impl IntoResponse {
     axum::Json(crate::web::openapi::document())
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProcessStats {
+    /// Resident memory of this server process now, and its peak, in MB (Linux).
+    pub rss_mb: f64,
+    pub peak_rss_mb: f64,
+}
+
+fn status_kb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0.0)
+}
+
+/// Memory of the process that answers (the load generator reads it after a run).
+pub async fn stats() -> axum::Json<ProcessStats> {
+    axum::Json(ProcessStats {
+        rss_mb: status_kb("VmRSS:") / 1024.0,
+        peak_rss_mb: status_kb("VmHWM:") / 1024.0,
+    })
+}

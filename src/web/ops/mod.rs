@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod banks;
+pub mod exams;
 pub mod orgs;
 pub mod users;
 

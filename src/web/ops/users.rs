@@ -51,7 +51,7 @@ pub struct GrantView {
     pub org_name: String,
 }
 
-fn document_field_error(e: DocumentError) -> FieldError {
+pub fn document_field_error(e: DocumentError) -> FieldError {
     let fe = FieldError::new("document_number", e.code());
     match e {
         DocumentError::IdNumber(IdNumberError::CheckChar { expected, .. }) => {
@@ -60,6 +60,31 @@ fn document_field_error(e: DocumentError) -> FieldError {
         DocumentError::IdNumber(IdNumberError::Length(n)) => fe.with_detail(n.to_string()),
         DocumentError::IdNumber(IdNumberError::BirthDate(d)) => fe.with_detail(d),
         _ => fe,
+    }
+}
+
+/// The stored real-name record for a checked document: encrypted, with its keyed
+/// look-up hash and masked form.
+pub fn new_person(st: &AppState, name: &str, d: &Document) -> NewPerson {
+    let (birth, sex) = d.birth_and_sex().map_or((None, None), |(b, s)| {
+        (
+            Some(b.to_string()),
+            Some(
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+            ),
+        )
+    });
+    NewPerson {
+        name: name.to_string(),
+        document_type: d.doc_type,
+        document_cipher: st.keys.encrypt_document(d),
+        document_lookup: st.keys.document_lookup(d),
+        document_masked: d.masked(),
+        sex,
+        birth_date: birth,
     }
 }
 
@@ -123,28 +148,7 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<U
         .map_err(|_| AppError::field("org_id", "org.missing"))?;
     authorize(p, Action::GrantRole(role), &org)?;
 
-    let person = document.map(|d| {
-        let (birth, sex) = d.birth_and_sex().map_or((None, None), |(b, s)| {
-            (
-                Some(b.to_string()),
-                Some(
-                    serde_json::to_value(s)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default(),
-                ),
-            )
-        });
-        NewPerson {
-            name: name.clone().unwrap_or_default(),
-            document_type: d.doc_type,
-            document_cipher: st.keys.encrypt_document(&d),
-            document_lookup: st.keys.document_lookup(&d),
-            document_masked: d.masked(),
-            sex,
-            birth_date: birth,
-        }
-    });
+    let person = document.map(|d| new_person(st, name.as_deref().unwrap_or_default(), &d));
     let password_hash = hash_password_blocking(input.password).await?;
     let details = serde_json::json!({"login": login, "role": role, "org_id": org.id, "real_name": person.is_some()});
     let event = audit_by(p, "user.create", "user", "", org.body_id, details);

@@ -14,3 +14,24 @@ pub async fn css() -> impl IntoResponse {
         CSS,
     )
 }
+
+const EXAM_JS: &str = include_str!("../../../static/exam.js");
+const CONSOLE_JS: &str = include_str!("../../../static/console.js");
+
+fn js(body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}
+
+pub async fn exam_js() -> impl IntoResponse {
+    js(EXAM_JS)
+}
+
+pub async fn console_js() -> impl IntoResponse {
+    js(CONSOLE_JS)
+}

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod dashboard;
+pub mod exams;
 pub mod orgs;
 pub mod users;
 
@@ -26,6 +27,8 @@ fn nav(p: &Principal) -> Value {
         "users": admin,
         "audit": p.has_role(Role::RegulatorAdmin),
         "banks": admin || p.has_role(Role::BankAuthor) || p.has_role(Role::BankReviewer),
+        "plans": admin || p.has_role(Role::QualityInspector),
+        "proctor": p.has_role(Role::Proctor),
     })
 }
 

@@ -1,0 +1,603 @@
+//! Assessment plans and theory-exam delivery (DESIGN §3.4): the per-plan paper
+//! template, staffing and recusal rules, the attempt's clock (the server decides), the
+//! answer-save rules (sequence numbers, deadline plus grace), proctor actions and
+//! inspection findings. Pure: the store applies these rules inside its transactions.
+
+use serde::{Deserialize, Serialize};
+
+use super::assembly::Template;
+use super::item::ItemType;
+
+/// Minutes of grace after the deadline during which in-flight saves are still accepted
+/// *(config)*; the attempt is submitted automatically once it has passed.
+pub const DEFAULT_GRACE_MS: i64 = 30_000;
+/// The most a proctor may extend one attempt in total *(config)*.
+pub const MAX_EXTENSION_MS: i64 = 30 * 60_000;
+/// Bytes of one saved answer (an essay of a few thousand characters fits).
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
+/// Changes in one save request (a client flushing its queue after an outage).
+pub const MAX_CHANGES_PER_SAVE: usize = 500;
+
+/// How multiple-choice items score a partly right answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartialCredit {
+    /// All or nothing.
+    None,
+    /// Half the points for a non-empty subset of the keys with no wrong option (the
+    /// usual rule of national theory papers).
+    HalfForSubset,
+}
+
+/// What a plan fixes about its paper (DESIGN §3.2: a per-plan template, not a constant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanTemplate {
+    pub paper: Template,
+    /// Seconds (plans set minutes; drills and tests use short papers).
+    pub duration_seconds: u32,
+    pub pass_mark: f64,
+    pub partial_credit: PartialCredit,
+}
+
+impl PlanTemplate {
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if !(10..=36_000).contains(&self.duration_seconds) {
+            return Err("duration_minutes");
+        }
+        if self.paper.quotas.is_empty() || self.paper.item_count() == 0 {
+            return Err("quotas");
+        }
+        if self.paper.item_count() > 1000 {
+            return Err("quotas");
+        }
+        if self
+            .paper
+            .quotas
+            .iter()
+            .any(|q| q.points <= 0.0 || !q.points.is_finite())
+        {
+            return Err("quotas");
+        }
+        if !(0.0..=self.paper.total_points()).contains(&self.pass_mark) {
+            return Err("pass_mark");
+        }
+        if !(1.0..=5.0).contains(&self.paper.difficulty_target)
+            || !(0.0..=4.0).contains(&self.paper.difficulty_tolerance)
+        {
+            return Err("difficulty");
+        }
+        Ok(())
+    }
+
+    pub fn duration_ms(&self) -> i64 {
+        i64::from(self.duration_seconds) * 1000
+    }
+}
+
+/// A plan's life: drafted, (approved by the regulator where required,) open for its
+/// roster, roster closed with papers generated, finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    PendingApproval,
+    Open,
+    RosterClosed,
+    Closed,
+}
+
+impl PlanStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanStatus::PendingApproval => "pending_approval",
+            PlanStatus::Open => "open",
+            PlanStatus::RosterClosed => "roster_closed",
+            PlanStatus::Closed => "closed",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [
+            PlanStatus::PendingApproval,
+            PlanStatus::Open,
+            PlanStatus::RosterClosed,
+            PlanStatus::Closed,
+        ]
+        .into_iter()
+        .find(|p| p.code() == s)
+    }
+}
+
+/// Proctors a theory room needs: max(2, ⌈candidates / 15⌉).
+pub fn required_proctors(candidates: u32) -> u32 {
+    candidates.div_ceil(15).max(2)
+}
+
+/// Declared relations that bar a staff member from a session (回避).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    CloseRelative,
+    TeacherStudent,
+    MasterApprentice,
+    Colleague,
+    SameTrainingBody,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 5] = [
+        Relation::CloseRelative,
+        Relation::TeacherStudent,
+        Relation::MasterApprentice,
+        Relation::Colleague,
+        Relation::SameTrainingBody,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Relation::CloseRelative => "close_relative",
+            Relation::TeacherStudent => "teacher_student",
+            Relation::MasterApprentice => "master_apprentice",
+            Relation::Colleague => "colleague",
+            Relation::SameTrainingBody => "same_training_body",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s)
+    }
+}
+
+/// Why a staff member may not serve: the relation and the candidate it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recusal {
+    pub relation: Relation,
+    pub admission_no: String,
+}
+
+/// The first conflict between a staff member's relations `(person_id, relation)` and the
+/// candidates `(person_id, admission_no)` of a session, if any. A staff member who is
+/// themself a candidate of the session is refused as a close relative would be.
+pub fn recusal(
+    staff_person: Option<i64>,
+    relations: &[(i64, Relation)],
+    candidates: &[(i64, String)],
+) -> Option<Recusal> {
+    for (person, admission_no) in candidates {
+        if staff_person == Some(*person) {
+            return Some(Recusal {
+                relation: Relation::CloseRelative,
+                admission_no: admission_no.clone(),
+            });
+        }
+        if let Some((_, relation)) = relations.iter().find(|(p, _)| p == person) {
+            return Some(Recusal {
+                relation: *relation,
+                admission_no: admission_no.clone(),
+            });
+        }
+    }
+    None
+}
+
+/// An admission number (准考证号): plan, session and seat, unique and readable out loud.
+pub fn admission_number(plan_id: i64, ordinal: i64) -> String {
+    format!("{plan_id:05}{ordinal:06}")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    /// Paper generated, waiting for the proctor.
+    Ready,
+    /// Admitted by the proctor; the candidate may start.
+    Admitted,
+    InProgress,
+    /// Stopped by the proctor; the clock does not run.
+    Paused,
+    Submitted,
+    Terminated,
+}
+
+impl AttemptStatus {
+    pub const ALL: [AttemptStatus; 6] = [
+        AttemptStatus::Ready,
+        AttemptStatus::Admitted,
+        AttemptStatus::InProgress,
+        AttemptStatus::Paused,
+        AttemptStatus::Submitted,
+        AttemptStatus::Terminated,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            AttemptStatus::Ready => "ready",
+            AttemptStatus::Admitted => "admitted",
+            AttemptStatus::InProgress => "in_progress",
+            AttemptStatus::Paused => "paused",
+            AttemptStatus::Submitted => "submitted",
+            AttemptStatus::Terminated => "terminated",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == s)
+    }
+    pub fn is_final(self) -> bool {
+        matches!(self, AttemptStatus::Submitted | AttemptStatus::Terminated)
+    }
+}
+
+/// The part of an attempt the clock and the save rules need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Clock {
+    pub status: AttemptStatus,
+    pub started_at_ms: Option<i64>,
+    pub deadline_ms: Option<i64>,
+    pub paused_at_ms: Option<i64>,
+    pub extension_ms: i64,
+}
+
+impl Clock {
+    /// Time left as the server sees it: frozen while paused, never negative.
+    pub fn remaining_ms(&self, now_ms: i64) -> Option<i64> {
+        let deadline = self.deadline_ms?;
+        let at = match self.status {
+            AttemptStatus::Paused => self.paused_at_ms.unwrap_or(now_ms),
+            AttemptStatus::InProgress => now_ms,
+            _ => return Some(0),
+        };
+        Some((deadline - at).max(0))
+    }
+
+    /// Whether a save arriving at `now_ms` may be written.
+    pub fn check_save(&self, now_ms: i64, grace_ms: i64) -> Result<(), SaveRefusal> {
+        match self.status {
+            AttemptStatus::Ready | AttemptStatus::Admitted => Err(SaveRefusal::NotStarted),
+            AttemptStatus::Paused => Err(SaveRefusal::Paused),
+            AttemptStatus::Submitted | AttemptStatus::Terminated => Err(SaveRefusal::Closed),
+            AttemptStatus::InProgress => match self.deadline_ms {
+                Some(d) if now_ms <= d + grace_ms => Ok(()),
+                _ => Err(SaveRefusal::PastDeadline),
+            },
+        }
+    }
+}
+
+/// Why a save was not written. The client keeps the change queued for `Paused`; the
+/// others are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SaveRefusal {
+    NotStarted,
+    Paused,
+    Closed,
+    PastDeadline,
+}
+
+impl SaveRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            SaveRefusal::NotStarted => "attempt_not_started",
+            SaveRefusal::Paused => "attempt_paused",
+            SaveRefusal::Closed => "attempt_closed",
+            SaveRefusal::PastDeadline => "past_deadline",
+        }
+    }
+}
+
+/// What a proctor does to one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProctorAction {
+    Admit,
+    Pause,
+    Resume,
+    Extend,
+    Terminate,
+}
+
+impl ProctorAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            ProctorAction::Admit => "admit",
+            ProctorAction::Pause => "pause",
+            ProctorAction::Resume => "resume",
+            ProctorAction::Extend => "extend",
+            ProctorAction::Terminate => "terminate",
+        }
+    }
+}
+
+/// The clock after a proctor action at `now_ms`, or the reason it is refused.
+/// `extend_ms` is used by [`ProctorAction::Extend`] only.
+pub fn apply_action(
+    clock: &Clock,
+    action: ProctorAction,
+    now_ms: i64,
+    extend_ms: i64,
+) -> Result<Clock, &'static str> {
+    use AttemptStatus::*;
+    let mut c = *clock;
+    match (action, clock.status) {
+        (ProctorAction::Admit, Ready) => c.status = Admitted,
+        (ProctorAction::Admit, _) => return Err("already_admitted"),
+        (ProctorAction::Pause, InProgress) => {
+            c.status = Paused;
+            c.paused_at_ms = Some(now_ms);
+        }
+        (ProctorAction::Pause, _) => return Err("not_in_progress"),
+        (ProctorAction::Resume, Paused) => {
+            let paused = clock.paused_at_ms.unwrap_or(now_ms);
+            c.status = InProgress;
+            c.deadline_ms = clock.deadline_ms.map(|d| d + (now_ms - paused).max(0));
+            c.paused_at_ms = None;
+        }
+        (ProctorAction::Resume, _) => return Err("not_paused"),
+        (ProctorAction::Extend, s) if s.is_final() => return Err("attempt_closed"),
+        (ProctorAction::Extend, _) => {
+            if extend_ms <= 0 {
+                return Err("minutes");
+            }
+            if clock.extension_ms + extend_ms > MAX_EXTENSION_MS {
+                return Err("extension_cap");
+            }
+            c.extension_ms += extend_ms;
+            c.deadline_ms = clock.deadline_ms.map(|d| d + extend_ms);
+        }
+        (ProctorAction::Terminate, s) if s.is_final() => return Err("attempt_closed"),
+        (ProctorAction::Terminate, _) => {
+            c.status = Terminated;
+            c.paused_at_ms = None;
+        }
+    }
+    Ok(c)
+}
+
+/// The clock when the candidate presses start; starting again resumes (idempotent).
+pub fn start(clock: &Clock, now_ms: i64, duration_ms: i64) -> Result<Clock, &'static str> {
+    match clock.status {
+        AttemptStatus::Admitted => Ok(Clock {
+            status: AttemptStatus::InProgress,
+            started_at_ms: Some(now_ms),
+            deadline_ms: Some(now_ms + duration_ms + clock.extension_ms),
+            paused_at_ms: None,
+            extension_ms: clock.extension_ms,
+        }),
+        AttemptStatus::InProgress | AttemptStatus::Paused => Ok(*clock),
+        AttemptStatus::Ready => Err("not_admitted"),
+        AttemptStatus::Submitted | AttemptStatus::Terminated => Err("attempt_closed"),
+    }
+}
+
+/// What an irregularity (违纪) leads to, by local rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IrregularityOutcome {
+    Warning,
+    /// Points taken off the written paper (e.g. 10).
+    Deduction,
+    /// The paper is void; the attempt ends.
+    Void,
+}
+
+impl IrregularityOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            IrregularityOutcome::Warning => "warning",
+            IrregularityOutcome::Deduction => "deduction",
+            IrregularityOutcome::Void => "void",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingSubject {
+    Body,
+    Proctor,
+    Session,
+}
+
+impl FindingSubject {
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingSubject::Body => "body",
+            FindingSubject::Proctor => "proctor",
+            FindingSubject::Session => "session",
+        }
+    }
+}
+
+/// Categories of inspection findings, the inputs of the credit ledger (DESIGN §3.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCategory {
+    Staffing,
+    Identity,
+    Discipline,
+    Procedure,
+    Facilities,
+    Integrity,
+}
+
+impl FindingCategory {
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingCategory::Staffing => "staffing",
+            FindingCategory::Identity => "identity",
+            FindingCategory::Discipline => "discipline",
+            FindingCategory::Procedure => "procedure",
+            FindingCategory::Facilities => "facilities",
+            FindingCategory::Integrity => "integrity",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Minor,
+    Major,
+    Serious,
+}
+
+impl Severity {
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::Minor => "minor",
+            Severity::Major => "major",
+            Severity::Serious => "serious",
+        }
+    }
+}
+
+/// Checks one saved answer against its item: the shape the page produces for the type,
+/// option positions within the item, bounded size. Keys are never needed here.
+pub fn validate_answer(
+    item_type: ItemType,
+    options: u8,
+    value: &serde_json::Value,
+) -> Result<(), &'static str> {
+    use serde_json::Value;
+    if value.is_null() {
+        return Ok(()); // cleared
+    }
+    let positions = |v: &Value, max_len: usize| -> Result<(), &'static str> {
+        let arr = v.as_array().ok_or("answer_shape")?;
+        if arr.len() > max_len {
+            return Err("answer_shape");
+        }
+        for x in arr {
+            match x.as_u64() {
+                Some(i) if i < u64::from(options) => {}
+                _ => return Err("answer_option"),
+            }
+        }
+        Ok(())
+    };
+    match item_type {
+        ItemType::TrueFalse => value.as_bool().map(|_| ()).ok_or("answer_shape"),
+        ItemType::SingleChoice => positions(value, 1),
+        ItemType::MultipleChoice | ItemType::Ordering => positions(value, usize::from(options)),
+        ItemType::Matching => {
+            let arr = value.as_array().ok_or("answer_shape")?;
+            if arr.len() > 64 || arr.iter().any(|x| !x.is_string() && !x.is_null()) {
+                return Err("answer_shape");
+            }
+            Ok(())
+        }
+        ItemType::FillIn
+        | ItemType::Numerical
+        | ItemType::ShortAnswer
+        | ItemType::Essay
+        | ItemType::Practical => value.as_str().map(|_| ()).ok_or("answer_shape"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn running(deadline: i64) -> Clock {
+        Clock {
+            status: AttemptStatus::InProgress,
+            started_at_ms: Some(0),
+            deadline_ms: Some(deadline),
+            paused_at_ms: None,
+            extension_ms: 0,
+        }
+    }
+
+    #[test]
+    fn proctors_per_room() {
+        assert_eq!(required_proctors(0), 2);
+        assert_eq!(required_proctors(30), 2);
+        assert_eq!(required_proctors(31), 3);
+        assert_eq!(required_proctors(45), 3);
+        assert_eq!(required_proctors(46), 4);
+        assert_eq!(required_proctors(10_000), 667);
+    }
+
+    #[test]
+    fn recusal_names_the_relation_and_candidate() {
+        let cands = vec![(1, "A1".to_string()), (2, "A2".to_string())];
+        assert_eq!(recusal(Some(9), &[(3, Relation::Colleague)], &cands), None);
+        assert_eq!(
+            recusal(Some(9), &[(2, Relation::TeacherStudent)], &cands),
+            Some(Recusal {
+                relation: Relation::TeacherStudent,
+                admission_no: "A2".into()
+            })
+        );
+        assert_eq!(
+            recusal(Some(1), &[], &cands).map(|r| r.admission_no),
+            Some("A1".into())
+        );
+    }
+
+    #[test]
+    fn saves_follow_the_server_clock() {
+        let c = running(1_000);
+        assert_eq!(c.check_save(1_000, 0), Ok(()));
+        assert_eq!(c.check_save(1_001, 0), Err(SaveRefusal::PastDeadline));
+        assert_eq!(c.check_save(1_500, 500), Ok(()));
+        let paused = apply_action(&c, ProctorAction::Pause, 400, 0).unwrap();
+        assert_eq!(paused.check_save(450, 0), Err(SaveRefusal::Paused));
+        assert_eq!(paused.remaining_ms(900), Some(600));
+        // Paused for 300 ms: the deadline moves by exactly that.
+        let resumed = apply_action(&paused, ProctorAction::Resume, 700, 0).unwrap();
+        assert_eq!(resumed.deadline_ms, Some(1_300));
+        assert_eq!(resumed.remaining_ms(700), Some(600));
+    }
+
+    #[test]
+    fn extensions_are_capped() {
+        let c = running(1_000);
+        let e = apply_action(&c, ProctorAction::Extend, 0, MAX_EXTENSION_MS).unwrap();
+        assert_eq!(e.deadline_ms, Some(1_000 + MAX_EXTENSION_MS));
+        assert_eq!(
+            apply_action(&e, ProctorAction::Extend, 0, 1),
+            Err("extension_cap")
+        );
+    }
+
+    #[test]
+    fn start_needs_admission_and_is_idempotent() {
+        let ready = Clock {
+            status: AttemptStatus::Ready,
+            started_at_ms: None,
+            deadline_ms: None,
+            paused_at_ms: None,
+            extension_ms: 0,
+        };
+        assert_eq!(start(&ready, 0, 60_000), Err("not_admitted"));
+        let admitted = apply_action(&ready, ProctorAction::Admit, 0, 0).unwrap();
+        let s = start(&admitted, 5, 60_000).unwrap();
+        assert_eq!(s.deadline_ms, Some(60_005));
+        assert_eq!(start(&s, 99, 60_000), Ok(s));
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_item() {
+        use serde_json::json;
+        assert!(validate_answer(ItemType::SingleChoice, 4, &json!([3])).is_ok());
+        assert!(validate_answer(ItemType::SingleChoice, 4, &json!([4])).is_err());
+        assert!(validate_answer(ItemType::SingleChoice, 4, &json!([0, 1])).is_err());
+        assert!(validate_answer(ItemType::MultipleChoice, 5, &json!([0, 4])).is_ok());
+        assert!(validate_answer(ItemType::TrueFalse, 0, &json!(true)).is_ok());
+        assert!(validate_answer(ItemType::TrueFalse, 0, &json!("x")).is_err());
+        assert!(validate_answer(ItemType::Essay, 0, &json!("text")).is_ok());
+        assert!(validate_answer(ItemType::Essay, 0, &json!(null)).is_ok());
+    }
+
+    proptest! {
+        /// Whatever the proctor does, time left never grows except by an extension or a
+        /// pause, and a paused clock never runs.
+        #[test]
+        fn clock_never_runs_while_paused(pause_at in 0i64..1000, resume_after in 0i64..1000, probe in 0i64..3000) {
+            let c = running(1_000);
+            if let Ok(p) = apply_action(&c, ProctorAction::Pause, pause_at, 0) {
+                let left = p.remaining_ms(pause_at).unwrap();
+                prop_assert_eq!(p.remaining_ms(pause_at + probe), Some(left));
+                let r = apply_action(&p, ProctorAction::Resume, pause_at + resume_after, 0).unwrap();
+                prop_assert_eq!(r.remaining_ms(pause_at + resume_after), Some(left));
+            }
+        }
+    }
+}

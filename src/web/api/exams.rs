@@ -1,0 +1,411 @@
+//! Plans, exam delivery, proctoring and inspection over the API. Thin: every handler
+//! calls one action of [`crate::web::ops::exams`].
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::domain::exam::Clock;
+use crate::store::exams::{Enrolled, Plan, PlanSession, RosterEntry, StaffRef, StoredSeq};
+use crate::web::ctx::{exam_cookie, Ctx, EXAM_COOKIE};
+use crate::web::error::{AppError, Json, Path};
+use crate::web::ops::exams::{self as ops, *};
+use crate::web::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlanList {
+    #[schema(value_type = Vec<Object>)]
+    pub plans: Vec<Plan>,
+}
+
+pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<PlanList>, AppError> {
+    Ok(Json(PlanList {
+        plans: ops::list_plans(&st, ctx.principal()?).await?,
+    }))
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<PlanInput>,
+) -> Result<(StatusCode, axum::Json<Plan>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ops::create_plan(&st, ctx.principal()?, input).await?),
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlanDetail {
+    #[schema(value_type = Object)]
+    pub plan: Plan,
+    pub sessions: Vec<PlanSession>,
+    pub inspectors: Vec<StaffRef>,
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<PlanDetail>, AppError> {
+    let (plan, _) = ops::plan_for_viewer(&st, ctx.principal()?, id).await?;
+    Ok(Json(PlanDetail {
+        sessions: st.store.sessions(plan.id).await?,
+        inspectors: st.store.plan_inspectors(plan.id).await?,
+        plan,
+    }))
+}
+
+pub async fn approve(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Plan>, AppError> {
+    Ok(axum::Json(
+        ops::approve_plan(&st, ctx.principal()?, id).await?,
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+pub async fn add_session(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<SessionInput>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let sid = ops::add_session(&st, ctx.principal()?, id, input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: sid })))
+}
+
+pub async fn assign_proctor(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<StaffInput>,
+) -> Result<StatusCode, AppError> {
+    ops::assign_proctor(&st, ctx.principal()?, id, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn assign_inspector(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<StaffInput>,
+) -> Result<StatusCode, AppError> {
+    ops::assign_inspector(&st, ctx.principal()?, id, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn declare_relation(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<RelationInput>,
+) -> Result<StatusCode, AppError> {
+    ops::declare_relation(&st, ctx.principal()?, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EnrolledList {
+    pub enrolled: Vec<Enrolled>,
+}
+
+pub async fn add_candidates(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<RosterInput>,
+) -> Result<(StatusCode, Json<EnrolledList>), AppError> {
+    let enrolled = ops::add_candidates(&st, ctx.principal()?, id, input).await?;
+    Ok((StatusCode::CREATED, Json(EnrolledList { enrolled })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PapersGenerated {
+    pub papers: usize,
+}
+
+pub async fn close_roster(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<PapersGenerated>, AppError> {
+    Ok(Json(PapersGenerated {
+        papers: ops::close_roster(&st, ctx.principal()?, id).await?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Roster {
+    pub server_now_ms: i64,
+    pub roster: Vec<RosterEntry>,
+}
+
+pub async fn plan_roster(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Roster>, AppError> {
+    let (plan, _) = ops::plan_for_viewer(&st, ctx.principal()?, id).await?;
+    Ok(Json(Roster {
+        server_now_ms: crate::now_ms(),
+        roster: st.store.roster(plan.id, None).await?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StoredSeqs {
+    pub answers: Vec<StoredSeq>,
+}
+
+/// The stored sequence number of every answered position: the body checks that every
+/// acknowledged save is there (the load generator does, after every run).
+pub async fn stored_seqs(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<StoredSeqs>, AppError> {
+    let (plan, _) = ops::plan_for_admin(&st, ctx.principal()?, id).await?;
+    Ok(Json(StoredSeqs {
+        answers: st.store.stored_seqs(plan.id).await?,
+    }))
+}
+
+pub async fn live(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<PlanLive>, AppError> {
+    Ok(Json(ops::plan_live(&st, ctx.principal()?, id).await?.1))
+}
+
+pub async fn file_finding(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<FindingInput>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let fid = ops::file_finding(&st, ctx.principal()?, id, input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: fid })))
+}
+
+pub async fn session_roster(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Roster>, AppError> {
+    let (plan, session) = ops::session_for_proctor(&st, ctx.principal()?, id).await?;
+    Ok(Json(Roster {
+        server_now_ms: crate::now_ms(),
+        roster: st.store.roster(plan.id, Some(session.id)).await?,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Admitted {
+    pub admitted: u64,
+}
+
+pub async fn admit_all(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Admitted>, AppError> {
+    Ok(Json(Admitted {
+        admitted: ops::admit_all(&st, ctx.principal()?, id).await?,
+    }))
+}
+
+pub async fn attempt_action(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<ActionInput>,
+) -> Result<Json<Clock>, AppError> {
+    Ok(Json(
+        ops::proctor_action(&st, ctx.principal()?, id, input).await?,
+    ))
+}
+
+pub async fn irregularity(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<IrregularityInput>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
+    let iid = ops::irregularity(&st, ctx.principal()?, id, input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: iid })))
+}
+
+// The candidate's side.
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExamSession {
+    /// Send as `X-CSRF-Token` with every later change.
+    pub csrf_token: String,
+}
+
+pub async fn exam_login(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<ExamLogin>,
+) -> Result<Response, AppError> {
+    let (token, csrf) = ops::exam_login(&st, &input, &ctx.address).await?;
+    let cookie = exam_cookie(&token, st.config.cookie_secure, 14 * 3600);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(ExamSession { csrf_token: csrf }),
+    )
+        .into_response())
+}
+
+pub async fn exam_logout(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(token) = crate::web::ctx::cookie(&headers, EXAM_COOKIE) {
+        ops::exam_logout(&st, token).await?;
+    }
+    Ok((
+        [(
+            header::SET_COOKIE,
+            crate::web::ctx::clear_exam_cookie(st.config.cookie_secure),
+        )],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
+}
+
+pub async fn exam_state(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Json<ExamState>, AppError> {
+    Ok(Json(ops::exam_state(&st, ctx.exam()?).await?))
+}
+
+pub async fn exam_paper(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    let who = ctx.exam()?;
+    let state = ops::exam_state(&st, who).await?;
+    // The paper is shown only once the attempt has started.
+    match (state.attempt_id, state.status) {
+        (Some(id), Some(s))
+            if s != crate::domain::exam::AttemptStatus::Ready
+                && s != crate::domain::exam::AttemptStatus::Admitted =>
+        {
+            let paper = st.papers.get(st.store.as_ref(), id).await?;
+            Ok(axum::Json(paper.as_ref().clone()).into_response())
+        }
+        _ => Err(AppError::BadRequest {
+            code: "attempt_not_started",
+            detail: None,
+        }),
+    }
+}
+
+pub async fn exam_start(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Json<ExamState>, AppError> {
+    let who = ctx.exam()?;
+    ops::exam_start(&st, who).await?;
+    Ok(Json(ops::exam_state(&st, who).await?))
+}
+
+pub async fn exam_save(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(req): Json<SaveRequest>,
+) -> Result<Json<SaveAck>, AppError> {
+    Ok(Json(ops::exam_save(&st, ctx.exam()?, req).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Submitted {
+    pub submitted_at_ms: i64,
+}
+
+pub async fn exam_submit(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Json<Submitted>, AppError> {
+    Ok(Json(Submitted {
+        submitted_at_ms: ops::exam_submit(&st, ctx.exam()?).await?,
+    }))
+}
+
+// Load-test fixtures.
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct SyntheticInput {
+    /// Items in the synthetic bank (occupation 9-99-99-99, clearly labelled).
+    pub items: usize,
+    /// A body to share the bank with, for its plans.
+    pub share_with: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SyntheticBank {
+    pub bank_id: i64,
+    pub occupation_code: String,
+    pub created: u64,
+}
+
+/// Creates (or refreshes) the synthetic bank the load generator plans against. The
+/// regulator only; the occupation is the synthetic 9-99-99-99, never a real one.
+pub async fn synthetic_bank(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<SyntheticInput>,
+) -> Result<Json<SyntheticBank>, AppError> {
+    let p = ctx.principal()?;
+    if !p.is_regulator_admin() || !(100..=200_000).contains(&input.items) {
+        return Err(AppError::field("items", "field.range"));
+    }
+    let regulator = crate::web::ops::orgs::regulator(&st).await?;
+    let files: Vec<(String, Vec<u8>)> = crate::synth::bank_files(input.items, 1)
+        .into_iter()
+        .map(|(n, c)| (n, c.into_bytes()))
+        .collect();
+    let mut parsed = crate::formats::own::read_files(&files, &crate::formats::Limits::default());
+    parsed.validate_items();
+    let opts = crate::import::ImportOptions {
+        owner_org: regulator.id,
+        status: Some(crate::domain::item::ItemStatus::Active),
+        ..Default::default()
+    };
+    let actor = crate::import::Actor {
+        user_id: Some(p.user_id),
+        label: p.login.clone(),
+    };
+    let report = crate::import::import(st.store.as_ref(), parsed, &opts, &actor).await?;
+    let bank_id = report.bank_id.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "synthetic import made no bank: {:?}",
+            report.errors.first()
+        ))
+    })?;
+    if let Some(body) = input.share_with {
+        if !st.store.bank_shared_with(bank_id).await?.contains(&body) {
+            let event = crate::web::ops::audit_by(
+                p,
+                "bank.share",
+                "bank",
+                bank_id,
+                Some(body),
+                serde_json::json!({"body_id": body}),
+            );
+            st.store.share_bank(bank_id, body, event).await?;
+        }
+    }
+    Ok(Json(SyntheticBank {
+        bank_id,
+        occupation_code: crate::synth::SYNTHETIC_CODE.into(),
+        created: report.outcome.map_or(0, |o| o.created),
+    }))
+}

@@ -1,0 +1,186 @@
+// skillcert exam page: saves every change at once, shows "已保存 hh:mm:ss" only from the
+// server's acknowledgement, keeps unacknowledged changes queued in localStorage (so a
+// reload or a dead network loses nothing) and retries them, flushes on page hide, and
+// counts down from the time the server gives. Without JavaScript the page is a plain
+// form that saves and submits by posting.
+(function () {
+  "use strict";
+  var root = document.getElementById("exam");
+  var paper = document.getElementById("paper");
+  if (!root) return;
+  var labels = JSON.parse(document.getElementById("exam-labels").textContent);
+  var attempt = root.getAttribute("data-attempt");
+  var csrf = root.getAttribute("data-csrf");
+  var status = root.getAttribute("data-status");
+
+  // The waiting room polls until the proctor admits the candidate.
+  if (status === "ready") {
+    setInterval(function () {
+      fetch("/api/v1/exam/state", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (s) { if (s.status && s.status !== "ready") location.reload(); }).catch(function () {});
+    }, 3000);
+    return;
+  }
+  if (!paper || !attempt) return;
+  paper.setAttribute("data-js", "1");
+
+  var QKEY = "sc_exam_queue_" + attempt, SKEY = "sc_exam_seq_" + attempt, FKEY = "sc_exam_flags_" + attempt;
+  function load(k, d) { try { var v = localStorage.getItem(k); return v ? JSON.parse(v) : d; } catch (e) { return d; } }
+  function store(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) {} }
+  var queue = load(QKEY, {});           // position -> {seq, answer}
+  var seq = Math.max(load(SKEY, 0), parseInt(root.getAttribute("data-last-seq") || "0", 10));
+  var flags = load(FKEY, {});
+  var inflight = false, retryDelay = 500, closed = false;
+  var saveState = document.getElementById("save-state");
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function hms(ms) { var d = new Date(ms); return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
+  function show(text, cls) { if (saveState) { saveState.textContent = text; saveState.className = cls || ""; } }
+
+  function answerOf(section) {
+    var pos = section.getAttribute("data-pos"), type = section.getAttribute("data-type");
+    var inputs = section.querySelectorAll("[name='a" + pos + "']");
+    if (type === "true_false") {
+      for (var i = 0; i < inputs.length; i++) if (inputs[i].checked) return inputs[i].value === "true";
+      return null;
+    }
+    if (type === "single_choice" || type === "multiple_choice") {
+      var out = [];
+      for (var j = 0; j < inputs.length; j++) if (inputs[j].checked) out.push(parseInt(inputs[j].value, 10));
+      return out;
+    }
+    return inputs.length ? inputs[0].value : null;
+  }
+
+  function apply(section, answer) {
+    var pos = section.getAttribute("data-pos");
+    var inputs = section.querySelectorAll("[name='a" + pos + "']");
+    for (var i = 0; i < inputs.length; i++) {
+      var el = inputs[i];
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (typeof answer === "boolean") el.checked = (el.value === String(answer));
+        else el.checked = Array.isArray(answer) && answer.indexOf(parseInt(el.value, 10)) >= 0;
+      } else { el.value = answer == null ? "" : answer; }
+    }
+  }
+
+  function mark(pos) {
+    var link = document.querySelector("#navigator a[data-pos='" + pos + "']");
+    var section = document.getElementById("q" + pos);
+    if (!link || !section) return;
+    var a = answerOf(section);
+    var answered = a !== null && a !== "" && !(Array.isArray(a) && a.length === 0);
+    link.className = (answered ? "answered" : "") + (flags[pos] ? " flagged" : "") + (queue[pos] ? " pending" : "");
+  }
+
+  function changed(section) {
+    var pos = section.getAttribute("data-pos");
+    seq += 1; store(SKEY, seq);
+    queue[pos] = { seq: seq, answer: answerOf(section) };
+    store(QKEY, queue);
+    mark(pos);
+    flush();
+  }
+
+  function flush(keepalive) {
+    if (inflight || closed) return;
+    var changes = [];
+    for (var pos in queue) if (queue.hasOwnProperty(pos)) changes.push({ position: parseInt(pos, 10), seq: queue[pos].seq, answer: queue[pos].answer });
+    if (!changes.length) return;
+    inflight = true;
+    show(labels.unsaved, "pending");
+    fetch("/api/v1/exam/answers", {
+      method: "POST", credentials: "same-origin", keepalive: !!keepalive,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ changes: changes })
+    }).then(function (r) {
+      return r.json().then(function (body) { return { status: r.status, body: body }; });
+    }).then(function (res) {
+      inflight = false;
+      if (res.status === 200) {
+        // Only what the server acknowledged leaves the queue; newer changes stay.
+        changes.forEach(function (c) {
+          var q = queue[c.position];
+          if (q && q.seq <= c.seq) delete queue[c.position];
+          mark(c.position);
+        });
+        store(QKEY, queue);
+        retryDelay = 500;
+        show(labels.saved + " " + hms(res.body.saved_at_ms), "saved");
+        flush();
+      } else if (res.status === 409 && res.body.error && res.body.error.code === "attempt_paused") {
+        show(labels.paused, "warn");
+        setTimeout(flush, 3000);
+      } else if (res.status === 409 || res.status === 401) {
+        closed = true;
+        show(labels.closed, "warn");
+        setTimeout(function () { location.reload(); }, 1500);
+      } else {
+        retry();
+      }
+    }).catch(function () { inflight = false; retry(); });
+  }
+
+  function retry() {
+    show(labels.unsaved, "warn");
+    setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 10000);
+  }
+
+  // Changes queued before a reload are newer than what the server sent: show them.
+  var sections = paper.querySelectorAll("section.question");
+  for (var i = 0; i < sections.length; i++) {
+    var s = sections[i], pos = s.getAttribute("data-pos");
+    if (queue[pos]) apply(s, queue[pos].answer);
+    var box = s.querySelector(".flag-box");
+    if (box) {
+      box.checked = !!flags[pos];
+      box.addEventListener("change", (function (p, b) { return function (e) { e.stopPropagation(); flags[p] = b.checked; store(FKEY, flags); mark(p); }; })(pos, box));
+    }
+    mark(pos);
+  }
+  paper.addEventListener("change", function (e) {
+    if (e.target.classList && e.target.classList.contains("flag-box")) return;
+    var section = e.target.closest ? e.target.closest("section.question") : null;
+    if (section) changed(section);
+  });
+  paper.addEventListener("input", function (e) {
+    if (e.target.tagName === "TEXTAREA") {
+      var section = e.target.closest("section.question");
+      clearTimeout(e.target._t);
+      e.target._t = setTimeout(function () { changed(section); }, 400);
+    }
+  });
+  // Submitting: flush first, and let the form carry the answers as well.
+  document.getElementById("submit-paper").addEventListener("click", function (e) {
+    if (!confirm(labels.confirm)) { e.preventDefault(); return; }
+    document.getElementById("form-seq").value = String(seq + 1);
+    store(QKEY, {});
+  });
+  document.getElementById("save-all").addEventListener("click", function (e) { e.preventDefault(); flush(); });
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(true); });
+  window.addEventListener("pagehide", function () { flush(true); });
+  window.addEventListener("online", function () { retryDelay = 500; flush(); });
+  flush();
+
+  // The clock: the server's remaining time, counted down locally and re-synchronised.
+  var clock = document.getElementById("clock");
+  var remaining = parseInt(root.getAttribute("data-remaining") || "0", 10);
+  var base = Date.now(), paused = status === "paused";
+  function tick() {
+    var left = paused ? remaining : Math.max(0, remaining - (Date.now() - base));
+    var s = Math.floor(left / 1000);
+    clock.textContent = pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
+    if (left <= 0 && !closed) { flush(); }
+  }
+  setInterval(tick, 1000); tick();
+  setInterval(function () {
+    fetch("/api/v1/exam/state", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (st) {
+      if (st.remaining_ms != null) { remaining = st.remaining_ms; base = Date.now(); }
+      var wasPaused = paused;
+      paused = st.status === "paused";
+      if (st.status === "submitted" || st.status === "terminated") location.reload();
+      if (wasPaused && !paused) flush();
+    }).catch(function () {});
+  }, 15000);
+})();

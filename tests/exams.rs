@@ -1,0 +1,516 @@
+//! Exams over real HTTP: a body plans a session for a shipped occupation (refused out of
+//! scope, when suspended, when understaffed, on a declared relation), the proctor
+//! admits, candidates start and save (acknowledged, replays no-ops, older sequences
+//! never overwrite), pause stops saves, the paper carries no keys, and an attempt whose
+//! time runs out is submitted with its saved answers.
+
+mod common;
+
+use common::{Client, TestApp};
+use serde_json::{json, Value};
+
+/// The `i`-th valid resident ID number (GB 11643 check character computed).
+pub fn id_number(i: usize) -> String {
+    let first17 = format!("110101199003{:02}{:03}", 1 + i / 900, 100 + i % 900);
+    let check = skillcert::domain::identity::check_char(first17.as_bytes());
+    format!("{first17}{check}")
+}
+
+pub struct Planned {
+    pub body_admin: Client,
+    pub proctor: Client,
+    pub plan_id: i64,
+    pub session_id: i64,
+    pub proctor_ids: Vec<i64>,
+    pub admissions: Vec<String>,
+}
+
+async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
+    admin
+        .create_user(json!({"login": login, "display_name": login, "password": "Correct-Horse-9", "org_id": org, "role": role}))
+        .await
+}
+
+/// Regulator files a body with the elderly-care scope and shares the shipped bank; the
+/// body admin plans with `duration_seconds`, one room, two proctors, candidates.
+pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates: usize) -> Planned {
+    let admin = app.admin().await;
+    let body = admin
+        .create_body(&format!("养老评价中心{}", common::hex_id()))
+        .await;
+    let (s, b) = admin
+        .put(
+            &format!("/api/v1/organisations/{body}/scope"),
+            json!({"scope": [{"occupation_code": "4-10-01-05", "edition": 2015, "level": 5, "certificate_kind": "skill_level"}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, banks) = admin.get("/api/v1/banks").await;
+    let bank = banks["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["occupation_code"] == "4-10-01-05")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/banks/{bank}/share"),
+            json!({"body_id": body}),
+        )
+        .await;
+    assert!(s == 204 || s == 200, "{b}");
+    let (s, site) = admin
+        .post(
+            "/api/v1/organisations",
+            json!({"kind": "test_site", "parent_id": body, "name": "一号考点"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{site}");
+    let (s, room) = admin
+        .post(
+            "/api/v1/organisations",
+            json!({"kind": "room", "parent_id": site["id"], "name": "101 机房"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{room}");
+    let tag = common::hex_id();
+    user(&admin, &format!("ba{tag}"), body, "body_admin").await;
+    let p1 = user(&admin, &format!("pa{tag}"), body, "proctor").await;
+    let p2 = user(&admin, &format!("pb{tag}"), body, "proctor").await;
+
+    let ba = app.client();
+    ba.login(&format!("ba{tag}"), "Correct-Horse-9").await;
+    let (s, plan) = ba
+        .post(
+            "/api/v1/plans",
+            json!({"body_id": body, "occupation_code": "4-10-01-05", "level": 5, "name": "2026年第4期养老护理员五级",
+                   "exam_date": "2026-12-01", "duration_seconds": duration_seconds}),
+        )
+        .await;
+    assert_eq!(s, 201, "{plan}");
+    let plan_id = plan["id"].as_i64().unwrap();
+    let (s, sess) = ba
+        .post(
+            &format!("/api/v1/plans/{plan_id}/sessions"),
+            json!({"room_id": room["id"], "starts_at": "2026-12-01T09:00"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{sess}");
+    let session_id = sess["id"].as_i64().unwrap();
+    for p in [p1, p2] {
+        let (s, b) = ba
+            .post(
+                &format!("/api/v1/sessions/{session_id}/proctors"),
+                json!({"user_id": p}),
+            )
+            .await;
+        assert_eq!(s, 204, "{b}");
+    }
+    let list: Vec<Value> = (0..candidates)
+        .map(|i| json!({"name": format!("考生{i}"), "id_number": id_number(i), "session_id": session_id}))
+        .collect();
+    let (s, enrolled) = ba
+        .post(
+            &format!("/api/v1/plans/{plan_id}/candidates"),
+            json!({"candidates": list}),
+        )
+        .await;
+    assert_eq!(s, 201, "{enrolled}");
+    let admissions = enrolled["enrolled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["admission_no"].as_str().unwrap().to_string())
+        .collect();
+    let proctor = app.client();
+    proctor.login(&format!("pa{tag}"), "Correct-Horse-9").await;
+    Planned {
+        body_admin: ba,
+        proctor,
+        plan_id,
+        session_id,
+        proctor_ids: vec![p1, p2],
+        admissions,
+    }
+}
+
+pub async fn exam_login(app: &TestApp, admission: &str, id: &str) -> Client {
+    let c = app.client();
+    let res = c
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&json!({"admission_no": admission, "id_number": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    *c.csrf.lock().unwrap() = body["csrf_token"].as_str().map(String::from);
+    c
+}
+
+#[tokio::test]
+async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
+    let app = TestApp::spawn().await;
+    let planned = plan_elderly_care(&app, 3600, 3).await;
+    let ba = &planned.body_admin;
+    let plan_id = planned.plan_id;
+
+    // Out of the filed scope: refused, naming the field.
+    let (s, b) = ba
+        .post("/api/v1/plans", json!({"body_id": 0, "occupation_code": "4-10-01-05", "level": 4, "name": "x", "exam_date": "2026-12-01"}))
+        .await;
+    assert_eq!(s, 422, "{b}");
+
+    // A declared relation to a candidate: the proctor cannot be assigned (reason given).
+    let admin = app.admin().await;
+    let tag = common::hex_id();
+    let body_id = ba.get(&format!("/api/v1/plans/{plan_id}")).await.1["plan"]["body_id"]
+        .as_i64()
+        .unwrap();
+    let p3 = user(&admin, &format!("pc{tag}"), body_id, "proctor").await;
+    let p3c = app.client();
+    p3c.login(&format!("pc{tag}"), "Correct-Horse-9").await;
+    let (s, b) = p3c
+        .post(
+            "/api/v1/me/relations",
+            json!({"name": "考生0", "id_number": id_number(0), "relation": "teacher_student"}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/sessions/{}/proctors", planned.session_id),
+            json!({"user_id": p3}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.recusal", "{b}");
+    assert!(
+        b["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&planned.admissions[0]),
+        "{b}"
+    );
+
+    // Papers are generated when the roster closes.
+    let (s, b) = ba
+        .post(&format!("/api/v1/plans/{plan_id}/close-roster"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["papers"], 3);
+
+    // Wrong ID number: refused without saying which part was wrong.
+    let res = app
+        .client()
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&json!({"admission_no": planned.admissions[0], "id_number": id_number(1)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+
+    let c0 = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
+    // Not admitted yet: cannot start.
+    let (s, b) = c0.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["error"]["code"], "not_admitted");
+
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["admitted"], 3);
+    let (s, state) = c0.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 200, "{state}");
+    assert_eq!(state["status"], "in_progress");
+    assert!(state["remaining_ms"].as_i64().unwrap() > 3_500_000);
+
+    // The paper: no keys, no explanations, no scores.
+    let (s, paper) = c0.get("/api/v1/exam/paper").await;
+    assert_eq!(s, 200);
+    assert_eq!(paper["items"].as_array().unwrap().len(), 60);
+    let text = paper.to_string();
+    for leak in [
+        "\"answer\"",
+        "\"explanation\"",
+        "\"reference\"",
+        "\"rubric\"",
+        "\"difficulty\"",
+        "\"keys\"",
+    ] {
+        assert!(!text.contains(leak), "paper leaks {leak}");
+    }
+    let first = &paper["items"][0];
+    let answer = match first["item_type"].as_str().unwrap() {
+        "true_false" => json!(true),
+        _ => json!([0]),
+    };
+
+    // Save: acknowledged with the commit's time; a replay is a no-op; an older
+    // sequence never overwrites a newer one.
+    let (s, ack) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 5, "answer": answer}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{ack}");
+    assert_eq!(ack["seq"], 5);
+    assert!(ack["saved_at_ms"].as_i64().unwrap() > 0);
+    let (s, _) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 5, "answer": answer}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 3, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, st) = c0.get("/api/v1/exam/state").await;
+    assert_eq!(st["answers"][0]["seq"], 5, "{st}");
+    assert_eq!(st["answers"][0]["answer"], answer);
+    // A bad position names the field and changes nothing.
+    let (s, b) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 999, "seq": 6, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(b["error"]["fields"][0]["field"], "changes[0].position");
+
+    // Resume on another device: same state after re-login.
+    let again = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
+    let (_, st2) = again.get("/api/v1/exam/state").await;
+    assert_eq!(st2["answers"], st["answers"]);
+
+    // Pause stops saves (the clock too); resume and extend are audited actions.
+    let attempt = st["attempt_id"].as_i64().unwrap();
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "pause"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 1, "seq": 7, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["error"]["code"], "attempt_paused");
+    let (s, _) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "resume"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "extend", "minutes": 10}),
+        )
+        .await;
+    assert_eq!(s, 422, "a reason is required: {b}");
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "extend", "minutes": 10, "reason": "停电"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["extension_ms"], 600_000);
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "extend", "minutes": 25, "reason": "再延"}),
+        )
+        .await;
+    assert_eq!(s, 422, "cap: {b}");
+
+    // Irregularity: a warning is recorded; the proctor's actions are visible to the
+    // plan's live view and the audit chain still verifies.
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/irregularities"),
+            json!({"outcome": "warning", "description": "交头接耳"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, live) = ba.get(&format!("/api/v1/plans/{plan_id}/live")).await;
+    assert_eq!(s, 200);
+    let actions: Vec<&str> = live["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    for a in ["admit_all", "pause", "resume", "extend", "irregularity"] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+
+    // Another body's admin sees nothing of this plan.
+    let other = admin
+        .create_body(&format!("其他机构{}", common::hex_id()))
+        .await;
+    user(&admin, &format!("ob{tag}"), other, "body_admin").await;
+    let ob = app.client();
+    ob.login(&format!("ob{tag}"), "Correct-Horse-9").await;
+    assert_eq!(ob.get(&format!("/api/v1/plans/{plan_id}")).await.0, 404);
+    assert_eq!(
+        ob.get(&format!("/api/v1/plans/{plan_id}/answers")).await.0,
+        404
+    );
+    // A proctor of the body who is not assigned to the room cannot act on it.
+    assert_eq!(
+        p3c.post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "pause"})
+        )
+        .await
+        .0,
+        404
+    );
+
+    // Submit: later saves are refused.
+    let (s, _) = c0.post("/api/v1/exam/submit", json!({})).await;
+    assert_eq!(s, 200);
+    let (s, b) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 1, "seq": 9, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 409);
+    assert_eq!(b["error"]["code"], "attempt_closed");
+
+    let (s, seqs) = ba.get(&format!("/api/v1/plans/{plan_id}/answers")).await;
+    assert_eq!(s, 200);
+    assert_eq!(seqs["answers"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn time_runs_out_and_the_saved_answers_are_kept() {
+    let app = TestApp::spawn_with(|c| c.exams.grace_seconds = 1).await;
+    let planned = plan_elderly_care(&app, 10, 2).await;
+    let (s, b) = planned
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/close-roster", planned.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    let c = exam_login(&app, &planned.admissions[1], &id_number(1)).await;
+    let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 200);
+    let (_, paper) = c.get("/api/v1/exam/paper").await;
+    let answer = if paper["items"][2]["item_type"] == "true_false" {
+        json!(false)
+    } else {
+        json!([1])
+    };
+    let (s, _) = c
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 2, "seq": 1, "answer": answer}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // The candidate never comes back: the server submits at the deadline.
+    let mut status = Value::Null;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let (_, st) = c.get("/api/v1/exam/state").await;
+        status = st["status"].clone();
+        if status == "submitted" {
+            assert_eq!(st["answers"][0]["answer"], answer);
+            assert_eq!(st["remaining_ms"], 0);
+            break;
+        }
+    }
+    assert_eq!(status, "submitted");
+    let (s, b) = c
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 3, "seq": 2, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 409, "{b}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
+    let app = TestApp::spawn().await;
+    let planned = plan_elderly_care(&app, 600, 31).await;
+    // 31 candidates need 3 proctors; the room has 2.
+    let (s, b) = planned
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/close-roster", planned.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.understaffed");
+    assert!(
+        b["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2/3"),
+        "{b}"
+    );
+    let admin = app.admin().await;
+    let (_, detail) = planned
+        .body_admin
+        .get(&format!("/api/v1/plans/{}", planned.plan_id))
+        .await;
+    let body_id = detail["plan"]["body_id"].as_i64().unwrap();
+    let (s, b) = admin
+        .put(
+            &format!("/api/v1/organisations/{body_id}/status"),
+            json!({"status": "suspended"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = planned
+        .body_admin
+        .post("/api/v1/plans", json!({"body_id": body_id, "occupation_code": "4-10-01-05", "level": 5, "name": "x", "exam_date": "2026-12-01"}))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
+    let _ = planned.proctor_ids;
+    app.stop().await;
+}
