@@ -263,3 +263,357 @@ async fn admin_creates_a_body_its_admin_and_a_candidate_in_the_browser() {
     c.close().await.unwrap();
     app.stop().await;
 }
+
+/// A TCP relay between the browser and the server that can "kill the network": while
+/// down it drops every open connection and refuses new ones, as a pulled cable would.
+struct Network {
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    port: u16,
+}
+
+impl Network {
+    async fn relay(upstream: std::net::SocketAddr) -> Network {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> =
+            Default::default();
+        let (up2, conns2) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up2.load(std::sync::atomic::Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                conns2.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        Network { up, conns, port }
+    }
+
+    fn set(&self, up: bool) {
+        self.up.store(up, std::sync::atomic::Ordering::SeqCst);
+        if !up {
+            for c in self.conns.lock().unwrap().drain(..) {
+                c.abort();
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+async fn wait_for(c: &Client, css: &str, want: impl Fn(&str) -> bool, what: &str) -> String {
+    let t0 = Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if want(&t) {
+                    return t;
+                }
+            }
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what} in {css}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The first option of the question at `pos` (radio or checkbox), clicked.
+async fn answer(c: &Client, pos: usize) {
+    c.find(Locator::Css(&format!("#q{pos} input[name='a{pos}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
+    let Some((staff, _d1, _p1)) = browser().await else {
+        return;
+    };
+    let (cand, _d2, _p2) = browser().await.expect("second browser");
+    let app = TestApp::spawn_with(|c| c.exams.grace_seconds = 1).await;
+
+    // The regulator files the body with its scope and shares the shipped bank (API).
+    let admin = app.admin().await;
+    let body = admin.create_body("无锡养老评价中心").await;
+    let (s, _) = admin
+        .put(
+            &format!("/api/v1/organisations/{body}/scope"),
+            serde_json::json!({"scope": [{"occupation_code": "4-10-01-05", "edition": 2015, "level": 5, "certificate_kind": "skill_level"}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, banks) = admin.get("/api/v1/banks").await;
+    let bank = banks["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["occupation_code"] == "4-10-01-05")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    admin
+        .post(
+            &format!("/api/v1/banks/{bank}/share"),
+            serde_json::json!({"body_id": body}),
+        )
+        .await;
+    let (_, site) = admin
+        .post(
+            "/api/v1/organisations",
+            serde_json::json!({"kind": "test_site", "parent_id": body, "name": "滨湖考点"}),
+        )
+        .await;
+    admin
+        .post(
+            "/api/v1/organisations",
+            serde_json::json!({"kind": "room", "parent_id": site["id"], "name": "理论一室"}),
+        )
+        .await;
+    for (login, role) in [
+        ("wx.admin", "body_admin"),
+        ("wx.proctor1", "proctor"),
+        ("wx.proctor2", "proctor"),
+    ] {
+        admin
+            .create_user(serde_json::json!({"login": login, "display_name": login, "password": "Proctor-pass-1", "org_id": body, "role": role}))
+            .await;
+    }
+    let ids = ["11010519491231002X", "440524188001010014"];
+
+    // The body admin plans in the browser: plan, session, proctors, roster, papers.
+    staff.goto(&app.url("/login")).await.unwrap();
+    fill(&staff, "#login", "wx.admin").await;
+    fill(&staff, "#password", "Proctor-pass-1").await;
+    click(&staff, "#login-submit").await;
+    click(&staff, "#nav-plans").await;
+    fill(
+        &staff,
+        "form[id^=new-plan] input[name=name]",
+        "2026年12月养老护理员五级",
+    )
+    .await;
+    staff
+        .execute("document.querySelector('form[id^=new-plan] input[name=exam_date]').value = '2026-12-01'; document.querySelector('form[id^=new-plan] input[name=duration_minutes]').value = '1';", vec![])
+        .await
+        .unwrap();
+    click(&staff, "form[id^=new-plan] button[type=submit]").await;
+    assert_eq!(text(&staff, "h1").await, "2026年12月养老护理员五级");
+    staff
+        .execute("document.querySelector('#add-session input[name=starts_at]').value = '2026-12-01T09:00';", vec![])
+        .await
+        .unwrap();
+    click(&staff, "#add-session button[type=submit]").await;
+    for p in ["wx.proctor1", "wx.proctor2"] {
+        staff
+            .execute(
+                "var s = document.querySelector('#assign-proctor select[name=user_id]'); for (var o of s.options) if (o.text === arguments[0]) s.value = o.value;",
+                vec![serde_json::json!(p)],
+            )
+            .await
+            .unwrap();
+        click(&staff, "#assign-proctor button[type=submit]").await;
+    }
+    assert!(text(&staff, "#sessions").await.contains("(2/2)"));
+    fill(
+        &staff,
+        "#add-candidates textarea",
+        &format!("王小明,{}\n赵丽,{}", ids[0], ids[1]),
+    )
+    .await;
+    click(&staff, "#add-candidates button[type=submit]").await;
+    click(&staff, "#close-roster button[type=submit]").await;
+    assert_eq!(text(&staff, "#plan-status").await, "已生成试卷");
+    let admissions: Vec<String> = {
+        let mut out = Vec::new();
+        for e in staff
+            .find_all(Locator::Css("#roster td.admission"))
+            .await
+            .unwrap()
+        {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    };
+    assert_eq!(admissions.len(), 2);
+    click(&staff, "#logout").await;
+
+    // The candidate signs in through a network the test can kill, and waits.
+    let net = Network::relay(app.addr).await;
+    cand.goto(&net.url("/exam/login")).await.unwrap();
+    fill(&cand, "input[name=admission_no]", &admissions[0]).await;
+    fill(&cand, "input[name=id_number]", ids[0]).await;
+    click(&cand, "#exam-login-submit").await;
+    assert!(text(&cand, "#exam-wait").await.contains("准入"));
+
+    // The proctor opens the console and admits the room.
+    fill(&staff, "#login", "wx.proctor1").await;
+    fill(&staff, "#password", "Proctor-pass-1").await;
+    click(&staff, "#login-submit").await;
+    click(&staff, "#nav-proctor").await;
+    click(&staff, "#my-sessions tbody a").await;
+    click(&staff, "#admit-all").await;
+
+    // The waiting room notices by itself; the candidate starts.
+    wait_for(&cand, "#start", |t| t.contains("开始"), "the start button").await;
+    click(&cand, "#start").await;
+    answer(&cand, 0).await;
+    let saved = wait_for(
+        &cand,
+        "#save-state",
+        |t| t.starts_with("已保存"),
+        "the first acknowledgement",
+    )
+    .await;
+    assert!(saved.len() >= "已保存 00:00:00".len(), "{saved}");
+
+    // The second candidate answers one question by API and never comes back.
+    let other = app.client();
+    let res = other
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&serde_json::json!({"admission_no": admissions[1], "id_number": ids[1]}))
+        .send()
+        .await
+        .unwrap();
+    let csrf = res.json::<serde_json::Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    *other.csrf.lock().unwrap() = Some(csrf);
+    assert_eq!(
+        other
+            .post("/api/v1/exam/start", serde_json::json!({}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        other
+            .post(
+                "/api/v1/exam/answers",
+                serde_json::json!({"changes": [{"position": 4, "seq": 1, "answer": null}]})
+            )
+            .await
+            .0,
+        200
+    );
+
+    // The network dies: the change is kept, and the page never claims it was saved.
+    net.set(false);
+    answer(&cand, 1).await;
+    wait_for(
+        &cand,
+        "#save-state",
+        |t| t.contains("未保存"),
+        "the unsaved notice",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(text(&cand, "#save-state").await.contains("未保存"));
+    // The network returns and the candidate reloads at once: the queued change survives
+    // the reload and is saved by the new page.
+    net.set(true);
+    cand.refresh().await.unwrap();
+    wait_for(
+        &cand,
+        "#save-state",
+        |t| t.starts_with("已保存"),
+        "the acknowledgement after the reload",
+    )
+    .await;
+    let checked = cand
+        .execute(
+            "return document.querySelector(\"#q1 input[name='a1']\").checked",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(checked, serde_json::json!(true));
+    // The server has both answers.
+    let (_, roster) = admin.get("/api/v1/plans/1/roster").await;
+    let mine = roster["roster"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["admission_no"] == admissions[0])
+        .unwrap()
+        .clone();
+    assert_eq!(mine["answered"], 2, "{mine}");
+
+    // The console shows the progress without a reload.
+    wait_for(
+        &staff,
+        &format!(
+            "#console tr[data-attempt='{}'] .progress",
+            mine["attempt_id"]
+        ),
+        |t| t.starts_with("2/"),
+        "live progress",
+    )
+    .await;
+
+    // Time runs out: both attempts are submitted with their saved answers.
+    let t0 = Instant::now();
+    loop {
+        let (_, r) = admin.get("/api/v1/plans/1/roster").await;
+        let all_done = r["roster"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "submitted");
+        if all_done {
+            let answered: Vec<i64> = r["roster"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["answered"].as_i64().unwrap())
+                .collect();
+            assert_eq!(
+                answered,
+                vec![2, 0],
+                "saved answers kept (the other candidate's was a cleared answer)"
+            );
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "not submitted at the deadline: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (_, st) = other.get("/api/v1/exam/state").await;
+    assert_eq!(st["status"], "submitted");
+    assert_eq!(st["answers"].as_array().unwrap().len(), 1);
+    // The candidate's page ends by itself.
+    wait_for(
+        &cand,
+        "#exam-done",
+        |t| t.contains("已交卷"),
+        "the end of the exam",
+    )
+    .await;
+    let shot = cand.screenshot().await.unwrap();
+    let _ = std::fs::write(std::env::temp_dir().join("skillcert-exam.png"), shot);
+
+    cand.close().await.unwrap();
+    staff.close().await.unwrap();
+    app.stop().await;
+}

@@ -74,13 +74,19 @@ async fn every_route_has_a_policy_and_enforces_it() {
             let body: Value = res.json().await.unwrap();
             assert_eq!(body["error"]["code"], "unauthenticated");
         } else {
-            // Pages send anonymous callers to the login page (or refuse the POST).
+            // Pages send anonymous callers to the login page (candidates' exam pages to
+            // the exam-day login), or refuse the POST.
             let loc = res
                 .headers()
                 .get("location")
                 .map(|v| v.to_str().unwrap().to_string());
+            let login = if path.starts_with("/exam") {
+                "/exam/login"
+            } else {
+                "/login"
+            };
             assert!(
-                (status == 303 && loc.as_deref().is_some_and(|l| l.starts_with("/login")))
+                (status == 303 && loc.as_deref().is_some_and(|l| l.starts_with(login)))
                     || status == 401,
                 "{} {} answered {status} ({loc:?}) to an anonymous caller",
                 spec.method,

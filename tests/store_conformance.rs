@@ -739,6 +739,496 @@ async fn banks_import_version_and_review(s: Arc<dyn Store>) {
     );
 }
 
+/// Plans, roster, recusal, papers, and the exam-day writes: start needs admission,
+/// saves keep the newest sequence per position, pause refuses saves, the deadline
+/// sweep submits with the saved answers, and concurrent group commits lose nothing.
+async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
+    use skillcert::domain::assembly::{Paper, PaperItem};
+    use skillcert::domain::exam::{
+        AttemptStatus, PartialCredit, PlanTemplate, ProctorAction, Relation, SaveRefusal,
+    };
+    use skillcert::domain::item::ItemStatus;
+    use skillcert::store::banks::NewItem;
+    use skillcert::store::exams::*;
+    use skillcert::store::group_commit::GroupCommit;
+    bootstrap(s.as_ref()).await;
+    let reg = regulator_id(s.as_ref()).await;
+    let files: Vec<(String, Vec<u8>)> = skillcert::synth::bank_files(200, 5)
+        .into_iter()
+        .map(|(n, t)| (n, t.into_bytes()))
+        .collect();
+    let mut parsed = skillcert::formats::own::read_files(&files, &Default::default());
+    parsed.validate_items();
+    let occ = s
+        .upsert_occupation(parsed.occupation.as_ref().unwrap(), 1)
+        .await
+        .unwrap();
+    let std = parsed.standards[0].clone();
+    s.put_standard(occ.id, &std, ev("standard.put"))
+        .await
+        .unwrap();
+    let bank = s.ensure_bank(occ.id, reg, "合成", 1).await.unwrap();
+    let items: Vec<NewItem> = parsed
+        .items
+        .iter()
+        .map(|i| NewItem {
+            external_id: i.external_id.clone().unwrap(),
+            level: 5,
+            mode: std.mode,
+            point: i.point.clone().unwrap(),
+            content: i.content.clone(),
+            status: ItemStatus::Active,
+        })
+        .collect();
+    s.import_items(bank, items, None, ev("import"))
+        .await
+        .unwrap();
+    let b = s
+        .create_org(body("考评机构", reg), ev("org.create"))
+        .await
+        .unwrap();
+    let site = s
+        .create_org(child(OrgKind::TestSite, "考点", b.id), ev("org.create"))
+        .await
+        .unwrap();
+    let room = s
+        .create_org(child(OrgKind::Room, "101", site.id), ev("org.create"))
+        .await
+        .unwrap();
+    let mk_user = |login: &str| NewUser {
+        login: login.into(),
+        display_name: login.into(),
+        password_hash: "$argon2id$dummy".into(),
+        org_id: b.id,
+        person: None,
+        roles: vec![Role::Proctor],
+        granted_by: None,
+        must_change_password: false,
+    };
+    let p1 = s
+        .create_user(mk_user("p1"), ev("user.create"))
+        .await
+        .unwrap();
+    let p2 = s
+        .create_user(mk_user("p2"), ev("user.create"))
+        .await
+        .unwrap();
+    let related = s
+        .create_user(mk_user("p3"), ev("user.create"))
+        .await
+        .unwrap();
+    s.declare_relation(
+        related.id,
+        person("lookup-a"),
+        Relation::MasterApprentice,
+        ev("rel"),
+    )
+    .await
+    .unwrap();
+
+    let template = PlanTemplate {
+        paper: skillcert::domain::assembly::demo_template(),
+        duration_seconds: 600,
+        pass_mark: 60.0,
+        partial_credit: PartialCredit::HalfForSubset,
+    };
+    let plan = s
+        .create_plan(
+            NewPlan {
+                body_id: b.id,
+                occupation_id: occ.id,
+                level: 5,
+                bank_id: bank,
+                name: "计划".into(),
+                exam_date: "2026-12-01".into(),
+                template,
+                requires_approval: true,
+                created_by: p1.id,
+            },
+            ev("plan.create"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.status,
+        skillcert::domain::exam::PlanStatus::PendingApproval
+    );
+    s.approve_plan(plan.id, p1.id, ev("plan.approve"))
+        .await
+        .unwrap();
+    let session = s
+        .add_session(plan.id, room.id, 1_800_000_000_000, ev("session"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.add_session(plan.id, site.id, 1, ev("session")).await,
+        Err(StoreError::Invalid {
+            field: "room_id",
+            ..
+        })
+    ));
+    let enrolled = s
+        .add_candidates(
+            plan.id,
+            vec![
+                NewCandidate {
+                    person: person("lookup-a"),
+                    session_id: session,
+                },
+                NewCandidate {
+                    person: person("lookup-b"),
+                    session_id: session,
+                },
+            ],
+            ev("enrol"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        enrolled.iter().map(|e| e.seat).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    // The same person twice on one plan is refused as a whole.
+    let again = s
+        .add_candidates(
+            plan.id,
+            vec![NewCandidate {
+                person: person("lookup-b"),
+                session_id: session,
+            }],
+            ev("enrol"),
+        )
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::Refused {
+                code: "exam_error.already_enrolled",
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    // Recusal: the related proctor is refused with the candidate named.
+    match s
+        .assign_proctor(session, related.id, p1.id, ev("assign"))
+        .await
+    {
+        Err(StoreError::Refused { detail, .. }) => assert!(
+            detail.contains(&enrolled[0].admission_no) && detail.contains("master_apprentice"),
+            "{detail}"
+        ),
+        other => panic!("expected recusal, got {other:?}"),
+    }
+    s.assign_proctor(session, p1.id, p1.id, ev("assign"))
+        .await
+        .unwrap();
+    s.assign_proctor(session, p2.id, p1.id, ev("assign"))
+        .await
+        .unwrap();
+    assert_eq!(s.plan_session(session).await.unwrap().proctors.len(), 2);
+    assert!(s.is_session_proctor(session, p1.id).await.unwrap());
+    assert!(!s.is_session_proctor(session, related.id).await.unwrap());
+
+    // Papers (three items each, enough for the store's rules).
+    let (pool, exposure) = s.pool(bank, 5).await.unwrap();
+    assert_eq!(pool.len(), 200);
+    assert!(exposure.is_empty());
+    let paper = |offset: usize| Paper {
+        seed: 7,
+        items: pool[offset..offset + 3]
+            .iter()
+            .map(|r| PaperItem {
+                item_id: r.item_id,
+                version: r.version,
+                item_type: r.item_type,
+                points: 1.0,
+                option_order: vec![],
+            })
+            .collect(),
+        mean_difficulty: 3.0,
+        total_points: 3.0,
+        area_points: vec![],
+    };
+    let people = s.roster_people(plan.id).await.unwrap();
+    let attempts: Vec<NewAttempt> = people
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _, sid))| NewAttempt {
+            candidate_id: *c,
+            session_id: *sid,
+            paper: paper(i * 3),
+        })
+        .collect();
+    s.close_roster(plan.id, attempts, 600_000, ev("close"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.pool(bank, 5).await.unwrap().1.len(),
+        6,
+        "exposure counted"
+    );
+    assert!(s
+        .add_candidates(
+            plan.id,
+            vec![NewCandidate {
+                person: person("lookup-c"),
+                session_id: session
+            }],
+            ev("enrol")
+        )
+        .await
+        .is_err());
+    let roster = s.roster(plan.id, Some(session)).await.unwrap();
+    assert!(roster
+        .iter()
+        .all(|r| r.status == Some(AttemptStatus::Ready)));
+    let a0 = roster[0].attempt_id.unwrap();
+    let a1 = roster[1].attempt_id.unwrap();
+
+    // Exam-day login, then start before admission is refused.
+    let now = 1_800_000_100_000;
+    let res = s
+        .apply_exam_ops(
+            &[ExamOp::Login {
+                candidate_id: roster[0].candidate_id,
+                token_hash: "tok".into(),
+                csrf_token: "c".into(),
+                expires_at_ms: now + 1000,
+                audit: ev("exam.login"),
+            }],
+            now,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(res, vec![ExamOpResult::LoggedIn]);
+    let who = s.exam_identity("tok", now).await.unwrap().unwrap();
+    assert_eq!(who.attempt_id, Some(a0));
+    assert!(
+        s.exam_identity("tok", now + 1000).await.unwrap().is_none(),
+        "expired"
+    );
+    let res = s
+        .apply_exam_ops(
+            &[ExamOp::Start {
+                attempt_id: a0,
+                audit: ev("start"),
+            }],
+            now,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(res, vec![ExamOpResult::StartRefused("not_admitted")]);
+    assert_eq!(
+        s.admit_session(session, p1.id, ev("admit")).await.unwrap(),
+        2
+    );
+    // One batch: both start, then saves; results come back in order.
+    let save = |a: i64, pos: u32, seq: i64, ans: &str| ExamOp::Save {
+        attempt_id: a,
+        changes: vec![Change {
+            position: pos,
+            seq,
+            answer: ans.into(),
+        }],
+    };
+    let res = s
+        .apply_exam_ops(
+            &[
+                ExamOp::Start {
+                    attempt_id: a0,
+                    audit: ev("start"),
+                },
+                ExamOp::Start {
+                    attempt_id: a1,
+                    audit: ev("start"),
+                },
+                save(a0, 0, 5, "[1]"),
+                save(a1, 2, 1, "true"),
+            ],
+            now,
+            0,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(res[0], ExamOpResult::Started(c) if c.deadline_ms == Some(now + 600_000)));
+    assert_eq!(res[2], ExamOpResult::Saved { seq: 5, at_ms: now });
+    // An older sequence is acknowledged but never overwrites; a replay is a no-op.
+    s.apply_exam_ops(&[save(a0, 0, 3, "[2]"), save(a0, 0, 5, "[3]")], now + 1, 0)
+        .await
+        .unwrap();
+    let rec = s.attempt(a0).await.unwrap();
+    assert_eq!(
+        (rec.answers[0].seq, rec.answers[0].answer.as_str()),
+        (5, "[1]")
+    );
+    assert_eq!(rec.last_seq, 5);
+
+    // Pause: saves refused, the clock stops; resume moves the deadline by the pause.
+    s.proctor_action(
+        a0,
+        ProctorAction::Pause,
+        0,
+        p1.id,
+        String::new(),
+        AuditEvent {
+            at_ms: now + 100,
+            ..ev("pause")
+        },
+    )
+    .await
+    .unwrap();
+    let res = s
+        .apply_exam_ops(&[save(a0, 1, 6, "[0]")], now + 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(res, vec![ExamOpResult::Refused(SaveRefusal::Paused)]);
+    let clock = s
+        .proctor_action(
+            a0,
+            ProctorAction::Resume,
+            0,
+            p1.id,
+            String::new(),
+            AuditEvent {
+                at_ms: now + 5_100,
+                ..ev("resume")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        clock.deadline_ms,
+        Some(now + 605_000),
+        "a pause of 5 s moves the deadline by 5 s"
+    );
+    assert!(s
+        .proctor_action(
+            a0,
+            ProctorAction::Resume,
+            0,
+            p1.id,
+            String::new(),
+            ev("resume")
+        )
+        .await
+        .is_err());
+
+    // Concurrent group commits on the same attempts: the newest sequence wins, every
+    // acknowledged save is there.
+    let gc = GroupCommit::start(s.clone(), 4, 0);
+    let mut tasks = Vec::new();
+    for seq in 10..210i64 {
+        let gc = gc.clone();
+        let attempt = if seq % 2 == 0 { a0 } else { a1 };
+        tasks.push(tokio::spawn(async move {
+            gc.submit(ExamOp::Save {
+                attempt_id: attempt,
+                changes: vec![Change {
+                    position: (seq % 3) as u32,
+                    seq,
+                    answer: format!("\"{seq}\""),
+                }],
+            })
+            .await
+        }));
+    }
+    for t in tasks {
+        assert!(matches!(
+            t.await.unwrap().unwrap(),
+            ExamOpResult::Saved { .. }
+        ));
+    }
+    let rec0 = s.attempt(a0).await.unwrap();
+    let rec1 = s.attempt(a1).await.unwrap();
+    for (rec, parity) in [(&rec0, 0), (&rec1, 1)] {
+        for a in &rec.answers {
+            let newest = (10..210i64)
+                .filter(|q| q % 2 == parity && (q % 3) as u32 == a.position)
+                .max()
+                .unwrap();
+            assert_eq!(a.seq, newest, "position {}", a.position);
+            assert_eq!(a.answer, format!("\"{newest}\""));
+        }
+    }
+
+    // The deadline passes: the sweep submits with the saved answers, later saves are refused.
+    let done = s.submit_overdue(now + 10_000_000, 0).await.unwrap();
+    assert_eq!(done.len(), 2);
+    let rec = s.attempt(a1).await.unwrap();
+    assert_eq!(rec.clock.status, AttemptStatus::Submitted);
+    assert_eq!(
+        rec.submitted_at_ms, rec.clock.deadline_ms,
+        "submitted as of the deadline"
+    );
+    assert_eq!(rec.answers, rec1.answers);
+    let res = s
+        .apply_exam_ops(&[save(a1, 0, 999, "null")], now + 10_000_001, 0)
+        .await
+        .unwrap();
+    assert_eq!(res, vec![ExamOpResult::Refused(SaveRefusal::Closed)]);
+    assert!(
+        s.submit_overdue(now + 10_000_000, 0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "idempotent"
+    );
+
+    // Irregularity and finding are stored; the inspectors' view lists proctor actions.
+    s.record_irregularity(
+        a0,
+        skillcert::domain::exam::IrregularityOutcome::Deduction,
+        10.0,
+        "夹带".into(),
+        p1.id,
+        ev("irr"),
+    )
+    .await
+    .unwrap();
+    s.assign_inspector(plan.id, p2.id, p1.id, ev("insp"))
+        .await
+        .unwrap();
+    assert!(s.is_plan_inspector(plan.id, p2.id).await.unwrap());
+    s.file_finding(
+        NewFinding {
+            plan_id: plan.id,
+            body_id: b.id,
+            subject: skillcert::domain::exam::FindingSubject::Session,
+            subject_id: session,
+            category: skillcert::domain::exam::FindingCategory::Procedure,
+            severity: skillcert::domain::exam::Severity::Minor,
+            evidence: "未核对身份证".into(),
+            filed_by: p2.id,
+        },
+        ev("finding"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.findings(plan.id).await.unwrap()[0].evidence,
+        "未核对身份证"
+    );
+    let actions: Vec<String> = s
+        .proctor_actions(plan.id, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(
+        actions.contains(&"irregularity".to_string()) && actions.contains(&"pause".to_string()),
+        "{actions:?}"
+    );
+    assert_eq!(s.stored_seqs(plan.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store::verify_audit(s.as_ref()).await.unwrap().map(|_| ()),
+        Ok(())
+    );
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -777,4 +1267,5 @@ conformance!(
     audit_chain_holds_under_concurrency,
     durable_settings_are_in_force,
     banks_import_version_and_review,
+    exams_plan_deliver_and_group_commit,
 );

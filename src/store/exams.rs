@@ -127,7 +127,7 @@ pub struct ExamIdentity {
     pub csrf_token: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SavedAnswer {
     pub position: u32,
     /// The answer as the page sent it (JSON text).

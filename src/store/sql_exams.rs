@@ -153,6 +153,7 @@ macro_rules! impl_exam_store {
                     Ok(())
                 }
 
+                #[allow(clippy::too_many_arguments)] // one row of the log, column by column
                 async fn proctor_log_tx(tx: &mut ETx, plan_id: i64, session_id: i64, attempt_id: Option<i64>, actor: Option<i64>, action: &str, detail: &str, at_ms: i64) -> Result<()> {
                     sqlx::query("INSERT INTO proctor_actions (plan_id, session_id, attempt_id, actor_id, action, detail, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                         .bind(plan_id)
@@ -505,6 +506,18 @@ macro_rules! impl_exam_store {
                             return Err(StoreError::Invalid { field: "session_id", code: "exam_error.session" });
                         }
                         let person_id = Self::person_tx(&mut tx, &c.person, audit.at_ms).await?;
+                        let on_plan: Option<i64> = sqlx::query_scalar("SELECT id FROM candidates WHERE plan_id = $1 AND person_id = $2")
+                            .bind(plan_id)
+                            .bind(person_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if on_plan.is_some() {
+                            return Err(StoreError::Refused {
+                                field: "id_number",
+                                code: "exam_error.already_enrolled",
+                                detail: c.person.document_masked.clone(),
+                            });
+                        }
                         ordinal += 1;
                         let seat: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seat), 0) + 1 FROM candidates WHERE session_id = $1")
                             .bind(c.session_id)
@@ -522,15 +535,7 @@ macro_rules! impl_exam_store {
                         .bind(seat)
                         .bind(audit.at_ms)
                         .fetch_one(&mut *tx)
-                        .await
-                        .map_err(|e| match map_unique(e) {
-                            StoreError::Conflict { .. } => StoreError::Refused {
-                                field: "id_number",
-                                code: "exam_error.already_enrolled",
-                                detail: c.person.document_masked.clone(),
-                            },
-                            e => e,
-                        })?;
+                        .await?;
                         touched.insert(c.session_id);
                         out.push(Enrolled { candidate_id: id, admission_no, seat });
                     }

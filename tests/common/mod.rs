@@ -19,6 +19,7 @@ pub const ID_C: &str = "320102199001011232";
 
 pub struct TestApp {
     pub base: String,
+    pub addr: std::net::SocketAddr,
     pub dir: tempfile::TempDir,
     pub config: Config,
     pub generated_admin_password: Option<String>,
@@ -43,7 +44,8 @@ impl TestApp {
         let app = skillcert::cli::startup::build(config.clone())
             .await
             .expect("app builds");
-        let base = format!("http://{}", app.local_addr());
+        let addr = app.local_addr();
+        let base = format!("http://{addr}");
         let generated_admin_password = app.generated_admin_password.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
@@ -55,6 +57,7 @@ impl TestApp {
         });
         TestApp {
             base,
+            addr,
             dir,
             config,
             generated_admin_password,

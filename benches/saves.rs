@@ -1,0 +1,270 @@
+//! Save handling on the embedded store (SQLite, WAL, `synchronous=FULL`): one save per
+//! durable commit against a group commit of many, and the group-commit writer under
+//! 1,000 concurrent saves. The end-to-end figure over HTTP comes from `skillcert-load`
+//! (BENCHMARKS.md); this isolates the store and the writer.
+
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use skillcert::domain::assembly::{Paper, PaperItem};
+use skillcert::domain::audit::AuditEvent;
+use skillcert::domain::exam::{PartialCredit, PlanTemplate};
+use skillcert::domain::identity::DocumentType;
+use skillcert::domain::item::ItemStatus;
+use skillcert::domain::org::{BodyType, OrgKind};
+use skillcert::store::banks::NewItem;
+use skillcert::store::exams::*;
+use skillcert::store::group_commit::GroupCommit;
+use skillcert::store::{Bootstrap, NewOrg, NewPerson, OrgFilter, Store};
+
+fn ev(action: &str) -> AuditEvent {
+    AuditEvent {
+        at_ms: 1,
+        actor_user_id: None,
+        actor: "bench".into(),
+        action: action.into(),
+        object_type: "bench".into(),
+        object_id: String::new(),
+        org_id: None,
+        details: "{}".into(),
+    }
+}
+
+fn org(kind: OrgKind, name: &str, parent: i64) -> NewOrg {
+    NewOrg {
+        kind,
+        parent_id: Some(parent),
+        name: name.into(),
+        name_en: None,
+        body_type: (kind == OrgKind::Body).then_some(BodyType::SocialOrganisation),
+        body_code: (kind == OrgKind::Body).then(|| "0000".into()),
+        province_code: (kind == OrgKind::Body).then(|| "32".into()),
+        site_code: (kind == OrgKind::Body).then(|| "320100".into()),
+        address: None,
+    }
+}
+
+/// A store with `n` attempts in progress; returns their ids.
+async fn setup(s: &Arc<dyn Store>, n: usize) -> Vec<i64> {
+    s.bootstrap(Bootstrap {
+        regulator_name: "监管".into(),
+        admin_login: "admin".into(),
+        admin_display_name: "admin".into(),
+        admin_password_hash: "x".into(),
+        must_change_password: false,
+        now_ms: 1,
+    })
+    .await
+    .unwrap();
+    let reg = s
+        .orgs(OrgFilter {
+            kind: Some(OrgKind::Regulator),
+            ..Default::default()
+        })
+        .await
+        .unwrap()[0]
+        .id;
+    let files: Vec<(String, Vec<u8>)> = skillcert::synth::bank_files(200, 1)
+        .into_iter()
+        .map(|(a, b)| (a, b.into_bytes()))
+        .collect();
+    let mut parsed = skillcert::formats::own::read_files(&files, &Default::default());
+    parsed.validate_items();
+    let occ = s
+        .upsert_occupation(parsed.occupation.as_ref().unwrap(), 1)
+        .await
+        .unwrap();
+    let std = parsed.standards[0].clone();
+    s.put_standard(occ.id, &std, ev("std")).await.unwrap();
+    let bank = s.ensure_bank(occ.id, reg, "合成", 1).await.unwrap();
+    let items = parsed
+        .items
+        .iter()
+        .map(|i| NewItem {
+            external_id: i.external_id.clone().unwrap(),
+            level: 5,
+            mode: std.mode,
+            point: i.point.clone().unwrap(),
+            content: i.content.clone(),
+            status: ItemStatus::Active,
+        })
+        .collect();
+    s.import_items(bank, items, None, ev("import"))
+        .await
+        .unwrap();
+    let body = s
+        .create_org(org(OrgKind::Body, "机构", reg), ev("org"))
+        .await
+        .unwrap();
+    let site = s
+        .create_org(org(OrgKind::TestSite, "考点", body.id), ev("org"))
+        .await
+        .unwrap();
+    let room = s
+        .create_org(org(OrgKind::Room, "考场", site.id), ev("org"))
+        .await
+        .unwrap();
+    let template = PlanTemplate {
+        paper: skillcert::domain::assembly::demo_template(),
+        duration_seconds: 36_000,
+        pass_mark: 60.0,
+        partial_credit: PartialCredit::None,
+    };
+    let plan = s
+        .create_plan(
+            NewPlan {
+                body_id: body.id,
+                occupation_id: occ.id,
+                level: 5,
+                bank_id: bank,
+                name: "bench".into(),
+                exam_date: "2026-12-01".into(),
+                template,
+                requires_approval: false,
+                created_by: 1,
+            },
+            ev("plan"),
+        )
+        .await
+        .unwrap();
+    let session = s
+        .add_session(plan.id, room.id, 1, ev("session"))
+        .await
+        .unwrap();
+    let cands = (0..n)
+        .map(|i| NewCandidate {
+            person: NewPerson {
+                name: "考生".into(),
+                document_type: DocumentType::Passport,
+                document_cipher: vec![0],
+                document_lookup: format!("p{i}"),
+                document_masked: "x".into(),
+                sex: None,
+                birth_date: None,
+            },
+            session_id: session,
+        })
+        .collect();
+    s.add_candidates(plan.id, cands, ev("enrol")).await.unwrap();
+    let (pool, _) = s.pool(bank, 5).await.unwrap();
+    let paper = Paper {
+        seed: 1,
+        items: pool[..60]
+            .iter()
+            .map(|r| PaperItem {
+                item_id: r.item_id,
+                version: r.version,
+                item_type: r.item_type,
+                points: 1.0,
+                option_order: vec![],
+            })
+            .collect(),
+        mean_difficulty: 3.0,
+        total_points: 60.0,
+        area_points: vec![],
+    };
+    let attempts = s
+        .roster_people(plan.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(c, _, sid)| NewAttempt {
+            candidate_id: c,
+            session_id: sid,
+            paper: paper.clone(),
+        })
+        .collect();
+    s.close_roster(plan.id, attempts, 36_000_000, ev("close"))
+        .await
+        .unwrap();
+    s.admit_session(session, 1, ev("admit")).await.unwrap();
+    let ids: Vec<i64> = s
+        .roster(plan.id, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.attempt_id.unwrap())
+        .collect();
+    let starts: Vec<ExamOp> = ids
+        .iter()
+        .map(|&a| ExamOp::Start {
+            attempt_id: a,
+            audit: ev("start"),
+        })
+        .collect();
+    s.apply_exam_ops(&starts, skillcert::now_ms(), 0)
+        .await
+        .unwrap();
+    ids
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bench.db", dir.path().display());
+    let (store, ids) = rt.block_on(async {
+        let s = skillcert::store::connect(&url, 8).await.unwrap();
+        s.migrate().await.unwrap();
+        let ids = setup(&s, 1000).await;
+        (s, ids)
+    });
+    let mut seq = 1i64;
+    let mut next = |n: usize| -> Vec<ExamOp> {
+        (0..n)
+            .map(|i| {
+                seq += 1;
+                ExamOp::Save {
+                    attempt_id: ids[i % ids.len()],
+                    changes: vec![Change {
+                        position: (seq % 60) as u32,
+                        seq,
+                        answer: "[1]".into(),
+                    }],
+                }
+            })
+            .collect()
+    };
+    let mut g = c.benchmark_group("saves (SQLite FULL)");
+    g.sample_size(20);
+    g.bench_function("1 save per durable commit", |b| {
+        b.iter(|| {
+            rt.block_on(store.apply_exam_ops(&next(1), skillcert::now_ms(), 0))
+                .unwrap()
+        })
+    });
+    g.bench_function("256 saves in one durable commit", |b| {
+        b.iter(|| {
+            rt.block_on(store.apply_exam_ops(&next(256), skillcert::now_ms(), 0))
+                .unwrap()
+        })
+    });
+    let gc = rt.block_on(async { GroupCommit::start(store.clone(), 1, 0) });
+    g.bench_function(
+        "1,000 concurrent saves through the group-commit writer",
+        |b| {
+            b.iter(|| {
+                let ops = next(1000);
+                rt.block_on(async {
+                    let tasks: Vec<_> = ops
+                        .into_iter()
+                        .map(|op| {
+                            let gc = gc.clone();
+                            tokio::spawn(async move { gc.submit(op).await.unwrap() })
+                        })
+                        .collect();
+                    for t in tasks {
+                        t.await.unwrap();
+                    }
+                })
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
