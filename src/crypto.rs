@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -158,19 +156,104 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes to a PHC string. CPU-heavy: call through [`hash_password_blocking`] from async code.
-pub fn hash_password(password: &str) -> Result<String, CryptoError> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| CryptoError::Hash(e.to_string()))
+/// Argon2 working memory (19 MiB per hash) comes from a pool of at most
+/// [`HASH_BUFFERS`] buffers instead of a fresh allocation per hash, and hashes wait for
+/// a free buffer. Why: glibc raises its mmap threshold once such a block is freed and
+/// from then on keeps 19 MiB blocks in per-thread arenas; a server that had created
+/// 700 accounts held over 1.2 GB (measured, BENCHMARKS.md). Hashing is CPU-bound, so
+/// two at a time on a 2-core machine loses nothing.
+const HASH_BUFFERS: usize = 2;
+
+struct HashMemory {
+    free: std::sync::Mutex<(Vec<Vec<argon2::Block>>, usize)>,
+    ready: std::sync::Condvar,
 }
 
+static HASH_MEMORY: HashMemory = HashMemory {
+    free: std::sync::Mutex::new((Vec::new(), 0)),
+    ready: std::sync::Condvar::new(),
+};
+
+fn with_hash_memory<T>(blocks: usize, f: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    let mut buf = {
+        let mut g = HASH_MEMORY.free.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(b) = g.0.pop() {
+                break b;
+            }
+            if g.1 < HASH_BUFFERS {
+                g.1 += 1;
+                break Vec::new();
+            }
+            g = HASH_MEMORY.ready.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+    };
+    if buf.len() < blocks {
+        buf.resize(blocks, argon2::Block::new());
+    }
+    let out = f(&mut buf[..blocks]);
+    HASH_MEMORY
+        .free
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .0
+        .push(buf);
+    HASH_MEMORY.ready.notify_one();
+    out
+}
+
+/// Hashes to a PHC string. CPU-heavy: call through [`hash_password_blocking`] from async code.
+pub fn hash_password(password: &str) -> Result<String, CryptoError> {
+    let err = |e: String| CryptoError::Hash(e);
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| err(e.to_string()))?;
+    let a = argon2();
+    let params = a.params().clone();
+    let mut out = [0u8; 32];
+    with_hash_memory(params.block_count(), |m| {
+        a.hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, m)
+    })
+    .map_err(|e| err(e.to_string()))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: (&params)
+            .try_into()
+            .map_err(|e: argon2::password_hash::Error| err(e.to_string()))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out).map_err(|e| err(e.to_string()))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Checks a password against a PHC string (any argon2 variant and parameters it names),
+/// in constant time, with the pooled working memory.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    let check = || -> Option<bool> {
+        let h = PasswordHash::new(phc).ok()?;
+        let algorithm = Algorithm::try_from(h.algorithm).ok()?;
+        let version = match h.version {
+            Some(v) => Version::try_from(v).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&h).ok()?;
+        let expected = h.hash?;
+        let mut salt_buf = [0u8; 64];
+        let salt = h.salt?.decode_b64(&mut salt_buf).ok()?;
+        let a = Argon2::new(algorithm, version, params.clone());
+        let mut out = vec![0u8; expected.len()];
+        with_hash_memory(params.block_count(), |m| {
+            a.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, m)
+        })
+        .ok()?;
+        let computed = argon2::password_hash::Output::new(&out).ok()?;
+        // `Output`'s equality is constant-time.
+        Some(computed == expected)
+    };
+    check().unwrap_or(false)
 }
 
 /// Hashing off the async worker threads.
@@ -261,6 +344,27 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong horse battery", &h));
         assert!(!verify_password("x", "not a phc string"));
+    }
+
+    /// Hashes written by the argon2 crate's own `PasswordHasher` (as stored by earlier
+    /// versions) verify with the pooled implementation, and the other way round.
+    #[test]
+    fn pooled_hashing_matches_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = argon2()
+            .hash_password(b"correct horse", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse", &theirs));
+        assert!(!verify_password("correct horsE", &theirs));
+        let ours = hash_password("correct horse").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2().verify_password(b"correct horse", &parsed).is_ok());
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
     }
 
     #[test]

@@ -299,7 +299,7 @@ pub async fn exam_paper(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Res
                 && s != crate::domain::exam::AttemptStatus::Admitted =>
         {
             let paper = st.papers.get(st.store.as_ref(), id).await?;
-            Ok(axum::Json(paper.as_ref().clone()).into_response())
+            Ok(axum::Json(paper.view()).into_response())
         }
         _ => Err(AppError::BadRequest {
             code: "attempt_not_started",

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit_by;
 use crate::crypto::{new_token, token_hash};
-use crate::domain::assembly::{assemble_indexed, demo_template, Paper, PoolIndex, PoolItem};
+use crate::domain::assembly::{assemble_indexed, demo_template, PoolIndex, PoolItem};
 use crate::domain::audit::AuditEvent;
 use crate::domain::exam::{
     self, required_proctors, AttemptStatus, Clock, FindingCategory, FindingSubject,
@@ -652,12 +652,86 @@ pub struct CandidatePaper {
     pub items: Vec<ItemView>,
 }
 
-/// Generated papers and item versions are immutable, so they are cached as built for
-/// the candidate (DESIGN §4: caches hold only immutable data). Bounded: cleared when
-/// it grows past its limit.
+/// A generated paper as the server keeps it in memory: each position points at the
+/// shared item version and carries its points and option order. About 60 bytes per
+/// position, so 10,000 papers in progress cost tens of megabytes, not the stems copied
+/// 10,000 times; the candidate's view is built from it on request.
+pub struct CachedPaper {
+    pub attempt_id: i64,
+    pub duration_ms: i64,
+    pub total_points: f64,
+    slots: Vec<Slot>,
+}
+
+struct Slot {
+    content: Arc<ItemContent>,
+    points: f64,
+    option_order: Box<[u8]>,
+}
+
+impl CachedPaper {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Item type and option count at a position: what a save is checked against.
+    pub fn layout(&self, position: usize) -> Option<(ItemType, usize)> {
+        self.slots
+            .get(position)
+            .map(|s| (s.content.item_type, s.content.options.len()))
+    }
+
+    /// What the candidate sees: stems and options in their shuffled order, relabelled
+    /// A, B, C…; never a key, reference, rubric or explanation.
+    pub fn view(&self) -> CandidatePaper {
+        let items = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(pos, slot)| {
+                let c = &slot.content;
+                let order: Vec<usize> = if slot.option_order.is_empty() {
+                    (0..c.options.len()).collect()
+                } else {
+                    slot.option_order.iter().map(|&o| usize::from(o)).collect()
+                };
+                ItemView {
+                    position: pos as u32,
+                    item_type: c.item_type,
+                    points: slot.points,
+                    stem: c.stem.clone(),
+                    options: order
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(shown, &orig)| {
+                            c.options.get(orig).map(|o| OptionView {
+                                label: crate::domain::item::option_key(shown),
+                                text: o.text.clone(),
+                            })
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        CandidatePaper {
+            attempt_id: self.attempt_id,
+            duration_ms: self.duration_ms,
+            total_points: self.total_points,
+            items,
+        }
+    }
+}
+
+/// Generated papers and item versions are immutable, so they are cached (DESIGN §4:
+/// caches hold only immutable data); every process may hold its own copy. Bounded:
+/// cleared when it grows past its limit.
 #[derive(Default)]
 pub struct PaperCache {
-    papers: Mutex<HashMap<i64, Arc<CandidatePaper>>>,
+    papers: Mutex<HashMap<i64, Arc<CachedPaper>>>,
     items: Mutex<HashMap<(i64, i64), Arc<ItemContent>>>,
 }
 
@@ -668,22 +742,18 @@ impl PaperCache {
         &self,
         store: &dyn Store,
         attempt_id: i64,
-    ) -> Result<Arc<CandidatePaper>, AppError> {
+    ) -> Result<Arc<CachedPaper>, AppError> {
         if let Some(p) = self.papers.lock().expect("cache lock").get(&attempt_id) {
             return Ok(p.clone());
         }
         let rec = store.attempt(attempt_id).await?;
-        let ids: Vec<(i64, i64)> = rec
-            .paper
-            .items
-            .iter()
-            .map(|i| (i.item_id, i.version))
-            .collect();
         let missing: Vec<(i64, i64)> = {
             let items = self.items.lock().expect("cache lock");
-            ids.iter()
+            rec.paper
+                .items
+                .iter()
+                .map(|i| (i.item_id, i.version))
                 .filter(|k| !items.contains_key(k))
-                .copied()
                 .collect()
         };
         if !missing.is_empty() {
@@ -696,13 +766,27 @@ impl PaperCache {
                 items.insert(k, Arc::new(c));
             }
         }
-        let paper = {
+        let slots = {
             let items = self.items.lock().expect("cache lock");
-            build_view(attempt_id, rec.duration_ms, &rec.paper, |k| {
-                items.get(&k).cloned()
-            })?
+            rec.paper
+                .items
+                .iter()
+                .map(|it| {
+                    Some(Slot {
+                        content: items.get(&(it.item_id, it.version))?.clone(),
+                        points: it.points,
+                        option_order: it.option_order.clone().into_boxed_slice(),
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or(AppError::NotFound)?
         };
-        let paper = Arc::new(paper);
+        let paper = Arc::new(CachedPaper {
+            attempt_id,
+            duration_ms: rec.duration_ms,
+            total_points: rec.paper.total_points,
+            slots,
+        });
         let mut papers = self.papers.lock().expect("cache lock");
         if papers.len() > PAPER_CACHE_LIMIT {
             papers.clear();
@@ -710,45 +794,6 @@ impl PaperCache {
         papers.insert(attempt_id, paper.clone());
         Ok(paper)
     }
-}
-
-fn build_view(
-    attempt_id: i64,
-    duration_ms: i64,
-    paper: &Paper,
-    content: impl Fn((i64, i64)) -> Option<Arc<ItemContent>>,
-) -> Result<CandidatePaper, AppError> {
-    let mut items = Vec::with_capacity(paper.items.len());
-    for (pos, it) in paper.items.iter().enumerate() {
-        let c = content((it.item_id, it.version)).ok_or(AppError::NotFound)?;
-        let options = if it.option_order.is_empty() {
-            (0..c.options.len()).collect::<Vec<_>>()
-        } else {
-            it.option_order.iter().map(|&o| usize::from(o)).collect()
-        };
-        items.push(ItemView {
-            position: pos as u32,
-            item_type: c.item_type,
-            points: it.points,
-            stem: c.stem.clone(),
-            options: options
-                .iter()
-                .enumerate()
-                .filter_map(|(shown, &orig)| {
-                    c.options.get(orig).map(|o| OptionView {
-                        label: crate::domain::item::option_key(shown),
-                        text: o.text.clone(),
-                    })
-                })
-                .collect(),
-        });
-    }
-    Ok(CandidatePaper {
-        attempt_id,
-        duration_ms,
-        total_points: paper.total_points,
-        items,
-    })
 }
 
 // ---------------------------------------------------------------------------------
@@ -979,7 +1024,7 @@ pub async fn exam_save(
     let paper = st.papers.get(st.store.as_ref(), attempt_id).await?;
     let mut changes = Vec::with_capacity(req.changes.len());
     for (i, c) in req.changes.into_iter().enumerate() {
-        let Some(item) = paper.items.get(c.position as usize) else {
+        let Some((item_type, options)) = paper.layout(c.position as usize) else {
             return Err(AppError::field(
                 &format!("changes[{i}].position"),
                 "exam_error.position",
@@ -991,9 +1036,7 @@ pub async fn exam_save(
                 "exam_error.seq",
             ));
         }
-        if let Err(code) =
-            exam::validate_answer(item.item_type, item.options.len() as u8, &c.answer)
-        {
+        if let Err(code) = exam::validate_answer(item_type, options.min(255) as u8, &c.answer) {
             return Err(AppError::field(
                 &format!("changes[{i}].answer"),
                 &format!("exam_error.{code}"),

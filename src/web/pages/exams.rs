@@ -577,7 +577,7 @@ pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Resp
     );
     let items = match (running, state.attempt_id) {
         (true, Some(id)) => {
-            let paper = st.papers.get(st.store.as_ref(), id).await?;
+            let paper = st.papers.get(st.store.as_ref(), id).await?.view();
             let saved: std::collections::HashMap<u32, &serde_json::Value> = state
                 .answers
                 .iter()
@@ -644,7 +644,7 @@ async fn save_form(
         .find(|(k, _)| k == "seq")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let paper = st.papers.get(st.store.as_ref(), attempt_id).await?;
+    let paper = st.papers.get(st.store.as_ref(), attempt_id).await?.view();
     let mut changes = Vec::new();
     for it in &paper.items {
         let key = format!("a{}", it.position);
