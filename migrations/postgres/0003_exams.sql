@@ -90,8 +90,6 @@ CREATE TABLE attempts (
     extension_ms     BIGINT  NOT NULL DEFAULT 0,
     submitted_at_ms  BIGINT ,
     submit_reason    TEXT,
-    last_seq         BIGINT  NOT NULL DEFAULT 0,
-    last_saved_at_ms BIGINT ,
     created_at_ms    BIGINT  NOT NULL
 );
 CREATE INDEX attempts_session ON attempts (session_id);

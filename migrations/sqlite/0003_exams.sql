@@ -90,8 +90,6 @@ CREATE TABLE attempts (
     extension_ms     INTEGER NOT NULL DEFAULT 0,
     submitted_at_ms  INTEGER,
     submit_reason    TEXT,
-    last_seq         INTEGER NOT NULL DEFAULT 0,
-    last_saved_at_ms INTEGER,
     created_at_ms    INTEGER NOT NULL
 );
 CREATE INDEX attempts_session ON attempts (session_id);

@@ -17,8 +17,8 @@ impl PgStore {
     /// Locks the chain head until commit, so concurrent writers (also in other processes)
     /// chain one after another.
     /// Appended to a row read that precedes an update in the same transaction.
-    /// The two-argument maximum.
-    const GREATEST: &'static str = "GREATEST";
+    /// Appended to the attempt read of an answer save.
+    const SHARE_LOCK: &'static str = " FOR SHARE";
 
     const ROW_LOCK: &'static str = " FOR UPDATE";
 

@@ -1,6 +1,7 @@
 //! The SQL of [`super::exams::ExamStore`], shared by both backends the same way as
 //! `sql.rs` (see there for why a macro). Besides `ROW_LOCK`, a backend supplies
-//! `GREATEST`, the name of its two-argument maximum (`MAX` in SQLite).
+//! `SHARE_LOCK`, the clause that share-locks the rows a save reads (none in SQLite,
+//! whose single writer already serialises).
 
 macro_rules! impl_exam_store {
     ($store:ty, $db:ty) => {
@@ -178,14 +179,44 @@ macro_rules! impl_exam_store {
                     Ok(())
                 }
 
-                async fn apply_one(tx: &mut ETx, op: &ExamOp, now_ms: i64, grace_ms: i64) -> Result<ExamOpResult> {
+                /// One op of a group commit. Audit events are collected into `audits`
+                /// and appended once for the whole batch.
+                async fn apply_one(tx: &mut ETx, op: &ExamOp, now_ms: i64, grace_ms: i64, audits: &mut Vec<AuditEvent>) -> Result<ExamOpResult> {
                     match op {
                         ExamOp::Save { attempt_id, changes } => {
                             let attempt_id = *attempt_id;
-                            let sql = format!("SELECT {CLOCK_COLUMNS} FROM attempts WHERE id = $1{}", Self::ROW_LOCK);
+                            let top = changes.iter().map(|c| c.seq).max().unwrap_or(0);
+                            // The common case in one statement per change: written only
+                            // while the attempt runs (as `Clock::check_save` says) and only
+                            // over an older sequence. The attempt row is share-locked on
+                            // PostgreSQL so a pause or the deadline sweep orders cleanly.
+                            let mut all_written = true;
+                            for c in changes {
+                                let sql = format!(
+                                    "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms)                                      SELECT id, $2, $3, $4, $5 FROM attempts                                      WHERE id = $1 AND status = 'in_progress' AND deadline_ms + $6 >= $5{}                                      ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq,                                      saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq",
+                                    Self::SHARE_LOCK
+                                );
+                                let n = sqlx::query(&sql)
+                                    .bind(attempt_id)
+                                    .bind(i64::from(c.position))
+                                    .bind(&c.answer)
+                                    .bind(c.seq)
+                                    .bind(now_ms)
+                                    .bind(grace_ms)
+                                    .execute(&mut **tx)
+                                    .await?
+                                    .rows_affected();
+                                all_written &= n > 0;
+                            }
+                            if all_written {
+                                return Ok(ExamOpResult::Saved { seq: top, at_ms: now_ms });
+                            }
+                            // Nothing (or not everything) written: a replay or an older
+                            // sequence is still an acknowledgement; a closed clock is a
+                            // refusal, kept on record.
+                            let sql = format!("SELECT {CLOCK_COLUMNS} FROM attempts WHERE id = $1");
                             let row = sqlx::query(&sql).bind(attempt_id).fetch_one(&mut **tx).await.map_err(not_found)?;
                             let clock = clock_from_row(&row)?;
-                            let top = changes.iter().map(|c| c.seq).max().unwrap_or(0);
                             if let Err(refusal) = clock.check_save(now_ms, grace_ms) {
                                 sqlx::query("INSERT INTO save_refusals (attempt_id, seq, reason, at_ms) VALUES ($1, $2, $3, $4)")
                                     .bind(attempt_id)
@@ -196,32 +227,26 @@ macro_rules! impl_exam_store {
                                     .await?;
                                 return Ok(ExamOpResult::Refused(refusal));
                             }
-                            for c in changes {
-                                sqlx::query(
-                                    "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms) VALUES ($1, $2, $3, $4, $5) \
-                                     ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq, \
-                                     saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq",
-                                )
-                                .bind(attempt_id)
-                                .bind(i64::from(c.position))
-                                .bind(&c.answer)
-                                .bind(c.seq)
-                                .bind(now_ms)
-                                .execute(&mut **tx)
-                                .await?;
-                            }
-                            let sql = format!("UPDATE attempts SET last_seq = {}(last_seq, $1), last_saved_at_ms = $2 WHERE id = $3", Self::GREATEST);
-                            sqlx::query(&sql).bind(top).bind(now_ms).bind(attempt_id).execute(&mut **tx).await?;
                             Ok(ExamOpResult::Saved { seq: top, at_ms: now_ms })
                         }
                         ExamOp::Start { attempt_id, audit } => {
                             let attempt_id = *attempt_id;
+                            // The usual start in one statement: the same clock as
+                            // `exam::start` gives an admitted attempt (deadline = now +
+                            // duration + extensions granted before the start).
+                            let sql = format!(
+                                "UPDATE attempts SET status = 'in_progress', started_at_ms = $1, deadline_ms = $1 + duration_ms + extension_ms                                  WHERE id = $2 AND status = 'admitted' RETURNING {CLOCK_COLUMNS}"
+                            );
+                            if let Some(row) = sqlx::query(&sql).bind(now_ms).bind(attempt_id).fetch_optional(&mut **tx).await? {
+                                audits.push(audit.clone());
+                                return Ok(ExamOpResult::Started(clock_from_row(&row)?));
+                            }
                             let (clock, duration_ms, _, _) = Self::attempt_clock_tx(tx, attempt_id).await?;
                             match start(&clock, now_ms, duration_ms) {
                                 Ok(next) => {
                                     if next != clock {
                                         Self::write_clock_tx(tx, attempt_id, &next).await?;
-                                        Self::append_audit_tx(tx, audit.clone()).await?;
+                                        audits.push(audit.clone());
                                     }
                                     Ok(ExamOpResult::Started(next))
                                 }
@@ -237,7 +262,7 @@ macro_rules! impl_exam_store {
                                     // the deadline, with what was saved by then.
                                     let at = clock.deadline_ms.map_or(now_ms, |d| now_ms.min(d));
                                     Self::submit_tx(tx, attempt_id, at, "candidate").await?;
-                                    Self::append_audit_tx(tx, audit.clone()).await?;
+                                    audits.push(audit.clone());
                                     Ok(ExamOpResult::Submitted { at_ms: at })
                                 }
                                 AttemptStatus::Submitted | AttemptStatus::Terminated => {
@@ -259,7 +284,7 @@ macro_rules! impl_exam_store {
                                 .bind(*expires_at_ms)
                                 .execute(&mut **tx)
                                 .await?;
-                            Self::append_audit_tx(tx, audit.clone()).await?;
+                            audits.push(audit.clone());
                             Ok(ExamOpResult::LoggedIn)
                         }
                     }
@@ -268,7 +293,7 @@ macro_rules! impl_exam_store {
 
             const ROSTER_SELECT: &str = "SELECT c.id AS candidate_id, c.admission_no, pe.name, pe.document_masked, c.session_id, c.seat, \
                  a.id AS attempt_id, a.status, a.started_at_ms, a.deadline_ms, a.paused_at_ms, a.extension_ms, a.submitted_at_ms, \
-                 a.last_saved_at_ms, a.item_count, \
+                 (SELECT MAX(an.saved_at_ms) FROM answers an WHERE an.attempt_id = a.id) AS last_saved_at_ms, a.item_count, \
                  (SELECT COUNT(*) FROM answers an WHERE an.attempt_id = a.id AND an.answer <> 'null') AS answered \
                  FROM candidates c JOIN people pe ON pe.id = c.person_id LEFT JOIN attempts a ON a.candidate_id = c.id";
 
@@ -724,7 +749,7 @@ macro_rules! impl_exam_store {
 
                 async fn attempt(&self, attempt_id: i64) -> Result<AttemptRecord> {
                     let sql = format!(
-                        "SELECT id, candidate_id, plan_id, session_id, paper, {CLOCK_COLUMNS}, duration_ms, submitted_at_ms, last_seq, last_saved_at_ms \
+                        "SELECT id, candidate_id, plan_id, session_id, paper, {CLOCK_COLUMNS}, duration_ms, submitted_at_ms \
                          FROM attempts WHERE id = $1"
                     );
                     let r = sqlx::query(&sql).bind(attempt_id).fetch_one(self.reader()).await.map_err(not_found)?;
@@ -733,7 +758,7 @@ macro_rules! impl_exam_store {
                         .bind(attempt_id)
                         .fetch_all(self.reader())
                         .await?;
-                    let answers = rows
+                    let answers: Vec<SavedAnswer> = rows
                         .iter()
                         .map(|a| Ok(SavedAnswer {
                             position: a.try_get::<i64, _>("position")? as u32,
@@ -751,8 +776,8 @@ macro_rules! impl_exam_store {
                         clock: clock_from_row(&r)?,
                         duration_ms: r.try_get("duration_ms")?,
                         submitted_at_ms: r.try_get("submitted_at_ms")?,
-                        last_seq: r.try_get("last_seq")?,
-                        last_saved_at_ms: r.try_get("last_saved_at_ms")?,
+                        last_seq: answers.iter().map(|a: &SavedAnswer| a.seq).max().unwrap_or(0),
+                        last_saved_at_ms: answers.iter().map(|a: &SavedAnswer| a.saved_at_ms).max(),
                         answers,
                     })
                 }
@@ -760,9 +785,11 @@ macro_rules! impl_exam_store {
                 async fn apply_exam_ops(&self, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<Vec<ExamOpResult>> {
                     let mut tx = self.writer().begin().await?;
                     let mut out = Vec::with_capacity(ops.len());
+                    let mut audits = Vec::new();
                     for op in ops {
-                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms).await?);
+                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut audits).await?);
                     }
+                    Self::append_audits_tx(&mut tx, audits).await?;
                     tx.commit().await?;
                     Ok(out)
                 }

@@ -24,8 +24,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// The single writer serialises transactions, so a plain read is enough.
     /// Appended to a row read that precedes an update in the same transaction.
-    /// The two-argument maximum.
-    const GREATEST: &'static str = "MAX";
+    /// Appended to the attempt read of an answer save.
+    const SHARE_LOCK: &'static str = "";
 
     const ROW_LOCK: &'static str = "";
 

@@ -465,7 +465,7 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<crate::web::ops::exams::CandidatePaper>(),
         post("/api/v1/exam/start", EXAMINEE, a_exams::exam_start)
             .api("exam", "Start (after admission) or resume")
-            .res::<crate::web::ops::exams::ExamState>(),
+            .res::<a_exams::Started>(),
         post("/api/v1/exam/answers", EXAMINEE, a_exams::exam_save)
             .api("exam", "Save changes; answered only after the durable commit; 409 when paused, closed or past the deadline")
             .req::<crate::web::ops::exams::SaveRequest>()
