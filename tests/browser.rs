@@ -613,6 +613,37 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     let shot = cand.screenshot().await.unwrap();
     let _ = std::fs::write(std::env::temp_dir().join("skillcert-exam.png"), shot);
 
+    // A quality inspector dispatched to the plan sees the proctor's actions and files a
+    // finding with its evidence.
+    let inspector = admin
+        .create_user(serde_json::json!({"login": "wx.inspector", "display_name": "督导员", "password": "Proctor-pass-1", "org_id": 1, "role": "quality_inspector"}))
+        .await;
+    let (s, b) = admin
+        .post(
+            "/api/v1/plans/1/inspectors",
+            serde_json::json!({"user_id": inspector}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    click(&staff, "#logout").await;
+    fill(&staff, "#login", "wx.inspector").await;
+    fill(&staff, "#password", "Proctor-pass-1").await;
+    click(&staff, "#login-submit").await;
+    staff.goto(&app.url("/inspect/plans/1")).await.unwrap();
+    assert!(text(&staff, "#proctor-actions").await.contains("admit_all"));
+    select(&staff, "#file-finding select[name=category]", "identity").await;
+    select(&staff, "#file-finding select[name=severity]", "major").await;
+    fill(
+        &staff,
+        "#file-finding textarea[name=evidence]",
+        "第3排考生未出示身份证即入场",
+    )
+    .await;
+    click(&staff, "#file-finding button[type=submit]").await;
+    assert!(text(&staff, "#findings")
+        .await
+        .contains("第3排考生未出示身份证即入场"));
+
     cand.close().await.unwrap();
     staff.close().await.unwrap();
     app.stop().await;

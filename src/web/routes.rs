@@ -226,6 +226,7 @@ pub fn table() -> Vec<RouteSpec> {
         post("/exam/submit", EXAMINEE, p_exams::exam_submit),
         get("/static/exam.js", PUBLIC, pages::assets::exam_js),
         get("/static/console.js", PUBLIC, pages::assets::console_js),
+        get("/static/inspect.js", PUBLIC, pages::assets::inspect_js),
         // API: sessions and tokens.
         post("/api/v1/auth/login", PUBLIC, a_auth::login)
             .api(

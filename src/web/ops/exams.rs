@@ -30,6 +30,28 @@ use crate::store::{Org, Store};
 use crate::web::error::AppError;
 use crate::web::AppState;
 
+/// A number field that may arrive as a JSON number, as text from a form, or empty
+/// (an untouched `<input type=number>`), which means "not given".
+pub fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Int(i64),
+        Text(String),
+        Null,
+    }
+    match N::deserialize(d)? {
+        N::Int(n) => Ok(Some(n)),
+        N::Text(t) if t.trim().is_empty() => Ok(None),
+        N::Text(t) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom("expected a whole number")),
+        N::Null => Ok(None),
+    }
+}
+
 /// How long an exam-day session lasts: one exam day.
 const EXAM_SESSION_MS: i64 = 14 * 3_600_000;
 
@@ -1137,6 +1159,7 @@ pub struct ActionInput {
     /// `admit`, `pause`, `resume`, `extend`, `terminate`.
     pub action: String,
     /// For `extend`.
+    #[serde(deserialize_with = "lenient_i64")]
     pub minutes: Option<i64>,
     /// Required for `extend` and `terminate`.
     pub reason: Option<String>,
@@ -1295,6 +1318,7 @@ pub async fn plan_live(
 pub struct FindingInput {
     /// `body`, `proctor` (subject_id = user id) or `session` (subject_id = session id).
     pub subject: String,
+    #[serde(deserialize_with = "lenient_i64")]
     pub subject_id: Option<i64>,
     /// `staffing`, `identity`, `discipline`, `procedure`, `facilities`, `integrity`.
     pub category: String,

@@ -17,6 +17,7 @@ pub async fn css() -> impl IntoResponse {
 
 const EXAM_JS: &str = include_str!("../../../static/exam.js");
 const CONSOLE_JS: &str = include_str!("../../../static/console.js");
+const INSPECT_JS: &str = include_str!("../../../static/inspect.js");
 
 fn js(body: &'static str) -> impl IntoResponse {
     (
@@ -34,4 +35,8 @@ pub async fn exam_js() -> impl IntoResponse {
 
 pub async fn console_js() -> impl IntoResponse {
     js(CONSOLE_JS)
+}
+
+pub async fn inspect_js() -> impl IntoResponse {
+    js(INSPECT_JS)
 }

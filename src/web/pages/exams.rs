@@ -389,6 +389,7 @@ pub async fn console(
 #[serde(default)]
 pub struct ActionForm {
     action: String,
+    #[serde(deserialize_with = "ops::lenient_i64")]
     minutes: Option<i64>,
     reason: Option<String>,
     session_id: i64,
