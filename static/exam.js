@@ -13,6 +13,11 @@
   var csrf = root.getAttribute("data-csrf");
   var status = root.getAttribute("data-status");
 
+  // Once the attempt is over nothing more can be saved: forget the queue (it was kept
+  // until now, so a submit that failed on the way lost nothing).
+  if (attempt && (status === "submitted" || status === "terminated")) {
+    try { localStorage.removeItem("sc_exam_queue_" + attempt); } catch (e) {}
+  }
   // The waiting room polls until the proctor admits the candidate.
   if (status === "ready") {
     setInterval(function () {
@@ -73,13 +78,18 @@
     link.className = (answered ? "answered" : "") + (flags[pos] ? " flagged" : "") + (queue[pos] ? " pending" : "");
   }
 
-  function changed(section) {
+  // Every change is queued (and persisted) at once; `later` only delays the send, so
+  // text typed in a burst goes as one save.
+  var sendTimer = null;
+  function changed(section, later) {
     var pos = section.getAttribute("data-pos");
     seq += 1; store(SKEY, seq);
     queue[pos] = { seq: seq, answer: answerOf(section) };
     store(QKEY, queue);
     mark(pos);
-    flush();
+    show(labels.unsaved, "pending");
+    clearTimeout(sendTimer);
+    if (later) sendTimer = setTimeout(flush, 400); else flush();
   }
 
   function flush(keepalive) {
@@ -87,6 +97,8 @@
     var changes = [];
     for (var pos in queue) if (queue.hasOwnProperty(pos)) changes.push({ position: parseInt(pos, 10), seq: queue[pos].seq, answer: queue[pos].answer });
     if (!changes.length) return;
+    // The server takes at most 500 changes a request; after a long outage, send in parts.
+    changes = changes.slice(0, 100);
     inflight = true;
     show(labels.unsaved, "pending");
     fetch("/api/v1/exam/answers", {
@@ -115,6 +127,20 @@
         closed = true;
         show(labels.closed, "warn");
         setTimeout(function () { location.reload(); }, 1500);
+      } else if (res.status === 403) {
+        // A stale token (the session was replaced): the queue is kept; reload for a new one.
+        closed = true;
+        setTimeout(function () { location.reload(); }, 1500);
+      } else if (res.status === 422) {
+        // The server can never accept the change it names (`changes[i]…`): drop that one
+        // change, which would otherwise block every later save, and send the rest again.
+        var f = res.body.error && res.body.error.fields && res.body.error.fields[0];
+        var m = f && /^changes\[(\d+)\]/.exec(f.field);
+        var bad = m ? [changes[parseInt(m[1], 10)]] : changes;
+        bad.forEach(function (c) { var q = c && queue[c.position]; if (q && q.seq <= c.seq) delete queue[c.position]; });
+        store(QKEY, queue);
+        show(labels.unsaved, "warn");
+        setTimeout(flush, 500);
       } else {
         retry();
       }
@@ -141,21 +167,18 @@
   }
   paper.addEventListener("change", function (e) {
     if (e.target.classList && e.target.classList.contains("flag-box")) return;
+    if (e.target.tagName === "TEXTAREA") return;
     var section = e.target.closest ? e.target.closest("section.question") : null;
     if (section) changed(section);
   });
   paper.addEventListener("input", function (e) {
-    if (e.target.tagName === "TEXTAREA") {
-      var section = e.target.closest("section.question");
-      clearTimeout(e.target._t);
-      e.target._t = setTimeout(function () { changed(section); }, 400);
-    }
+    if (e.target.tagName === "TEXTAREA") changed(e.target.closest("section.question"), true);
   });
   // Submitting: flush first, and let the form carry the answers as well.
   document.getElementById("submit-paper").addEventListener("click", function (e) {
+    // The form carries every answer as shown; the queue is kept until a page shows
+    // the attempt submitted, in case this post does not get through.
     if (!confirm(labels.confirm)) { e.preventDefault(); return; }
-    document.getElementById("form-seq").value = String(seq + 1);
-    store(QKEY, {});
   });
   document.getElementById("save-all").addEventListener("click", function (e) { e.preventDefault(); flush(); });
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(true); });

@@ -23,6 +23,7 @@ pub struct Planned {
     pub session_id: i64,
     pub proctor_ids: Vec<i64>,
     pub admissions: Vec<String>,
+    pub proctor_login: String,
 }
 
 async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
@@ -133,6 +134,7 @@ pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates:
         session_id,
         proctor_ids: vec![p1, p2],
         admissions,
+        proctor_login: format!("pa{tag}"),
     }
 }
 
@@ -297,6 +299,9 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     let again = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
     let (_, st2) = again.get("/api/v1/exam/state").await;
     assert_eq!(st2["answers"], st["answers"]);
+    // One device at a time: the first device's session has ended; carry on with the new one.
+    assert_eq!(c0.get("/api/v1/exam/state").await.0, 401);
+    let c0 = again;
 
     // Pause stops saves (the clock too); resume and extend are audited actions.
     let attempt = st["attempt_id"].as_i64().unwrap();
@@ -406,10 +411,82 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
         .await;
     assert_eq!(s, 409);
     assert_eq!(b["error"]["code"], "attempt_closed");
+    // After the end the paper is no longer shown (its items will be on later papers).
+    assert_eq!(c0.get("/api/v1/exam/paper").await.0, 400);
 
     let (s, seqs) = ba.get(&format!("/api/v1/plans/{plan_id}/answers")).await;
     assert_eq!(s, 200);
     assert_eq!(seqs["answers"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+/// On a shared exam-room computer a proctor's session may still be open: the exam pages
+/// and API answer to the exam session alone (its CSRF token, not the staff one).
+#[tokio::test]
+async fn a_staff_session_left_open_does_not_get_in_the_candidates_way() {
+    let app = TestApp::spawn().await;
+    let planned = plan_elderly_care(&app, 600, 1).await;
+    let (s, _) = planned
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/close-roster", planned.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    let shared = app.client();
+    shared
+        .login(&planned.proctor_login, "Correct-Horse-9")
+        .await;
+    let staff_csrf = shared.csrf();
+    let res = shared
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&json!({"admission_no": planned.admissions[0], "id_number": id_number(0)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let exam_csrf = res.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The staff token does not open the exam API; the exam token does.
+    let (s, _) = shared.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 403, "staff CSRF token accepted on an exam route");
+    *shared.csrf.lock().unwrap() = Some(exam_csrf.clone());
+    let (s, b) = shared.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = shared
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 1, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    // And the exam token does not open staff routes.
+    let (s, _) = shared
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    *shared.csrf.lock().unwrap() = Some(staff_csrf);
+    let (s, _) = shared
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
     app.stop().await;
 }
 

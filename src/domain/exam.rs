@@ -316,6 +316,11 @@ pub fn apply_action(
     match (action, clock.status) {
         (ProctorAction::Admit, Ready) => c.status = Admitted,
         (ProctorAction::Admit, _) => return Err("already_admitted"),
+        // Past the deadline there is no time left to stop (and a paused attempt would
+        // escape the deadline sweep).
+        (ProctorAction::Pause, InProgress) if clock.deadline_ms.is_some_and(|d| d <= now_ms) => {
+            return Err("past_deadline")
+        }
         (ProctorAction::Pause, InProgress) => {
             c.status = Paused;
             c.paused_at_ms = Some(now_ms);
@@ -473,7 +478,12 @@ pub fn validate_answer(
     match item_type {
         ItemType::TrueFalse => value.as_bool().map(|_| ()).ok_or("answer_shape"),
         ItemType::SingleChoice => positions(value, 1),
-        ItemType::MultipleChoice | ItemType::Ordering => positions(value, usize::from(options)),
+        ItemType::MultipleChoice => positions(value, usize::from(options)),
+        // Orderings as shown positions, or typed as text (e.g. "BDAC") on the plain page.
+        ItemType::Ordering if value.is_string() => Ok(()),
+        ItemType::Ordering => positions(value, usize::from(options)),
+        // Matchings as one entry per left-hand item, or typed as text.
+        ItemType::Matching if value.is_string() => Ok(()),
         ItemType::Matching => {
             let arr = value.as_array().ok_or("answer_shape")?;
             if arr.len() > 64 || arr.iter().any(|x| !x.is_string() && !x.is_null()) {
@@ -547,6 +557,16 @@ mod tests {
     }
 
     #[test]
+    fn no_pause_after_the_deadline() {
+        let c = running(1_000);
+        assert_eq!(
+            apply_action(&c, ProctorAction::Pause, 1_000, 0),
+            Err("past_deadline")
+        );
+        assert!(apply_action(&c, ProctorAction::Pause, 999, 0).is_ok());
+    }
+
+    #[test]
     fn extensions_are_capped() {
         let c = running(1_000);
         let e = apply_action(&c, ProctorAction::Extend, 0, MAX_EXTENSION_MS).unwrap();
@@ -584,6 +604,9 @@ mod tests {
         assert!(validate_answer(ItemType::TrueFalse, 0, &json!("x")).is_err());
         assert!(validate_answer(ItemType::Essay, 0, &json!("text")).is_ok());
         assert!(validate_answer(ItemType::Essay, 0, &json!(null)).is_ok());
+        assert!(validate_answer(ItemType::Ordering, 4, &json!("BDAC")).is_ok());
+        assert!(validate_answer(ItemType::Ordering, 4, &json!([3, 1, 0, 2])).is_ok());
+        assert!(validate_answer(ItemType::Matching, 3, &json!("A-2, B-1")).is_ok());
     }
 
     proptest! {

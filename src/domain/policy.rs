@@ -137,7 +137,8 @@ pub enum Action {
     PlanExams,
     /// Approve a body's plan before it opens (where the regulator requires it).
     ApprovePlan,
-    /// See this body's plans (not the candidates' answers).
+    /// See this body's plans (not the candidates' answers). Inspectors see only the
+    /// plans they are dispatched to, which is an assignment, not a role.
     ViewPlans,
 }
 
@@ -189,7 +190,8 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         Action::ManageCatalogue => regulator,
         Action::PlanExams => body_admin,
         Action::ApprovePlan => regulator,
-        Action::ViewPlans => regulator || body_admin || inspector,
+        // Inspectors see the plans they are dispatched to (checked by assignment).
+        Action::ViewPlans => regulator || body_admin,
     };
     if allowed {
         Ok(())

@@ -86,12 +86,13 @@ async fn run_batch(store: &dyn Store, mut batch: Vec<(ExamOp, Reply)>, grace_ms:
             }
         }
         // Nothing of the batch was committed. Apply the ops one by one, so one bad op
-        // (or a serialisation failure) costs only its own request.
+        // (or a serialisation failure) costs only its own request; at the batch's time,
+        // so a save that arrived in time is judged as in time.
         Err(e) => {
             tracing::warn!(error = %e, ops = ops.len(), "exam batch failed; retrying ops singly");
             for (op, reply) in ops.into_iter().zip(replies) {
                 let r = store
-                    .apply_exam_ops(std::slice::from_ref(&op), crate::now_ms(), grace_ms)
+                    .apply_exam_ops(std::slice::from_ref(&op), now, grace_ms)
                     .await
                     .map(|mut v| v.remove(0))
                     .map_err(|e| e.to_string());

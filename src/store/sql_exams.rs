@@ -190,7 +190,7 @@ macro_rules! impl_exam_store {
                             // while the attempt runs (as `Clock::check_save` says) and only
                             // over an older sequence. The attempt row is share-locked on
                             // PostgreSQL so a pause or the deadline sweep orders cleanly.
-                            let mut all_written = true;
+                            let mut unwritten = Vec::new();
                             for c in changes {
                                 let sql = format!(
                                     "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms)                                      SELECT id, $2, $3, $4, $5 FROM attempts                                      WHERE id = $1 AND status = 'in_progress' AND deadline_ms + $6 >= $5{}                                      ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq,                                      saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq",
@@ -206,17 +206,39 @@ macro_rules! impl_exam_store {
                                     .execute(&mut **tx)
                                     .await?
                                     .rows_affected();
-                                all_written &= n > 0;
+                                if n == 0 {
+                                    unwritten.push(c);
+                                }
                             }
-                            if all_written {
+                            if unwritten.is_empty() {
                                 return Ok(ExamOpResult::Saved { seq: top, at_ms: now_ms });
                             }
-                            // Nothing (or not everything) written: a replay or an older
-                            // sequence is still an acknowledgement; a closed clock is a
-                            // refusal, kept on record.
-                            let sql = format!("SELECT {CLOCK_COLUMNS} FROM attempts WHERE id = $1");
+                            // Something was not written: a replay or an older sequence (an
+                            // acknowledgement), or a closed clock (a refusal, kept on
+                            // record). Decided under the attempt's row lock, so a resume
+                            // committing meanwhile cannot make an unwritten save look
+                            // acknowledged: with the clock open and locked, the changes are
+                            // written again, and what still is not is older than what is
+                            // stored.
+                            let sql = format!("SELECT {CLOCK_COLUMNS} FROM attempts WHERE id = $1{}", Self::ROW_LOCK);
                             let row = sqlx::query(&sql).bind(attempt_id).fetch_one(&mut **tx).await.map_err(not_found)?;
                             let clock = clock_from_row(&row)?;
+                            if clock.check_save(now_ms, grace_ms).is_ok() {
+                                for c in unwritten {
+                                    sqlx::query(
+                                        "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms) VALUES ($1, $2, $3, $4, $5) \
+                                         ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq, \
+                                         saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq",
+                                    )
+                                    .bind(attempt_id)
+                                    .bind(i64::from(c.position))
+                                    .bind(&c.answer)
+                                    .bind(c.seq)
+                                    .bind(now_ms)
+                                    .execute(&mut **tx)
+                                    .await?;
+                                }
+                            }
                             if let Err(refusal) = clock.check_save(now_ms, grace_ms) {
                                 sqlx::query("INSERT INTO save_refusals (attempt_id, seq, reason, at_ms) VALUES ($1, $2, $3, $4)")
                                     .bind(attempt_id)
@@ -276,6 +298,12 @@ macro_rules! impl_exam_store {
                             }
                         }
                         ExamOp::Login { candidate_id, token_hash, csrf_token, expires_at_ms, audit } => {
+                            // One device at a time: a new login ends the candidate's other
+                            // exam sessions (resuming elsewhere still works: that is a login).
+                            sqlx::query("DELETE FROM exam_sessions WHERE candidate_id = $1")
+                                .bind(*candidate_id)
+                                .execute(&mut **tx)
+                                .await?;
                             sqlx::query("INSERT INTO exam_sessions (token_hash, candidate_id, csrf_token, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5)")
                                 .bind(token_hash.as_str())
                                 .bind(*candidate_id)
@@ -805,6 +833,9 @@ macro_rules! impl_exam_store {
                     }
                     let mut tx = self.writer().begin().await?;
                     let mut done = Vec::with_capacity(due.len());
+                    // Attempt rows first (ascending), the audit head last: the lock order
+                    // of every other exam write, so the sweep never deadlocks with them.
+                    let mut audits = Vec::with_capacity(due.len());
                     for id in due {
                         let (clock, _, plan_id, _) = Self::attempt_clock_tx(&mut tx, id).await?;
                         // Re-checked under the lock: a proctor may have paused or extended.
@@ -814,7 +845,7 @@ macro_rules! impl_exam_store {
                         }
                         Self::submit_tx(&mut tx, id, deadline, "time").await?;
                         let body_id: Option<i64> = sqlx::query_scalar("SELECT body_id FROM plans WHERE id = $1").bind(plan_id).fetch_one(&mut *tx).await?;
-                        Self::append_audit_tx(&mut tx, AuditEvent {
+                        audits.push(AuditEvent {
                             at_ms: now_ms,
                             actor_user_id: None,
                             actor: "system".into(),
@@ -823,10 +854,10 @@ macro_rules! impl_exam_store {
                             object_id: id.to_string(),
                             org_id: body_id,
                             details: serde_json::json!({ "deadline_ms": deadline }).to_string(),
-                        })
-                        .await?;
+                        });
                         done.push(id);
                     }
+                    Self::append_audits_tx(&mut tx, audits).await?;
                     tx.commit().await?;
                     Ok(done)
                 }
@@ -859,6 +890,9 @@ macro_rules! impl_exam_store {
                 async fn admit_session(&self, session_id: i64, actor: i64, audit: AuditEvent) -> Result<u64> {
                     let mut tx = self.writer().begin().await?;
                     let plan_id: i64 = sqlx::query_scalar("SELECT plan_id FROM plan_sessions WHERE id = $1").bind(session_id).fetch_one(&mut *tx).await.map_err(not_found)?;
+                    // Rows locked in id order first, as every other exam write does.
+                    let sql = format!("SELECT id FROM attempts WHERE session_id = $1 AND status = 'ready' ORDER BY id{}", Self::ROW_LOCK);
+                    sqlx::query(&sql).bind(session_id).fetch_all(&mut *tx).await?;
                     let n = sqlx::query("UPDATE attempts SET status = 'admitted', admitted_at_ms = $1 WHERE session_id = $2 AND status = 'ready'")
                         .bind(audit.at_ms)
                         .bind(session_id)

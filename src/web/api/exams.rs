@@ -292,12 +292,11 @@ pub async fn exam_state(
 pub async fn exam_paper(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
     let who = ctx.exam()?;
     let state = ops::exam_state(&st, who).await?;
-    // The paper is shown only once the attempt has started.
+    // The paper is shown only while the attempt runs: not before the start, and not
+    // after the end (bank items are reused on later papers).
+    use crate::domain::exam::AttemptStatus::{InProgress, Paused};
     match (state.attempt_id, state.status) {
-        (Some(id), Some(s))
-            if s != crate::domain::exam::AttemptStatus::Ready
-                && s != crate::domain::exam::AttemptStatus::Admitted =>
-        {
+        (Some(id), Some(InProgress | Paused)) => {
             let paper = st.papers.get(st.store.as_ref(), id).await?;
             Ok(axum::Json(paper.view()).into_response())
         }

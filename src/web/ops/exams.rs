@@ -109,7 +109,8 @@ pub async fn plan_for_viewer(
 ) -> Result<(Plan, Org), AppError> {
     let plan = st.store.plan(id).await?;
     let body = st.store.org(plan.body_id).await?;
-    let assigned = st.store.is_plan_inspector(id, p.user_id).await?;
+    let assigned =
+        p.has_role(Role::QualityInspector) && st.store.is_plan_inspector(id, p.user_id).await?;
     if !assigned && decide(p, Action::ViewPlans, &body.as_ref()).is_err() {
         return Err(AppError::NotFound);
     }
@@ -1146,7 +1147,13 @@ pub async fn session_for_proctor(
         .await
         .map_err(|_| AppError::NotFound)?;
     let plan = st.store.plan(session.plan_id).await?;
-    if !st.store.is_session_proctor(session_id, p.user_id).await? {
+    // The assignment counts only while the proctor role is still held at the body:
+    // someone who moved to another body loses the room at once.
+    let proctor_here = p
+        .grants
+        .iter()
+        .any(|g| g.role == Role::Proctor && g.org.body_id == Some(plan.body_id));
+    if !(proctor_here && st.store.is_session_proctor(session_id, p.user_id).await?) {
         let body = st.store.org(plan.body_id).await?;
         decide(p, Action::PlanExams, &body.as_ref()).map_err(|_| AppError::NotFound)?;
     }
@@ -1336,7 +1343,9 @@ pub async fn file_finding(
     input: FindingInput,
 ) -> Result<i64, AppError> {
     let plan = st.store.plan(plan_id).await?;
-    if !st.store.is_plan_inspector(plan_id, p.user_id).await? {
+    if !(p.has_role(Role::QualityInspector)
+        && st.store.is_plan_inspector(plan_id, p.user_id).await?)
+    {
         return Err(AppError::NotFound);
     }
     let mut f = Fields::default();

@@ -433,7 +433,8 @@ async fn inspect_page(
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let (plan, live) = ops::plan_live(st, p, id).await?;
-    let can_file = st.store.is_plan_inspector(id, p.user_id).await?;
+    let can_file =
+        p.has_role(Role::QualityInspector) && st.store.is_plan_inspector(id, p.user_id).await?;
     let count = |sid: i64, s: AttemptStatus| {
         live.roster
             .iter()
@@ -629,8 +630,9 @@ pub async fn exam_start(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Res
     Ok(see_other("/exam").into_response())
 }
 
-/// The plain-form save: every answer field of the paper at once, with the next sequence
-/// number the page was rendered with. `a{n}` holds the answer to position `n`.
+/// The plain-form save: every answer field of the paper at once (`a{n}` holds the
+/// answer to position `n`). The server numbers it after everything already stored, so a
+/// later form save always wins over an earlier one.
 async fn save_form(
     st: &AppState,
     ctx: &RequestCtx,
@@ -640,11 +642,7 @@ async fn save_form(
     let Some(attempt_id) = who.attempt_id else {
         return Ok(());
     };
-    let seq: i64 = fields
-        .iter()
-        .find(|(k, _)| k == "seq")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let seq = st.store.attempt(attempt_id).await?.last_seq + 1;
     let paper = st.papers.get(st.store.as_ref(), attempt_id).await?.view();
     let mut changes = Vec::new();
     for it in &paper.items {
@@ -680,7 +678,7 @@ async fn save_form(
         };
         changes.push(ops::ChangeInput {
             position: it.position,
-            seq: seq.max(1),
+            seq,
             answer,
         });
     }
@@ -707,7 +705,7 @@ pub async fn exam_submit(
 ) -> Result<Response, AppError> {
     // Whatever the form carries is saved first, then the attempt is submitted.
     match save_form(&st, &ctx, &fields).await {
-        Ok(()) | Err(AppError::Refused { .. }) => {}
+        Ok(()) | Err(AppError::Refused { .. }) | Err(AppError::Validation(_)) => {}
         Err(e) => return Err(e),
     }
     ops::exam_submit(&st, ctx.exam()?).await?;
