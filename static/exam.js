@@ -38,6 +38,12 @@
   var inflight = false, retryDelay = 500, closed = false;
   var saveState = document.getElementById("save-state");
 
+  // While the proctor has paused the exam, and once the time is up, answers cannot
+  // change (the server would refuse them anyway).
+  function setEnabled(on) {
+    var els = paper.querySelectorAll("section.question input:not(.flag-box), section.question textarea");
+    for (var i = 0; i < els.length; i++) els[i].disabled = !on;
+  }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function hms(ms) { var d = new Date(ms); return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
   function show(text, cls) { if (saveState) { saveState.textContent = text; saveState.className = cls || ""; } }
@@ -122,6 +128,8 @@
         flush();
       } else if (res.status === 409 && res.body.error && res.body.error.code === "attempt_paused") {
         show(labels.paused, "warn");
+        paused = true;
+        setEnabled(false);
         setTimeout(flush, 3000);
       } else if (res.status === 409 || res.status === 401) {
         closed = true;
@@ -194,8 +202,9 @@
     var left = paused ? remaining : Math.max(0, remaining - (Date.now() - base));
     var s = Math.floor(left / 1000);
     clock.textContent = pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
-    if (left <= 0 && !closed) { flush(); }
+    if (left <= 0 && !closed) { setEnabled(false); flush(); }
   }
+  if (paused) setEnabled(false);
   setInterval(tick, 1000); tick();
   setInterval(function () {
     fetch("/api/v1/exam/state", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (st) {
@@ -203,7 +212,8 @@
       var wasPaused = paused;
       paused = st.status === "paused";
       if (st.status === "submitted" || st.status === "terminated") location.reload();
-      if (wasPaused && !paused) flush();
+      if (wasPaused && !paused) { setEnabled(true); flush(); }
+      if (paused) setEnabled(false);
     }).catch(function () {});
   }, 15000);
 })();
