@@ -155,10 +155,40 @@ macro_rules! impl_store {
                 let mut out = Vec::with_capacity(events.len());
                 for event in events {
                     let e = AuditEntry::chain(seq, &hash, event);
-                    Self::insert_audit_tx(tx, &e).await?;
                     seq = e.seq;
                     hash = e.hash.clone();
                     out.push(e);
+                }
+                // One multi-row INSERT per 500 entries: a batch of starts writes its
+                // entries in a round trip or two instead of one each.
+                for chunk in out.chunks(500) {
+                    let rows = (0..chunk.len())
+                        .map(|r| {
+                            let cols: Vec<String> = (1..=11).map(|c| format!("${}", r * 11 + c)).collect();
+                            format!("({})", cols.join(", "))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor, action, object_type, \
+                         object_id, org_id, details, prev_hash, hash) VALUES {rows}"
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for e in chunk {
+                        q = q
+                            .bind(e.seq)
+                            .bind(e.at_ms)
+                            .bind(e.actor_user_id)
+                            .bind(&e.actor)
+                            .bind(&e.action)
+                            .bind(&e.object_type)
+                            .bind(&e.object_id)
+                            .bind(e.org_id)
+                            .bind(&e.details)
+                            .bind(&e.prev_hash)
+                            .bind(&e.hash);
+                    }
+                    q.execute(&mut **tx).await?;
                 }
                 sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
                     .bind(seq)
@@ -168,27 +198,6 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
-            async fn insert_audit_tx(tx: &mut Tx, e: &AuditEntry) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor, action, object_type, \
-                     object_id, org_id, details, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(e.seq)
-                .bind(e.at_ms)
-                .bind(e.actor_user_id)
-                .bind(&e.actor)
-                .bind(&e.action)
-                .bind(&e.object_type)
-                .bind(&e.object_id)
-                .bind(e.org_id)
-                .bind(&e.details)
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
 
             async fn org_tx(tx: &mut Tx, id: i64) -> Result<Org> {
                 let sql = format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1");

@@ -181,7 +181,7 @@ macro_rules! impl_exam_store {
 
                 /// One op of a group commit. Audit events are collected into `audits`
                 /// and appended once for the whole batch.
-                async fn apply_one(tx: &mut ETx, op: &ExamOp, now_ms: i64, grace_ms: i64, audits: &mut Vec<AuditEvent>) -> Result<ExamOpResult> {
+                async fn apply_one(tx: &mut ETx, op: &ExamOp, now_ms: i64, grace_ms: i64, audits: &mut Vec<AuditEvent>, started: &mut std::collections::HashMap<i64, Clock>) -> Result<ExamOpResult> {
                     match op {
                         ExamOp::Save { attempt_id, changes } => {
                             let attempt_id = *attempt_id;
@@ -253,15 +253,10 @@ macro_rules! impl_exam_store {
                         }
                         ExamOp::Start { attempt_id, audit } => {
                             let attempt_id = *attempt_id;
-                            // The usual start in one statement: the same clock as
-                            // `exam::start` gives an admitted attempt (deadline = now +
-                            // duration + extensions granted before the start).
-                            let sql = format!(
-                                "UPDATE attempts SET status = 'in_progress', started_at_ms = $1, deadline_ms = $1 + duration_ms + extension_ms                                  WHERE id = $2 AND status = 'admitted' RETURNING {CLOCK_COLUMNS}"
-                            );
-                            if let Some(row) = sqlx::query(&sql).bind(now_ms).bind(attempt_id).fetch_optional(&mut **tx).await? {
+                            // Started by the batch's one UPDATE (see `apply_exam_ops`).
+                            if let Some(clock) = started.remove(&attempt_id) {
                                 audits.push(audit.clone());
-                                return Ok(ExamOpResult::Started(clock_from_row(&row)?));
+                                return Ok(ExamOpResult::Started(clock));
                             }
                             let (clock, duration_ms, _, _) = Self::attempt_clock_tx(tx, attempt_id).await?;
                             match start(&clock, now_ms, duration_ms) {
@@ -812,10 +807,37 @@ macro_rules! impl_exam_store {
 
                 async fn apply_exam_ops(&self, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<Vec<ExamOpResult>> {
                     let mut tx = self.writer().begin().await?;
+                    // Every start of an admitted attempt in the batch, in one statement
+                    // per 500 (a start burst is thousands of them, and each statement
+                    // is a round trip to the database): the clock `exam::start` gives
+                    // (deadline = now + duration + extensions granted before the start).
+                    // `apply_one` answers the rest (resumes, refusals) one by one.
+                    let mut started = std::collections::HashMap::new();
+                    let start_ids: Vec<i64> = ops
+                        .iter()
+                        .filter_map(|op| match op {
+                            ExamOp::Start { attempt_id, .. } => Some(*attempt_id),
+                            _ => None,
+                        })
+                        .collect();
+                    for chunk in start_ids.chunks(500) {
+                        let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+                        let sql = format!(
+                            "UPDATE attempts SET status = 'in_progress', started_at_ms = $1, deadline_ms = $1 + duration_ms + extension_ms \
+                             WHERE status = 'admitted' AND id IN ({list}) RETURNING id, {CLOCK_COLUMNS}"
+                        );
+                        let mut q = sqlx::query(&sql).bind(now_ms);
+                        for id in chunk {
+                            q = q.bind(*id);
+                        }
+                        for row in q.fetch_all(&mut *tx).await? {
+                            started.insert(row.try_get::<i64, _>("id")?, clock_from_row(&row)?);
+                        }
+                    }
                     let mut out = Vec::with_capacity(ops.len());
                     let mut audits = Vec::new();
                     for op in ops {
-                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut audits).await?);
+                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut audits, &mut started).await?);
                     }
                     Self::append_audits_tx(&mut tx, audits).await?;
                     tx.commit().await?;
