@@ -160,7 +160,7 @@ fn argon2() -> Argon2<'static> {
 /// [`HASH_BUFFERS`] buffers instead of a fresh allocation per hash, and hashes wait for
 /// a free buffer. Why: glibc raises its mmap threshold once such a block is freed and
 /// from then on keeps 19 MiB blocks in per-thread arenas; a server that had created
-/// 700 accounts held over 1.2 GB (measured, BENCHMARKS.md). Hashing is CPU-bound, so
+/// 70 accounts held over 1.2 GB (measured, BENCHMARKS.md). Hashing is CPU-bound, so
 /// two at a time on a 2-core machine loses nothing.
 const HASH_BUFFERS: usize = 2;
 
