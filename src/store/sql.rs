@@ -199,6 +199,27 @@ macro_rules! impl_store {
             }
 
 
+            /// A new real-name record; a document already on file is a conflict.
+            async fn insert_person_tx(tx: &mut Tx, p: &NewPerson, now_ms: i64) -> Result<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO people (name, document_type, document_cipher, document_lookup, \
+                     document_masked, sex, birth_date, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&p.name)
+                .bind(p.document_type.code())
+                .bind(&p.document_cipher)
+                .bind(&p.document_lookup)
+                .bind(&p.document_masked)
+                .bind(&p.sex)
+                .bind(&p.birth_date)
+                .bind(now_ms)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_unique)?;
+                Ok(id)
+            }
+
             async fn org_tx(tx: &mut Tx, id: i64) -> Result<Org> {
                 let sql = format!("SELECT {ORG_COLUMNS} FROM organisations WHERE id = $1");
                 let row = sqlx::query(&sql).bind(id).fetch_one(&mut **tx).await.map_err(not_found)?;
@@ -465,25 +486,7 @@ macro_rules! impl_store {
             async fn create_user(&self, new: NewUser, mut audit: AuditEvent) -> Result<User> {
                 let mut tx = self.writer().begin().await?;
                 let person_id: Option<i64> = match &new.person {
-                    Some(p) => Some(
-                        sqlx::query(
-                            "INSERT INTO people (name, document_type, document_cipher, document_lookup, \
-                             document_masked, sex, birth_date, created_at_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                        )
-                        .bind(&p.name)
-                        .bind(p.document_type.code())
-                        .bind(&p.document_cipher)
-                        .bind(&p.document_lookup)
-                        .bind(&p.document_masked)
-                        .bind(&p.sex)
-                        .bind(&p.birth_date)
-                        .bind(audit.at_ms)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_unique)?
-                        .try_get("id")?,
-                    ),
+                    Some(p) => Some(Self::insert_person_tx(&mut tx, p, audit.at_ms).await?),
                     None => None,
                 };
                 let sql = format!(

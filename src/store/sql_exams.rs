@@ -76,23 +76,7 @@ macro_rules! impl_exam_store {
                     if let Some(id) = found {
                         return Ok(id);
                     }
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO people (name, document_type, document_cipher, document_lookup, \
-                         document_masked, sex, birth_date, created_at_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                    )
-                    .bind(&p.name)
-                    .bind(p.document_type.code())
-                    .bind(&p.document_cipher)
-                    .bind(&p.document_lookup)
-                    .bind(&p.document_masked)
-                    .bind(&p.sex)
-                    .bind(&p.birth_date)
-                    .bind(now_ms)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(map_unique)?;
-                    Ok(id)
+                    Self::insert_person_tx(tx, p, now_ms).await
                 }
 
                 /// Refuses when the staff member declared a relation to a candidate of

@@ -262,7 +262,9 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
             let expected = session.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             req = check_csrf(req, &expected).await?;
         }
-        let exam = match cookie(req.headers(), EXAM_COOKIE) {
+        // Looked up on the candidate's paths only: the exam cookie also rides along with
+        // the page's scripts and styles, which need no database read.
+        let exam = match cookie(req.headers(), EXAM_COOKIE).filter(|_| exam_path) {
             Some(token) => {
                 st.store
                     .exam_identity(&token_hash(token), crate::now_ms())
@@ -274,7 +276,7 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         // token; every other change made with the exam cookie carries its CSRF token.
         let exam_login = path == "/exam/login" || path == "/api/v1/exam/login";
         if let Some(e) = &exam {
-            if exam_path && is_unsafe(req.method()) && !exam_login {
+            if is_unsafe(req.method()) && !exam_login {
                 req = check_csrf(req, &e.csrf_token).await?;
             }
         }

@@ -693,14 +693,6 @@ struct Slot {
 }
 
 impl CachedPaper {
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// Item type and option count at a position: what a save is checked against.
     pub fn layout(&self, position: usize) -> Option<(ItemType, usize)> {
         self.slots
