@@ -1154,9 +1154,42 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         }
     }
 
+    // A save and a submit of one attempt in one batch are judged in arrival order: the
+    // save before the submit is kept, the one after it is refused.
+    let res = s
+        .apply_exam_ops(
+            &[
+                save(a0, 1, 500, "[2]"),
+                ExamOp::Submit {
+                    attempt_id: a0,
+                    audit: ev("submit"),
+                },
+                save(a0, 2, 501, "[0]"),
+            ],
+            now + 6_000,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        res,
+        vec![
+            ExamOpResult::Saved {
+                seq: 500,
+                at_ms: now + 6_000
+            },
+            ExamOpResult::Submitted { at_ms: now + 6_000 },
+            ExamOpResult::Refused(SaveRefusal::Closed),
+        ]
+    );
+    let rec = s.attempt(a0).await.unwrap();
+    let kept: Vec<(u32, i64)> = rec.answers.iter().map(|a| (a.position, a.seq)).collect();
+    assert!(kept.contains(&(1, 500)), "{kept:?}");
+    assert!(!kept.iter().any(|&(_, seq)| seq == 501), "{kept:?}");
+
     // The deadline passes: the sweep submits with the saved answers, later saves are refused.
     let done = s.submit_overdue(now + 10_000_000, 0).await.unwrap();
-    assert_eq!(done.len(), 2);
+    assert_eq!(done, vec![a1]);
     let rec = s.attempt(a1).await.unwrap();
     assert_eq!(rec.clock.status, AttemptStatus::Submitted);
     assert_eq!(

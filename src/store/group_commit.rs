@@ -73,7 +73,16 @@ async fn run_batch(store: &dyn Store, mut batch: Vec<(ExamOp, Reply)>, grace_ms:
     batch.sort_by_key(|(op, _)| op.lock_key());
     let (ops, replies): (Vec<ExamOp>, Vec<Reply>) = batch.into_iter().unzip();
     let now = crate::now_ms();
-    match store.apply_exam_ops(&ops, now, grace_ms).await {
+    let t0 = std::time::Instant::now();
+    let res = store.apply_exam_ops(&ops, now, grace_ms).await;
+    // `RUST_LOG=skillcert::store::group_commit=debug` shows every batch: its size and
+    // how long the writer held it are what the load figures in BENCHMARKS.md rest on.
+    tracing::debug!(
+        ops = ops.len(),
+        micros = t0.elapsed().as_micros() as u64,
+        "group commit"
+    );
+    match res {
         Ok(results) => {
             for (reply, r) in replies.into_iter().zip(results) {
                 let _ = reply.send(Ok(r));

@@ -12,10 +12,8 @@ macro_rules! embedded {
     };
 }
 
-const SQLITE: &[(i64, &str, &str)] =
-    embedded!("sqlite": 1 "0001_foundation", 2 "0002_banks", 3 "0003_exams");
-const POSTGRES: &[(i64, &str, &str)] =
-    embedded!("postgres": 1 "0001_foundation", 2 "0002_banks", 3 "0003_exams");
+const SQLITE: &[(i64, &str, &str)] = embedded!("sqlite": 1 "0001_foundation", 2 "0002_banks", 3 "0003_exams", 4 "0004_attempt_papers");
+const POSTGRES: &[(i64, &str, &str)] = embedded!("postgres": 1 "0001_foundation", 2 "0002_banks", 3 "0003_exams", 4 "0004_attempt_papers");
 
 fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     let migrations = files

@@ -14,14 +14,18 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Locks the chain head until commit, so concurrent writers (also in other processes)
-    /// chain one after another.
-    /// Appended to a row read that precedes an update in the same transaction.
-    /// Appended to the attempt read of an answer save.
-    const SHARE_LOCK: &'static str = " FOR SHARE";
+    /// Appended to the attempt read of an answer save (the attempts table is `a` there).
+    const SHARE_LOCK: &'static str = " FOR SHARE OF a";
 
+    /// Appended to a row read that precedes an update in the same transaction.
     const ROW_LOCK: &'static str = " FOR UPDATE";
 
+    /// The rows of the JSON array bound as `$1`, one per element, in a column `value`
+    /// (see the SQLite store for why batches bind JSON).
+    const JSON_ROWS: &'static str = "jsonb_array_elements(CAST($1 AS jsonb))";
+
+    /// Locks the chain head until commit, so concurrent writers (also in other processes)
+    /// chain one after another.
     const AUDIT_HEAD_LOCK: &'static str =
         "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
 

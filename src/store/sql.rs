@@ -159,37 +159,20 @@ macro_rules! impl_store {
                     hash = e.hash.clone();
                     out.push(e);
                 }
-                // One multi-row INSERT per 500 entries: a batch of starts writes its
-                // entries in a round trip or two instead of one each.
-                for chunk in out.chunks(500) {
-                    let rows = (0..chunk.len())
-                        .map(|r| {
-                            let cols: Vec<String> = (1..=11).map(|c| format!("${}", r * 11 + c)).collect();
-                            format!("({})", cols.join(", "))
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = format!(
-                        "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor, action, object_type, \
-                         object_id, org_id, details, prev_hash, hash) VALUES {rows}"
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for e in chunk {
-                        q = q
-                            .bind(e.seq)
-                            .bind(e.at_ms)
-                            .bind(e.actor_user_id)
-                            .bind(&e.actor)
-                            .bind(&e.action)
-                            .bind(&e.object_type)
-                            .bind(&e.object_id)
-                            .bind(e.org_id)
-                            .bind(&e.details)
-                            .bind(&e.prev_hash)
-                            .bind(&e.hash);
-                    }
-                    q.execute(&mut **tx).await?;
-                }
+                // One statement for the whole batch: the entries travel as one JSON
+                // array (see `JSON_ROWS`), so a start burst's batch of hundreds of
+                // entries is one round trip.
+                let rows = serde_json::to_string(&out).map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
+                let sql = format!(
+                    "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor, action, object_type, \
+                     object_id, org_id, details, prev_hash, hash) \
+                     SELECT CAST(value ->> 'seq' AS BIGINT), CAST(value ->> 'at_ms' AS BIGINT), \
+                     CAST(value ->> 'actor_user_id' AS BIGINT), value ->> 'actor', value ->> 'action', \
+                     value ->> 'object_type', value ->> 'object_id', CAST(value ->> 'org_id' AS BIGINT), \
+                     value ->> 'details', value ->> 'prev_hash', value ->> 'hash' FROM {}",
+                    Self::JSON_ROWS
+                );
+                sqlx::query(&sql).bind(rows).execute(&mut **tx).await?;
                 sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
                     .bind(seq)
                     .bind(&hash)

@@ -1,7 +1,9 @@
 //! The SQL of [`super::exams::ExamStore`], shared by both backends the same way as
 //! `sql.rs` (see there for why a macro). Besides `ROW_LOCK`, a backend supplies
-//! `SHARE_LOCK`, the clause that share-locks the rows a save reads (none in SQLite,
-//! whose single writer already serialises).
+//! `SHARE_LOCK`, the clause that share-locks the attempt rows a batch of saves reads
+//! (none in SQLite, whose single writer already serialises), and `JSON_ROWS`, the rows
+//! of a JSON array parameter, through which a batch's saves and starts travel as one
+//! statement each.
 
 macro_rules! impl_exam_store {
     ($store:ty, $db:ty) => {
@@ -163,37 +165,91 @@ macro_rules! impl_exam_store {
                     Ok(())
                 }
 
+                /// Every answer change of the batch in one statement: written only while
+                /// the attempt runs (as `Clock::check_save` says) and only over an older
+                /// sequence. Returns the written (attempt, position) → sequence; what is
+                /// missing there `apply_one` decides under the attempt's row lock. The
+                /// attempt rows are share-locked on PostgreSQL, so a pause or the deadline
+                /// sweep orders cleanly against the batch. Saves of an attempt that the
+                /// batch also submits stay out, so they are judged in arrival order.
+                async fn write_answers_tx(tx: &mut ETx, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<std::collections::HashMap<(i64, u32), i64>> {
+                    let submitted: std::collections::HashSet<i64> = ops
+                        .iter()
+                        .filter_map(|op| match op {
+                            ExamOp::Submit { attempt_id, .. } => Some(*attempt_id),
+                            _ => None,
+                        })
+                        .collect();
+                    // The newest change per position: one statement may not upsert a row
+                    // twice (PostgreSQL refuses), and an older change of the same position
+                    // is acknowledged by the newer one being written.
+                    let mut newest: std::collections::BTreeMap<(i64, u32), &Change> = std::collections::BTreeMap::new();
+                    for op in ops {
+                        if let ExamOp::Save { attempt_id, changes } = op {
+                            if submitted.contains(attempt_id) {
+                                continue;
+                            }
+                            for c in changes {
+                                let slot = newest.entry((*attempt_id, c.position)).or_insert(c);
+                                if c.seq > slot.seq {
+                                    *slot = c;
+                                }
+                            }
+                        }
+                    }
+                    let mut written = std::collections::HashMap::with_capacity(newest.len());
+                    if newest.is_empty() {
+                        return Ok(written);
+                    }
+                    // In attempt order, the order every exam write locks attempt rows in.
+                    // `CROSS JOIN` makes SQLite walk the JSON rows and look each attempt up
+                    // by id; left to itself it chose to scan the attempts for every row
+                    // (a 150-save batch took a second). PostgreSQL plans it freely.
+                    let rows: Vec<serde_json::Value> = newest
+                        .iter()
+                        .map(|((attempt_id, position), c)| serde_json::json!({"a": attempt_id, "p": position, "s": c.seq, "v": c.answer}))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms) \
+                         SELECT a.id, CAST(value ->> 'p' AS BIGINT), value ->> 'v', CAST(value ->> 's' AS BIGINT), $2 \
+                         FROM {} CROSS JOIN attempts a \
+                         WHERE a.id = CAST(value ->> 'a' AS BIGINT) AND a.status = 'in_progress' AND a.deadline_ms + $3 >= $2{} \
+                         ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq, \
+                         saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq \
+                         RETURNING attempt_id, position, seq",
+                        Self::JSON_ROWS,
+                        Self::SHARE_LOCK
+                    );
+                    let json = serde_json::Value::Array(rows).to_string();
+                    for r in sqlx::query(&sql).bind(json).bind(now_ms).bind(grace_ms).fetch_all(&mut **tx).await? {
+                        let key = (r.try_get::<i64, _>("attempt_id")?, r.try_get::<i64, _>("position")? as u32);
+                        written.insert(key, r.try_get::<i64, _>("seq")?);
+                    }
+                    Ok(written)
+                }
+
                 /// One op of a group commit. Audit events are collected into `audits`
                 /// and appended once for the whole batch.
-                async fn apply_one(tx: &mut ETx, op: &ExamOp, now_ms: i64, grace_ms: i64, audits: &mut Vec<AuditEvent>, started: &mut std::collections::HashMap<i64, Clock>) -> Result<ExamOpResult> {
+                async fn apply_one(
+                    tx: &mut ETx,
+                    op: &ExamOp,
+                    now_ms: i64,
+                    grace_ms: i64,
+                    audits: &mut Vec<AuditEvent>,
+                    started: &mut std::collections::HashMap<i64, Clock>,
+                    written: &std::collections::HashMap<(i64, u32), i64>,
+                ) -> Result<ExamOpResult> {
                     match op {
                         ExamOp::Save { attempt_id, changes } => {
                             let attempt_id = *attempt_id;
                             let top = changes.iter().map(|c| c.seq).max().unwrap_or(0);
-                            // The common case in one statement per change: written only
-                            // while the attempt runs (as `Clock::check_save` says) and only
-                            // over an older sequence. The attempt row is share-locked on
-                            // PostgreSQL so a pause or the deadline sweep orders cleanly.
-                            let mut unwritten = Vec::new();
-                            for c in changes {
-                                let sql = format!(
-                                    "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms)                                      SELECT id, $2, $3, $4, $5 FROM attempts                                      WHERE id = $1 AND status = 'in_progress' AND deadline_ms + $6 >= $5{}                                      ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq,                                      saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq",
-                                    Self::SHARE_LOCK
-                                );
-                                let n = sqlx::query(&sql)
-                                    .bind(attempt_id)
-                                    .bind(i64::from(c.position))
-                                    .bind(&c.answer)
-                                    .bind(c.seq)
-                                    .bind(now_ms)
-                                    .bind(grace_ms)
-                                    .execute(&mut **tx)
-                                    .await?
-                                    .rows_affected();
-                                if n == 0 {
-                                    unwritten.push(c);
-                                }
-                            }
+                            // The batch's one INSERT (see `apply_exam_ops`) wrote the common
+                            // case; a change counts as written when its position now holds
+                            // its sequence or a newer one from the same commit.
+                            let unwritten: Vec<&Change> = changes
+                                .iter()
+                                .filter(|c| written.get(&(attempt_id, c.position)).is_none_or(|&seq| seq < c.seq))
+                                .collect();
                             if unwritten.is_empty() {
                                 return Ok(ExamOpResult::Saved { seq: top, at_ms: now_ms });
                             }
@@ -631,8 +687,8 @@ macro_rules! impl_exam_store {
 
                 async fn earlier_items(&self, plan_id: i64) -> Result<Vec<(i64, Vec<i64>)>> {
                     let rows = sqlx::query(
-                        "SELECT c.person_id, a.paper FROM attempts a JOIN candidates c ON c.id = a.candidate_id \
-                         WHERE a.plan_id <> $1 AND c.person_id IN (SELECT person_id FROM candidates WHERE plan_id = $1)",
+                        "SELECT c.person_id, p.paper FROM attempts a JOIN candidates c ON c.id = a.candidate_id \
+                         JOIN attempt_papers p ON p.attempt_id = a.id WHERE a.plan_id <> $1 AND c.person_id IN (SELECT person_id FROM candidates WHERE plan_id = $1)",
                     )
                     .bind(plan_id)
                     .fetch_all(self.reader())
@@ -666,21 +722,25 @@ macro_rules! impl_exam_store {
                         for it in &a.paper.items {
                             *shown.entry(it.item_id).or_default() += 1;
                         }
-                        sqlx::query(
-                            "INSERT INTO attempts (candidate_id, plan_id, session_id, seed, paper, item_count, status, duration_ms, created_at_ms) \
-                             VALUES ($1, $2, $3, $4, $5, $6, 'ready', $7, $8)",
+                        let attempt_id: i64 = sqlx::query_scalar(
+                            "INSERT INTO attempts (candidate_id, plan_id, session_id, seed, item_count, status, duration_ms, created_at_ms) \
+                             VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7) RETURNING id",
                         )
                         .bind(a.candidate_id)
                         .bind(plan_id)
                         .bind(a.session_id)
                         .bind(a.paper.seed as i64)
-                        .bind(serde_json::to_string(&a.paper).unwrap_or_default())
                         .bind(a.paper.items.len() as i64)
                         .bind(duration_ms)
                         .bind(audit.at_ms)
-                        .execute(&mut *tx)
+                        .fetch_one(&mut *tx)
                         .await
                         .map_err(map_unique)?;
+                        sqlx::query("INSERT INTO attempt_papers (attempt_id, paper) VALUES ($1, $2)")
+                            .bind(attempt_id)
+                            .bind(serde_json::to_string(&a.paper).unwrap_or_default())
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     let mut ids: Vec<_> = shown.into_iter().collect();
                     ids.sort();
@@ -756,8 +816,8 @@ macro_rules! impl_exam_store {
 
                 async fn attempt(&self, attempt_id: i64) -> Result<AttemptRecord> {
                     let sql = format!(
-                        "SELECT id, candidate_id, plan_id, session_id, paper, {CLOCK_COLUMNS}, duration_ms, submitted_at_ms \
-                         FROM attempts WHERE id = $1"
+                        "SELECT id, candidate_id, plan_id, session_id, p.paper, {CLOCK_COLUMNS}, duration_ms, submitted_at_ms \
+                         FROM attempts JOIN attempt_papers p ON p.attempt_id = attempts.id WHERE id = $1"
                     );
                     let r = sqlx::query(&sql).bind(attempt_id).fetch_one(self.reader()).await.map_err(not_found)?;
                     let paper: String = r.try_get("paper")?;
@@ -792,8 +852,8 @@ macro_rules! impl_exam_store {
                 async fn apply_exam_ops(&self, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<Vec<ExamOpResult>> {
                     let mut tx = self.writer().begin().await?;
                     // Every start of an admitted attempt in the batch, in one statement
-                    // per 500 (a start burst is thousands of them, and each statement
-                    // is a round trip to the database): the clock `exam::start` gives
+                    // (a start burst is thousands of them, and each statement is a
+                    // round trip to the database): the clock `exam::start` gives
                     // (deadline = now + duration + extensions granted before the start).
                     // `apply_one` answers the rest (resumes, refusals) one by one.
                     let mut started = std::collections::HashMap::new();
@@ -804,24 +864,22 @@ macro_rules! impl_exam_store {
                             _ => None,
                         })
                         .collect();
-                    for chunk in start_ids.chunks(500) {
-                        let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+                    if !start_ids.is_empty() {
                         let sql = format!(
-                            "UPDATE attempts SET status = 'in_progress', started_at_ms = $1, deadline_ms = $1 + duration_ms + extension_ms \
-                             WHERE status = 'admitted' AND id IN ({list}) RETURNING id, {CLOCK_COLUMNS}"
+                            "UPDATE attempts SET status = 'in_progress', started_at_ms = $2, deadline_ms = $2 + duration_ms + extension_ms \
+                             WHERE status = 'admitted' AND id IN (SELECT CAST(value AS BIGINT) FROM {}) RETURNING id, {CLOCK_COLUMNS}",
+                            Self::JSON_ROWS
                         );
-                        let mut q = sqlx::query(&sql).bind(now_ms);
-                        for id in chunk {
-                            q = q.bind(*id);
-                        }
-                        for row in q.fetch_all(&mut *tx).await? {
+                        let ids = serde_json::to_string(&start_ids).unwrap_or_default();
+                        for row in sqlx::query(&sql).bind(ids).bind(now_ms).fetch_all(&mut *tx).await? {
                             started.insert(row.try_get::<i64, _>("id")?, clock_from_row(&row)?);
                         }
                     }
+                    let written = Self::write_answers_tx(&mut tx, ops, now_ms, grace_ms).await?;
                     let mut out = Vec::with_capacity(ops.len());
                     let mut audits = Vec::new();
                     for op in ops {
-                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut audits, &mut started).await?);
+                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut audits, &mut started, &written).await?);
                     }
                     Self::append_audits_tx(&mut tx, audits).await?;
                     tx.commit().await?;
