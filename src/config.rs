@@ -54,6 +54,14 @@ pub struct ExamConfig {
     pub plans_require_approval: bool,
     /// Group-commit writer tasks; 0 chooses (1 for SQLite, 4 for PostgreSQL).
     pub writers: usize,
+    /// The most a proctor may extend one attempt by, in all.
+    pub max_extension_minutes: i64,
+    /// Exam-day login opens this long before the session's start…
+    pub login_opens_minutes_before: i64,
+    /// …and closes this long after it for a candidate the proctor has not admitted yet
+    /// (late arrival, 迟到); admitted candidates and running attempts log in (resume)
+    /// until the attempt ends.
+    pub late_entry_minutes: i64,
 }
 
 impl Default for ExamConfig {
@@ -62,6 +70,9 @@ impl Default for ExamConfig {
             grace_seconds: 30,
             plans_require_approval: false,
             writers: 0,
+            max_extension_minutes: 30,
+            login_opens_minutes_before: 60,
+            late_entry_minutes: 30,
         }
     }
 }

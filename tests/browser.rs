@@ -417,7 +417,14 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     click(&staff, "form[id^=new-plan] button[type=submit]").await;
     assert_eq!(text(&staff, "h1").await, "2026年12月养老护理员五级");
     staff
-        .execute("document.querySelector('#add-session input[name=starts_at]').value = '2026-12-01T09:00';", vec![])
+        .execute(
+            &format!(
+                "document.querySelector('#add-session input[name=starts_at]').value = '{}';",
+                // Now, China Standard Time: exam-day login opens around the session's start.
+                skillcert::web::ops::exams::local_time(skillcert::now_ms()).replace(' ', "T")
+            ),
+            vec![],
+        )
         .await
         .unwrap();
     click(&staff, "#add-session button[type=submit]").await;

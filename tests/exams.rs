@@ -35,6 +35,22 @@ async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
 /// Regulator files a body with the elderly-care scope and shares the shipped bank; the
 /// body admin plans with `duration_seconds`, one room, two proctors, candidates.
 pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates: usize) -> Planned {
+    plan_elderly_care_at(app, duration_seconds, candidates, 0).await
+}
+
+/// China Standard Time `minutes` from now, as the session form takes it.
+pub fn local_in(minutes: i64) -> String {
+    skillcert::web::ops::exams::local_time(skillcert::now_ms() + minutes * 60_000).replace(' ', "T")
+}
+
+/// A planned session starting `starts_in_minutes` from now (exam-day login is open
+/// from an hour before to 30 minutes after the start, by default).
+pub async fn plan_elderly_care_at(
+    app: &TestApp,
+    duration_seconds: u32,
+    candidates: usize,
+    starts_in_minutes: i64,
+) -> Planned {
     let admin = app.admin().await;
     let body = admin
         .create_body(&format!("养老评价中心{}", common::hex_id()))
@@ -95,7 +111,7 @@ pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates:
     let (s, sess) = ba
         .post(
             &format!("/api/v1/plans/{plan_id}/sessions"),
-            json!({"room_id": room["id"], "starts_at": "2026-12-01T09:00"}),
+            json!({"room_id": room["id"], "starts_at": local_in(starts_in_minutes)}),
         )
         .await;
     assert_eq!(s, 201, "{sess}");
@@ -590,4 +606,81 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
     assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
     let _ = planned.proctor_ids;
     app.stop().await;
+}
+
+#[tokio::test]
+async fn exam_day_login_opens_before_the_session_and_closes_for_late_arrivals() {
+    let app = TestApp::spawn().await;
+    // Two hours ahead: too early, and the candidate is told when.
+    let early = plan_elderly_care_at(&app, 3600, 2, 120).await;
+    let (s, b) = early
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/close-roster", early.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let try_login = |admission: String, i: usize| {
+        let c = app.client();
+        let url = app.url("/api/v1/exam/login");
+        async move {
+            let res = c
+                .http
+                .post(url)
+                .json(&json!({"admission_no": admission, "id_number": id_number(i)}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, b) = try_login(early.admissions[0].clone(), 0).await;
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["error"]["code"], "exam_too_early", "{b}");
+    assert_eq!(
+        b["error"]["detail"],
+        local_in(120).replace('T', " "),
+        "the session's start, China Standard Time: {b}"
+    );
+    // Wrong ID number stays a plain 401, whatever the time.
+    let (s, _) = try_login(early.admissions[0].clone(), 1).await;
+    assert_eq!(s, 401);
+
+    // Started 45 minutes ago (another server, so other people): entry closed for who
+    // was not admitted…
+    let app = TestApp::spawn().await;
+    let late = plan_elderly_care_at(&app, 3600, 2, -45).await;
+    let (s, b) = late
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/close-roster", late.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let res = app
+        .client()
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&json!({"admission_no": late.admissions[0], "id_number": id_number(0)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "exam_too_late", "{b}");
+    // …and open again once the proctor admits them.
+    let (s, b) = late
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", late.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let c = exam_login(&app, &late.admissions[0], &id_number(0)).await;
+    let (s, b) = c.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 200, "{b}");
 }

@@ -745,7 +745,7 @@ async fn banks_import_version_and_review(s: Arc<dyn Store>) {
 async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     use skillcert::domain::assembly::{Paper, PaperItem};
     use skillcert::domain::exam::{
-        AttemptStatus, PartialCredit, PlanTemplate, ProctorAction, Relation, SaveRefusal,
+        AttemptStatus, Extension, PartialCredit, PlanTemplate, ProctorAction, Relation, SaveRefusal,
     };
     use skillcert::domain::item::ItemStatus;
     use skillcert::store::banks::NewItem;
@@ -1070,7 +1070,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     s.proctor_action(
         a0,
         ProctorAction::Pause,
-        0,
+        Extension::NONE,
         p1.id,
         String::new(),
         AuditEvent {
@@ -1089,7 +1089,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         .proctor_action(
             a0,
             ProctorAction::Resume,
-            0,
+            Extension::NONE,
             p1.id,
             String::new(),
             AuditEvent {
@@ -1108,7 +1108,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         .proctor_action(
             a0,
             ProctorAction::Resume,
-            0,
+            Extension::NONE,
             p1.id,
             String::new(),
             ev("resume")

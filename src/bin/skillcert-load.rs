@@ -284,11 +284,16 @@ async fn run(args: Args) -> Result<Value> {
             sessions.clone(),
             password.clone(),
         );
+        // Every session starts now (China Standard Time): exam-day login opens around a
+        // session's start.
+        let starts_at =
+            skillcert::web::ops::exams::local_time(skillcert::now_ms()).replace(' ', "T");
         let results = for_each_limited(rooms, 8, move |r| {
-            let (admin, ba, sessions, password) = (admin.clone(), ba.clone(), sessions.clone(), password.clone());
+            let (admin, ba, sessions, password, starts_at) =
+                (admin.clone(), ba.clone(), sessions.clone(), password.clone(), starts_at.clone());
             async move {
                 let room = admin.post("/api/v1/organisations", json!({"kind": "room", "parent_id": site_id, "name": format!("考场 {r:04}")})).await?;
-                let s = ba.post(&format!("/api/v1/plans/{plan_id}/sessions"), json!({"room_id": room["id"], "starts_at": "2026-12-01T09:00"})).await?;
+                let s = ba.post(&format!("/api/v1/plans/{plan_id}/sessions"), json!({"room_id": room["id"], "starts_at": starts_at})).await?;
                 let sid = s["id"].as_i64().context("session id")?;
                 for k in 0..per_room_proctors {
                     let u = admin
@@ -522,7 +527,8 @@ async fn run(args: Args) -> Result<Value> {
 
     // --- Saves at the chosen rate; a few candidates reconnect half-way (on another
     // process when there are several) and check their acknowledged answers.
-    let save_lat: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::with_capacity(1 << 20)));
+    // (when the save was due, seconds into the phase; its latency in ms)
+    let save_lat: Arc<Mutex<Vec<(f64, f64)>>> = Arc::new(Mutex::new(Vec::with_capacity(1 << 20)));
     let phase_start = Instant::now();
     let phase_end = phase_start + Duration::from_secs(args.seconds);
     let interval = Duration::from_millis(args.save_interval_ms.max(1));
@@ -586,7 +592,8 @@ async fn run(args: Args) -> Result<Value> {
                 match res {
                     Ok(r) if r.status().is_success() => {
                         if r.bytes().await.is_ok() {
-                            lat.lock().await.push(due.elapsed().as_secs_f64() * 1000.0);
+                            let at = due.duration_since(phase_start).as_secs_f64();
+                            lat.lock().await.push((at, due.elapsed().as_secs_f64() * 1000.0));
                             let e = guard.acked.entry(pos as u32).or_insert(0);
                             *e = (*e).max(seq);
                         }
@@ -603,7 +610,23 @@ async fn run(args: Args) -> Result<Value> {
         let _ = t.await;
     }
     let save_s = phase_start.elapsed().as_secs_f64().max(args.seconds as f64);
-    let mut save_lat = save_lat.lock().await.clone();
+    let timed = save_lat.lock().await.clone();
+    // The tail per 5-second window, so a slow stretch shows when it happened.
+    let windows = (args.seconds as usize).div_ceil(5);
+    let mut by_window = vec![Vec::new(); windows.max(1)];
+    for &(at, ms) in &timed {
+        by_window[((at / 5.0) as usize).min(windows.max(1) - 1)].push(ms);
+    }
+    let tails: Vec<String> = by_window
+        .iter_mut()
+        .enumerate()
+        .map(|(w, v)| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            format!("{}s {:.0}", w * 5, percentile(v, 99.0))
+        })
+        .collect();
+    log(&format!("save p99 by window: {}", tails.join(", ")));
+    let mut save_lat: Vec<f64> = timed.into_iter().map(|(_, ms)| ms).collect();
     save_lat.sort_by(|a, b| a.total_cmp(b));
     let saves_per_s = save_lat.len() as f64 / save_s;
     log(&format!(

@@ -11,8 +11,28 @@ use super::item::ItemType;
 /// Minutes of grace after the deadline during which in-flight saves are still accepted
 /// *(config)*; the attempt is submitted automatically once it has passed.
 pub const DEFAULT_GRACE_MS: i64 = 30_000;
-/// The most a proctor may extend one attempt in total *(config)*.
+/// The most a proctor may extend one attempt in total, unless configured otherwise
+/// (`exams.max_extension_minutes`).
 pub const MAX_EXTENSION_MS: i64 = 30 * 60_000;
+
+/// What a proctor's extension asks for, and the configured most one attempt may be
+/// extended by in all; other actions carry [`Extension::NONE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extension {
+    pub ms: i64,
+    pub cap_ms: i64,
+}
+
+impl Extension {
+    pub const NONE: Extension = Extension { ms: 0, cap_ms: 0 };
+
+    pub fn of(ms: i64) -> Extension {
+        Extension {
+            ms,
+            cap_ms: MAX_EXTENSION_MS,
+        }
+    }
+}
 /// Bytes of one saved answer (an essay of a few thousand characters fits).
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
 /// Changes in one save request (a client flushing its queue after an outage).
@@ -304,12 +324,12 @@ impl ProctorAction {
 }
 
 /// The clock after a proctor action at `now_ms`, or the reason it is refused.
-/// `extend_ms` is used by [`ProctorAction::Extend`] only.
+/// `extension` is used by [`ProctorAction::Extend`] only.
 pub fn apply_action(
     clock: &Clock,
     action: ProctorAction,
     now_ms: i64,
-    extend_ms: i64,
+    extension: Extension,
 ) -> Result<Clock, &'static str> {
     use AttemptStatus::*;
     let mut c = *clock;
@@ -335,14 +355,14 @@ pub fn apply_action(
         (ProctorAction::Resume, _) => return Err("not_paused"),
         (ProctorAction::Extend, s) if s.is_final() => return Err("attempt_closed"),
         (ProctorAction::Extend, _) => {
-            if extend_ms <= 0 {
+            if extension.ms <= 0 {
                 return Err("minutes");
             }
-            if clock.extension_ms + extend_ms > MAX_EXTENSION_MS {
+            if clock.extension_ms + extension.ms > extension.cap_ms {
                 return Err("extension_cap");
             }
-            c.extension_ms += extend_ms;
-            c.deadline_ms = clock.deadline_ms.map(|d| d + extend_ms);
+            c.extension_ms += extension.ms;
+            c.deadline_ms = clock.deadline_ms.map(|d| d + extension.ms);
         }
         (ProctorAction::Terminate, s) if s.is_final() => return Err("attempt_closed"),
         (ProctorAction::Terminate, _) => {
@@ -351,6 +371,29 @@ pub fn apply_action(
         }
     }
     Ok(c)
+}
+
+/// Exam-day login (the credentials already checked): it opens `opens_before_ms` before
+/// the session's start and closes `late_entry_ms` after it for a candidate the proctor
+/// has not admitted (迟到); once admitted or under way the candidate may log in again
+/// (a resume on another device) whatever the time. `Err` is the reason.
+pub fn login_window(
+    starts_at_ms: i64,
+    status: Option<AttemptStatus>,
+    now_ms: i64,
+    opens_before_ms: i64,
+    late_entry_ms: i64,
+) -> Result<(), &'static str> {
+    if status.is_some_and(|s| s != AttemptStatus::Ready) {
+        return Ok(());
+    }
+    if now_ms < starts_at_ms - opens_before_ms {
+        return Err("exam_too_early");
+    }
+    if now_ms > starts_at_ms + late_entry_ms {
+        return Err("exam_too_late");
+    }
+    Ok(())
 }
 
 /// The clock when the candidate presses start; starting again resumes (idempotent).
@@ -547,11 +590,11 @@ mod tests {
         assert_eq!(c.check_save(1_000, 0), Ok(()));
         assert_eq!(c.check_save(1_001, 0), Err(SaveRefusal::PastDeadline));
         assert_eq!(c.check_save(1_500, 500), Ok(()));
-        let paused = apply_action(&c, ProctorAction::Pause, 400, 0).unwrap();
+        let paused = apply_action(&c, ProctorAction::Pause, 400, Extension::NONE).unwrap();
         assert_eq!(paused.check_save(450, 0), Err(SaveRefusal::Paused));
         assert_eq!(paused.remaining_ms(900), Some(600));
         // Paused for 300 ms: the deadline moves by exactly that.
-        let resumed = apply_action(&paused, ProctorAction::Resume, 700, 0).unwrap();
+        let resumed = apply_action(&paused, ProctorAction::Resume, 700, Extension::NONE).unwrap();
         assert_eq!(resumed.deadline_ms, Some(1_300));
         assert_eq!(resumed.remaining_ms(700), Some(600));
     }
@@ -560,19 +603,59 @@ mod tests {
     fn no_pause_after_the_deadline() {
         let c = running(1_000);
         assert_eq!(
-            apply_action(&c, ProctorAction::Pause, 1_000, 0),
+            apply_action(&c, ProctorAction::Pause, 1_000, Extension::NONE),
             Err("past_deadline")
         );
-        assert!(apply_action(&c, ProctorAction::Pause, 999, 0).is_ok());
+        assert!(apply_action(&c, ProctorAction::Pause, 999, Extension::NONE).is_ok());
+    }
+
+    #[test]
+    fn exam_day_login_has_a_window() {
+        let (start, before, late) = (10_000_000, 3_600_000, 1_800_000);
+        let at = |now, status| login_window(start, status, now, before, late);
+        assert_eq!(at(start - before - 1, None), Err("exam_too_early"));
+        assert_eq!(at(start - before, None), Ok(()));
+        assert_eq!(at(start + late, Some(AttemptStatus::Ready)), Ok(()));
+        assert_eq!(
+            at(start + late + 1, Some(AttemptStatus::Ready)),
+            Err("exam_too_late")
+        );
+        // Admitted or under way: a resume is never locked out.
+        for s in [
+            AttemptStatus::Admitted,
+            AttemptStatus::InProgress,
+            AttemptStatus::Paused,
+            AttemptStatus::Submitted,
+        ] {
+            assert_eq!(at(start + 10 * late, Some(s)), Ok(()));
+        }
     }
 
     #[test]
     fn extensions_are_capped() {
         let c = running(1_000);
-        let e = apply_action(&c, ProctorAction::Extend, 0, MAX_EXTENSION_MS).unwrap();
+        let e = apply_action(
+            &c,
+            ProctorAction::Extend,
+            0,
+            Extension::of(MAX_EXTENSION_MS),
+        )
+        .unwrap();
         assert_eq!(e.deadline_ms, Some(1_000 + MAX_EXTENSION_MS));
         assert_eq!(
-            apply_action(&e, ProctorAction::Extend, 0, 1),
+            apply_action(&e, ProctorAction::Extend, 0, Extension::of(1)),
+            Err("extension_cap")
+        );
+        // A configured cap of 10 minutes: 10 in two steps, not one minute more.
+        let ten = |ms| Extension {
+            ms,
+            cap_ms: 10 * 60_000,
+        };
+        let e = apply_action(&c, ProctorAction::Extend, 0, ten(4 * 60_000)).unwrap();
+        let e = apply_action(&e, ProctorAction::Extend, 0, ten(6 * 60_000)).unwrap();
+        assert_eq!(e.extension_ms, 10 * 60_000);
+        assert_eq!(
+            apply_action(&e, ProctorAction::Extend, 0, ten(60_000)),
             Err("extension_cap")
         );
     }
@@ -587,7 +670,7 @@ mod tests {
             extension_ms: 0,
         };
         assert_eq!(start(&ready, 0, 60_000), Err("not_admitted"));
-        let admitted = apply_action(&ready, ProctorAction::Admit, 0, 0).unwrap();
+        let admitted = apply_action(&ready, ProctorAction::Admit, 0, Extension::NONE).unwrap();
         let s = start(&admitted, 5, 60_000).unwrap();
         assert_eq!(s.deadline_ms, Some(60_005));
         assert_eq!(start(&s, 99, 60_000), Ok(s));
@@ -615,10 +698,10 @@ mod tests {
         #[test]
         fn clock_never_runs_while_paused(pause_at in 0i64..1000, resume_after in 0i64..1000, probe in 0i64..3000) {
             let c = running(1_000);
-            if let Ok(p) = apply_action(&c, ProctorAction::Pause, pause_at, 0) {
+            if let Ok(p) = apply_action(&c, ProctorAction::Pause, pause_at, Extension::NONE) {
                 let left = p.remaining_ms(pause_at).unwrap();
                 prop_assert_eq!(p.remaining_ms(pause_at + probe), Some(left));
-                let r = apply_action(&p, ProctorAction::Resume, pause_at + resume_after, 0).unwrap();
+                let r = apply_action(&p, ProctorAction::Resume, pause_at + resume_after, Extension::NONE).unwrap();
                 prop_assert_eq!(r.remaining_ms(pause_at + resume_after), Some(left));
             }
         }

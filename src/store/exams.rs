@@ -9,8 +9,8 @@ use super::{NewPerson, Result};
 use crate::domain::assembly::Paper;
 use crate::domain::audit::AuditEvent;
 use crate::domain::exam::{
-    AttemptStatus, Clock, FindingCategory, FindingSubject, IrregularityOutcome, PlanStatus,
-    PlanTemplate, ProctorAction, Relation, SaveRefusal, Severity,
+    AttemptStatus, Clock, Extension, FindingCategory, FindingSubject, IrregularityOutcome,
+    PlanStatus, PlanTemplate, ProctorAction, Relation, SaveRefusal, Severity,
 };
 use crate::domain::item::ItemContent;
 
@@ -115,6 +115,18 @@ pub struct NewAttempt {
     pub candidate_id: i64,
     pub session_id: i64,
     pub paper: Paper,
+}
+
+/// An admission number's candidate, as exam-day login checks it.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    pub candidate_id: i64,
+    /// The keyed hash of the candidate's document number.
+    pub document_lookup: String,
+    /// When the candidate's session starts.
+    pub starts_at_ms: i64,
+    /// The attempt's status once the roster is closed.
+    pub attempt_status: Option<AttemptStatus>,
 }
 
 /// Who an exam-day session belongs to, as the web layer needs it on every request.
@@ -330,8 +342,7 @@ pub trait ExamStore: Send + Sync {
     async fn item_contents(&self, ids: &[(i64, i64)]) -> Result<Vec<((i64, i64), ItemContent)>>;
 
     // Exam day.
-    /// `(candidate id, document look-up hash)` for an admission number.
-    async fn candidate_by_admission(&self, admission_no: &str) -> Result<Option<(i64, String)>>;
+    async fn candidate_by_admission(&self, admission_no: &str) -> Result<Option<Admission>>;
     async fn exam_identity(&self, token_hash: &str, now_ms: i64) -> Result<Option<ExamIdentity>>;
     async fn end_exam_session(&self, token_hash: &str) -> Result<()>;
     async fn attempt(&self, attempt_id: i64) -> Result<AttemptRecord>;
@@ -351,7 +362,7 @@ pub trait ExamStore: Send + Sync {
         &self,
         attempt_id: i64,
         action: ProctorAction,
-        extend_ms: i64,
+        extension: Extension,
         actor: i64,
         detail: String,
         audit: AuditEvent,

@@ -24,6 +24,12 @@ impl PgStore {
     /// (see the SQLite store for why batches bind JSON).
     const JSON_ROWS: &'static str = "jsonb_array_elements(CAST($1 AS jsonb))";
 
+    /// `id` is one of the JSON array of ids bound as `$1`. As `= ANY` of an array the
+    /// planner looks the ids up in the primary key whatever its statistics say; as `IN`
+    /// with stale statistics it hashed every attempt with the same status instead.
+    const IN_JSON_IDS: &'static str =
+        " = ANY(ARRAY(SELECT CAST(value AS BIGINT) FROM jsonb_array_elements(CAST($1 AS jsonb))))";
+
     /// Locks the chain head until commit, so concurrent writers (also in other processes)
     /// chain one after another.
     const AUDIT_HEAD_LOCK: &'static str =

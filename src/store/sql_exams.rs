@@ -1,9 +1,9 @@
 //! The SQL of [`super::exams::ExamStore`], shared by both backends the same way as
 //! `sql.rs` (see there for why a macro). Besides `ROW_LOCK`, a backend supplies
 //! `SHARE_LOCK`, the clause that share-locks the attempt rows a batch of saves reads
-//! (none in SQLite, whose single writer already serialises), and `JSON_ROWS`, the rows
-//! of a JSON array parameter, through which a batch's saves and starts travel as one
-//! statement each.
+//! (none in SQLite, whose single writer already serialises), and `JSON_ROWS` and
+//! `IN_JSON_IDS`, the rows of a JSON array parameter and a match against one, through
+//! which a batch's saves and starts travel as one statement each.
 
 macro_rules! impl_exam_store {
     ($store:ty, $db:ty) => {
@@ -202,18 +202,19 @@ macro_rules! impl_exam_store {
                         return Ok(written);
                     }
                     // In attempt order, the order every exam write locks attempt rows in.
-                    // `CROSS JOIN` makes SQLite walk the JSON rows and look each attempt up
-                    // by id; left to itself it chose to scan the attempts for every row
-                    // (a 150-save batch took a second). PostgreSQL plans it freely.
+                    // The attempt is checked in a correlated sub-select, so both databases
+                    // walk the JSON rows and look each attempt up by id: as a join, SQLite
+                    // scanned the attempts for every row (a 150-save batch took a second)
+                    // and PostgreSQL hashed all running attempts for every batch.
                     let rows: Vec<serde_json::Value> = newest
                         .iter()
                         .map(|((attempt_id, position), c)| serde_json::json!({"a": attempt_id, "p": position, "s": c.seq, "v": c.answer}))
                         .collect();
                     let sql = format!(
                         "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms) \
-                         SELECT a.id, CAST(value ->> 'p' AS BIGINT), value ->> 'v', CAST(value ->> 's' AS BIGINT), $2 \
-                         FROM {} CROSS JOIN attempts a \
-                         WHERE a.id = CAST(value ->> 'a' AS BIGINT) AND a.status = 'in_progress' AND a.deadline_ms + $3 >= $2{} \
+                         SELECT CAST(value ->> 'a' AS BIGINT), CAST(value ->> 'p' AS BIGINT), value ->> 'v', CAST(value ->> 's' AS BIGINT), $2 \
+                         FROM {} WHERE CAST(value ->> 'a' AS BIGINT) = (SELECT a.id FROM attempts a \
+                         WHERE a.id = CAST(value ->> 'a' AS BIGINT) AND a.status = 'in_progress' AND a.deadline_ms + $3 >= $2{}) \
                          ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq, \
                          saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq \
                          RETURNING attempt_id, position, seq",
@@ -775,15 +776,26 @@ macro_rules! impl_exam_store {
                     Ok(out)
                 }
 
-                async fn candidate_by_admission(&self, admission_no: &str) -> Result<Option<(i64, String)>> {
-                    let row = sqlx::query("SELECT c.id, p.document_lookup FROM candidates c JOIN people p ON p.id = c.person_id WHERE c.admission_no = $1")
-                        .bind(admission_no)
-                        .fetch_optional(self.reader())
-                        .await?;
-                    match row {
-                        Some(r) => Ok(Some((r.try_get("id")?, r.try_get("document_lookup")?))),
-                        None => Ok(None),
-                    }
+                async fn candidate_by_admission(&self, admission_no: &str) -> Result<Option<Admission>> {
+                    let row = sqlx::query(
+                        "SELECT c.id, p.document_lookup, s.starts_at_ms, a.status FROM candidates c \
+                         JOIN people p ON p.id = c.person_id JOIN plan_sessions s ON s.id = c.session_id \
+                         LEFT JOIN attempts a ON a.candidate_id = c.id WHERE c.admission_no = $1",
+                    )
+                    .bind(admission_no)
+                    .fetch_optional(self.reader())
+                    .await?;
+                    let Some(r) = row else { return Ok(None) };
+                    let status: Option<String> = r.try_get("status")?;
+                    Ok(Some(Admission {
+                        candidate_id: r.try_get("id")?,
+                        document_lookup: r.try_get("document_lookup")?,
+                        starts_at_ms: r.try_get("starts_at_ms")?,
+                        attempt_status: match status {
+                            Some(s) => Some(AttemptStatus::from_code(&s).ok_or_else(|| bad("status"))?),
+                            None => None,
+                        },
+                    }))
                 }
 
                 async fn exam_identity(&self, token_hash: &str, now_ms: i64) -> Result<Option<ExamIdentity>> {
@@ -867,8 +879,8 @@ macro_rules! impl_exam_store {
                     if !start_ids.is_empty() {
                         let sql = format!(
                             "UPDATE attempts SET status = 'in_progress', started_at_ms = $2, deadline_ms = $2 + duration_ms + extension_ms \
-                             WHERE status = 'admitted' AND id IN (SELECT CAST(value AS BIGINT) FROM {}) RETURNING id, {CLOCK_COLUMNS}",
-                            Self::JSON_ROWS
+                             WHERE status = 'admitted' AND id{} RETURNING id, {CLOCK_COLUMNS}",
+                            Self::IN_JSON_IDS
                         );
                         let ids = serde_json::to_string(&start_ids).unwrap_or_default();
                         for row in sqlx::query(&sql).bind(ids).bind(now_ms).fetch_all(&mut *tx).await? {
@@ -926,11 +938,11 @@ macro_rules! impl_exam_store {
                     Ok(done)
                 }
 
-                async fn proctor_action(&self, attempt_id: i64, action: ProctorAction, extend_ms: i64, actor: i64, detail: String, audit: AuditEvent) -> Result<Clock> {
+                async fn proctor_action(&self, attempt_id: i64, action: ProctorAction, extension: Extension, actor: i64, detail: String, audit: AuditEvent) -> Result<Clock> {
                     let mut tx = self.writer().begin().await?;
                     let (clock, _, plan_id, session_id) = Self::attempt_clock_tx(&mut tx, attempt_id).await?;
                     let now = audit.at_ms;
-                    let next = apply_action(&clock, action, now, extend_ms).map_err(|code| StoreError::Refused {
+                    let next = apply_action(&clock, action, now, extension).map_err(|code| StoreError::Refused {
                         field: "action",
                         code: "exam_error.action_refused",
                         detail: code.to_string(),
@@ -985,7 +997,7 @@ macro_rules! impl_exam_store {
                     .await?;
                     // A void paper ends the attempt at once.
                     if outcome == IrregularityOutcome::Void && !clock.status.is_final() {
-                        let next = apply_action(&clock, ProctorAction::Terminate, audit.at_ms, 0).map_err(|_| StoreError::NotFound)?;
+                        let next = apply_action(&clock, ProctorAction::Terminate, audit.at_ms, Extension::NONE).map_err(|_| StoreError::NotFound)?;
                         Self::write_clock_tx(&mut tx, attempt_id, &next).await?;
                         sqlx::query("UPDATE attempts SET submitted_at_ms = $1, submit_reason = 'void' WHERE id = $2").bind(audit.at_ms).bind(attempt_id).execute(&mut *tx).await?;
                     }

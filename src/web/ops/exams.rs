@@ -14,7 +14,7 @@ use crate::crypto::{new_token, token_hash};
 use crate::domain::assembly::{assemble_indexed, demo_template, PoolIndex, PoolItem};
 use crate::domain::audit::AuditEvent;
 use crate::domain::exam::{
-    self, required_proctors, AttemptStatus, Clock, FindingCategory, FindingSubject,
+    self, required_proctors, AttemptStatus, Clock, Extension, FindingCategory, FindingSubject,
     IrregularityOutcome, PartialCredit, PlanStatus, PlanTemplate, ProctorAction, Relation,
     SaveRefusal, Severity,
 };
@@ -300,6 +300,21 @@ pub fn parse_local_time(s: &str) -> Option<i64> {
     let dt = time::PrimitiveDateTime::new(parse_date(date)?, t);
     let offset = time::UtcOffset::from_hms(8, 0, 0).ok()?;
     Some((dt.assume_offset(offset).unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// A moment as China Standard Time, `YYYY-MM-DD HH:MM` (the inverse of
+/// [`parse_local_time`]).
+pub fn local_time(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000 + 8 * 3600)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 pub async fn add_session(
@@ -847,14 +862,19 @@ pub async fn exam_login(
     } else {
         st.store.candidate_by_admission(admission).await?
     };
-    let matches = found.as_ref().is_some_and(|(_, lookup)| {
+    let matches = found.as_ref().is_some_and(|a| {
         DocumentType::ALL.iter().any(|t| {
             Document::parse(*t, &input.id_number, crate::today())
-                .map(|d| constant_eq(st.keys.document_lookup(&d).as_bytes(), lookup.as_bytes()))
+                .map(|d| {
+                    constant_eq(
+                        st.keys.document_lookup(&d).as_bytes(),
+                        a.document_lookup.as_bytes(),
+                    )
+                })
                 .unwrap_or(false)
         })
     });
-    let Some((candidate_id, _)) = found.filter(|_| matches) else {
+    let Some(admission_record) = found.filter(|_| matches) else {
         let event = AuditEvent {
             at_ms: now,
             actor_user_id: None,
@@ -870,6 +890,21 @@ pub async fn exam_login(
             .await?;
         return Err(AppError::BadCredentials);
     };
+    let candidate_id = admission_record.candidate_id;
+    // Only on exam day: the credentials are right, so the candidate may learn when.
+    let cfg = &st.config.exams;
+    if let Err(code) = exam::login_window(
+        admission_record.starts_at_ms,
+        admission_record.attempt_status,
+        now,
+        cfg.login_opens_minutes_before.max(0) * 60_000,
+        cfg.late_entry_minutes.max(0) * 60_000,
+    ) {
+        return Err(AppError::BadRequest {
+            code,
+            detail: Some(local_time(admission_record.starts_at_ms)),
+        });
+    }
     let (token, hash) = new_token();
     let (csrf, _) = new_token();
     let audit = AuditEvent {
@@ -1200,8 +1235,11 @@ pub async fn proctor_action(
         )
         .with_detail("500")]));
     }
-    let extend_ms = input.minutes.unwrap_or(0).clamp(0, 24 * 60) * 60_000;
-    if action == ProctorAction::Extend && extend_ms <= 0 {
+    let extension = Extension {
+        ms: input.minutes.unwrap_or(0).clamp(0, 24 * 60) * 60_000,
+        cap_ms: st.config.exams.max_extension_minutes.max(0) * 60_000,
+    };
+    if action == ProctorAction::Extend && extension.ms <= 0 {
         return Err(AppError::field("minutes", "field.required"));
     }
     let event = audit_by(
@@ -1214,7 +1252,7 @@ pub async fn proctor_action(
     );
     Ok(st
         .store
-        .proctor_action(attempt_id, action, extend_ms, p.user_id, reason, event)
+        .proctor_action(attempt_id, action, extension, p.user_id, reason, event)
         .await?)
 }
 

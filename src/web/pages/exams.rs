@@ -25,20 +25,6 @@ pub fn clock_time(ms: i64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// `YYYY-MM-DD hh:mm` (China Standard Time).
-pub fn date_time(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000 + 8 * 3600)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 fn with_errors(
     st: &AppState,
     ctx: &RequestCtx,
@@ -186,7 +172,7 @@ async fn plan_page(
         "can_plan": can_plan,
         "can_approve": can_approve,
         "sessions": sessions.iter().map(|s| json!({
-            "id": s.id, "room": s.room_name, "starts": date_time(s.starts_at_ms), "candidates": s.candidates,
+            "id": s.id, "room": s.room_name, "starts": ops::local_time(s.starts_at_ms), "candidates": s.candidates,
             "proctors": s.proctors, "need": required_proctors(s.candidates as u32),
             "understaffed": (s.proctors.len() as u32) < required_proctors(s.candidates as u32),
         })).collect::<Vec<_>>(),
@@ -365,7 +351,7 @@ pub async fn proctor_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<R
     let p = ctx.principal()?;
     let sessions = st.store.proctor_sessions(p.user_id).await?;
     let data = json!({
-        "sessions": sessions.iter().map(|(plan, s)| json!({"id": s.id, "plan": plan.name, "room": s.room_name, "starts": date_time(s.starts_at_ms), "candidates": s.candidates})).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(|(plan, s)| json!({"id": s.id, "plan": plan.name, "room": s.room_name, "starts": ops::local_time(s.starts_at_ms), "candidates": s.candidates})).collect::<Vec<_>>(),
     });
     Ok(page(&st, &ctx, "proctor", "proctor.title", data)?.into_response())
 }
@@ -379,7 +365,7 @@ pub async fn console(
     let roster = st.store.roster(plan.id, Some(session.id)).await?;
     let data = json!({
         "plan": {"id": plan.id, "name": plan.name},
-        "session": {"id": session.id, "room": session.room_name, "starts": date_time(session.starts_at_ms)},
+        "session": {"id": session.id, "room": session.room_name, "starts": ops::local_time(session.starts_at_ms)},
         "roster": roster.iter().map(|r| json!({"attempt_id": r.attempt_id, "admission_no": r.admission_no, "name": r.name, "seat": r.seat, "status": r.status, "answered": r.answered, "items": r.item_count, "saved": r.last_saved_at_ms.map(clock_time)})).collect::<Vec<_>>(),
     });
     Ok(page(&st, &ctx, "console", "proctor.console", data)?.into_response())
@@ -445,13 +431,13 @@ async fn inspect_page(
         "plan": {"id": plan.id, "name": plan.name, "status": plan.status},
         "can_file": can_file,
         "sessions": live.sessions.iter().map(|s| json!({
-            "id": s.id, "room": s.room_name, "starts": date_time(s.starts_at_ms), "candidates": s.candidates,
+            "id": s.id, "room": s.room_name, "starts": ops::local_time(s.starts_at_ms), "candidates": s.candidates,
             "proctors": s.proctors, "need": required_proctors(s.candidates as u32),
             "in_progress": count(s.id, AttemptStatus::InProgress), "paused": count(s.id, AttemptStatus::Paused),
             "submitted": count(s.id, AttemptStatus::Submitted) + count(s.id, AttemptStatus::Terminated),
         })).collect::<Vec<_>>(),
         "actions": live.actions.iter().map(|a| json!({"at": clock_time(a.at_ms), "actor": a.actor, "action": a.action, "detail": a.detail, "session_id": a.session_id, "attempt_id": a.attempt_id})).collect::<Vec<_>>(),
-        "findings": live.findings.iter().map(|f| json!({"at": date_time(f.at_ms), "subject": f.subject, "subject_id": f.subject_id, "category": f.category, "severity": f.severity, "evidence": f.evidence, "by": f.filed_by})).collect::<Vec<_>>(),
+        "findings": live.findings.iter().map(|f| json!({"at": ops::local_time(f.at_ms), "subject": f.subject, "subject_id": f.subject_id, "category": f.category, "severity": f.severity, "evidence": f.evidence, "by": f.filed_by})).collect::<Vec<_>>(),
         "errors": errors,
     });
     let status = if errors_present(&data) {
@@ -539,8 +525,19 @@ pub async fn exam_login(
             let cookie = exam_cookie(&token, st.config.cookie_secure, 14 * 3600);
             Ok(([(header::SET_COOKIE, cookie)], see_other("/exam")).into_response())
         }
-        Err(e @ (AppError::BadCredentials | AppError::Throttled)) => {
-            let msg = st.i18n.t(ctx.lang, &format!("error.{}", e.code()), None);
+        Err(
+            e @ (AppError::BadCredentials
+            | AppError::Throttled
+            | AppError::BadRequest {
+                code: "exam_too_early" | "exam_too_late",
+                ..
+            }),
+        ) => {
+            let detail = match &e {
+                AppError::BadRequest { detail, .. } => detail.as_deref(),
+                _ => None,
+            };
+            let msg = st.i18n.t(ctx.lang, &format!("error.{}", e.code()), detail);
             let data = json!({"admission_no": f.admission_no, "errors": [{"field": "admission_no", "code": e.code(), "message": msg}]});
             let mut res = exam_page(&st, &ctx, "exam_login", "exam.login_title", data)?;
             *res.status_mut() = e.status();
