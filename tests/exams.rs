@@ -24,6 +24,8 @@ pub struct Planned {
     pub proctor_ids: Vec<i64>,
     pub admissions: Vec<String>,
     pub proctor_login: String,
+    /// The session's start as the form took it (China Standard Time).
+    pub starts_at: String,
 }
 
 async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
@@ -108,10 +110,11 @@ pub async fn plan_elderly_care_at(
         .await;
     assert_eq!(s, 201, "{plan}");
     let plan_id = plan["id"].as_i64().unwrap();
+    let starts_at = local_in(starts_in_minutes);
     let (s, sess) = ba
         .post(
             &format!("/api/v1/plans/{plan_id}/sessions"),
-            json!({"room_id": room["id"], "starts_at": local_in(starts_in_minutes)}),
+            json!({"room_id": room["id"], "starts_at": starts_at}),
         )
         .await;
     assert_eq!(s, 201, "{sess}");
@@ -151,6 +154,7 @@ pub async fn plan_elderly_care_at(
         proctor_ids: vec![p1, p2],
         admissions,
         proctor_login: format!("pa{tag}"),
+        starts_at,
     }
 }
 
@@ -641,7 +645,7 @@ async fn exam_day_login_opens_before_the_session_and_closes_for_late_arrivals() 
     assert_eq!(b["error"]["code"], "exam_too_early", "{b}");
     assert_eq!(
         b["error"]["detail"],
-        local_in(120).replace('T', " "),
+        early.starts_at.replace('T', " "),
         "the session's start, China Standard Time: {b}"
     );
     // Wrong ID number stays a plain 401, whatever the time.

@@ -198,8 +198,17 @@ pub enum ExamOp {
 }
 
 impl ExamOp {
-    /// Batches apply ops in this order, so concurrent batches (several writers on
-    /// PostgreSQL) lock attempt rows in the same order and never deadlock.
+    /// The attempt the op writes, if any (a login writes none).
+    pub fn attempt_id(&self) -> Option<i64> {
+        match self {
+            ExamOp::Save { attempt_id, .. }
+            | ExamOp::Start { attempt_id, .. }
+            | ExamOp::Submit { attempt_id, .. } => Some(*attempt_id),
+            ExamOp::Login { .. } => None,
+        }
+    }
+
+    /// Batches apply ops in this order (their attempt rows are locked in it up front).
     pub fn lock_key(&self) -> i64 {
         match self {
             ExamOp::Save { attempt_id, .. }

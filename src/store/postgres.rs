@@ -14,9 +14,6 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Appended to the attempt read of an answer save (the attempts table is `a` there).
-    const SHARE_LOCK: &'static str = " FOR SHARE OF a";
-
     /// Appended to a row read that precedes an update in the same transaction.
     const ROW_LOCK: &'static str = " FOR UPDATE";
 

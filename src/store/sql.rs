@@ -3,8 +3,8 @@
 //! implementation is written once and instantiated for each concrete sqlx database by
 //! [`impl_store!`]. Why a macro and not generics: sqlx's executor and codec bounds make a
 //! generic implementation unreadable, while a macro gives two plain, concrete impls.
-//! What differs per dialect (pools, pragmas, row locks, migrations) stays in
-//! `sqlite.rs` and `postgres.rs`.
+//! What differs per dialect (pools, pragmas, row locks, reading a JSON array
+//! parameter as rows, migrations) stays in `sqlite.rs` and `postgres.rs`.
 //!
 //! [`Store`]: super::Store
 
@@ -41,8 +41,9 @@ pub(super) fn not_found(e: sqlx::Error) -> StoreError {
 }
 
 /// Implements [`super::Store`] for `$store` over the sqlx database `$db`. `$store` must
-/// have `writer()` and `reader()` pools, the constant `AUDIT_HEAD_LOCK` (the statement
-/// that reads the chain head and locks it until commit), and inherent `migrate_impl`,
+/// have `writer()` and `reader()` pools, the constants `AUDIT_HEAD_LOCK` (the statement
+/// that reads the chain head and locks it until commit) and `JSON_ROWS` (the rows of a
+/// JSON array bound as `$1`, in a column `value`), and inherent `migrate_impl`,
 /// `durability_impl` and `close_impl` methods.
 macro_rules! impl_store {
     ($store:ty, $db:ty, $backend:expr) => {

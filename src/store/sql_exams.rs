@@ -1,9 +1,8 @@
 //! The SQL of [`super::exams::ExamStore`], shared by both backends the same way as
-//! `sql.rs` (see there for why a macro). Besides `ROW_LOCK`, a backend supplies
-//! `SHARE_LOCK`, the clause that share-locks the attempt rows a batch of saves reads
-//! (none in SQLite, whose single writer already serialises), and `JSON_ROWS` and
-//! `IN_JSON_IDS`, the rows of a JSON array parameter and a match against one, through
-//! which a batch's saves and starts travel as one statement each.
+//! `sql.rs` (see there for why a macro). Besides `ROW_LOCK` (empty in SQLite, whose
+//! single writer already serialises), a backend supplies `JSON_ROWS` and `IN_JSON_IDS`,
+//! the rows of a JSON array parameter and a match against one, through which a batch's
+//! saves, starts and row locks travel as one statement each.
 
 macro_rules! impl_exam_store {
     ($store:ty, $db:ty) => {
@@ -168,10 +167,9 @@ macro_rules! impl_exam_store {
                 /// Every answer change of the batch in one statement: written only while
                 /// the attempt runs (as `Clock::check_save` says) and only over an older
                 /// sequence. Returns the written (attempt, position) → sequence; what is
-                /// missing there `apply_one` decides under the attempt's row lock. The
-                /// attempt rows are share-locked on PostgreSQL, so a pause or the deadline
-                /// sweep orders cleanly against the batch. Saves of an attempt that the
-                /// batch also submits stay out, so they are judged in arrival order.
+                /// missing there `apply_one` decides under the attempt's row lock. Saves of
+                /// an attempt that the batch also submits stay out, so they are judged in
+                /// arrival order.
                 async fn write_answers_tx(tx: &mut ETx, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<std::collections::HashMap<(i64, u32), i64>> {
                     let submitted: std::collections::HashSet<i64> = ops
                         .iter()
@@ -214,12 +212,11 @@ macro_rules! impl_exam_store {
                         "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms) \
                          SELECT CAST(value ->> 'a' AS BIGINT), CAST(value ->> 'p' AS BIGINT), value ->> 'v', CAST(value ->> 's' AS BIGINT), $2 \
                          FROM {} WHERE CAST(value ->> 'a' AS BIGINT) = (SELECT a.id FROM attempts a \
-                         WHERE a.id = CAST(value ->> 'a' AS BIGINT) AND a.status = 'in_progress' AND a.deadline_ms + $3 >= $2{}) \
+                         WHERE a.id = CAST(value ->> 'a' AS BIGINT) AND a.status = 'in_progress' AND a.deadline_ms + $3 >= $2) \
                          ON CONFLICT (attempt_id, position) DO UPDATE SET answer = excluded.answer, seq = excluded.seq, \
                          saved_at_ms = excluded.saved_at_ms WHERE answers.seq < excluded.seq \
                          RETURNING attempt_id, position, seq",
-                        Self::JSON_ROWS,
-                        Self::SHARE_LOCK
+                        Self::JSON_ROWS
                     );
                     let json = serde_json::Value::Array(rows).to_string();
                     for r in sqlx::query(&sql).bind(json).bind(now_ms).bind(grace_ms).fetch_all(&mut **tx).await? {
@@ -863,6 +860,22 @@ macro_rules! impl_exam_store {
 
                 async fn apply_exam_ops(&self, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<Vec<ExamOpResult>> {
                     let mut tx = self.writer().begin().await?;
+                    // Every attempt the batch touches is locked first, in one statement,
+                    // in ascending id order (PostgreSQL; SQLite's single writer needs no
+                    // row locks). That is the lock order of every exam write (the deadline
+                    // sweep, proctor actions, admit-all), so concurrent batches and they
+                    // never deadlock, and a pause or the sweep orders cleanly against the
+                    // batch's saves. Locking per statement instead (the saves' rows shared,
+                    // a submit's exclusive later) could cross with another batch's.
+                    if !Self::ROW_LOCK.is_empty() {
+                        let mut ids: Vec<i64> = ops.iter().filter_map(ExamOp::attempt_id).collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        if !ids.is_empty() {
+                            let sql = format!("SELECT id FROM attempts WHERE id{} ORDER BY id{}", Self::IN_JSON_IDS, Self::ROW_LOCK);
+                            sqlx::query(&sql).bind(serde_json::to_string(&ids).unwrap_or_default()).fetch_all(&mut *tx).await?;
+                        }
+                    }
                     // Every start of an admitted attempt in the batch, in one statement
                     // (a start burst is thousands of them, and each statement is a
                     // round trip to the database): the clock `exam::start` gives

@@ -19,42 +19,12 @@ use super::{
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    checkpointer: SqlitePool,
-}
-
-/// How often the WAL is copied into the database. Between two checkpoints the WAL grows
-/// by what was written meanwhile (at 6,600 saves/s, a few megabytes).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-/// Checkpoints the WAL on its own connection until the store closes. `PASSIVE` never
-/// waits for the writer or for readers: it copies what it can, and the WAL starts
-/// over once everything in it has been copied and no reader still needs it.
-fn spawn_checkpointer(pool: SqlitePool) {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(CHECKPOINT_EVERY).await;
-            if pool.is_closed() {
-                return;
-            }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
-                if pool.is_closed() {
-                    return;
-                }
-                tracing::warn!(error = %e, "WAL checkpoint failed");
-            }
-        }
-    });
 }
 
 impl SqliteStore {
-    /// Appended to the attempt read of an answer save. The single writer serialises
-    /// transactions, so a plain read is enough (here and in the next two).
-    const SHARE_LOCK: &'static str = "";
-
-    /// Appended to a row read that precedes an update in the same transaction.
+    /// Appended to a row read that precedes an update in the same transaction. The
+    /// single writer serialises transactions, so a plain read is enough (and the exam
+    /// batches skip their up-front row locking).
     const ROW_LOCK: &'static str = "";
 
     /// The rows of the JSON array bound as `$1`, one per element, in a column `value`.
@@ -76,30 +46,16 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        // The writer never checkpoints: a checkpoint copies the WAL into the database
-        // and fsyncs it, and done by the writer at the end of a commit (SQLite's
-        // default, every 1,000 pages) it stalled every exam save queued behind that
-        // commit; under 6,600 saves/s that was several times a second. A connection of
-        // its own checkpoints instead (`spawn_checkpointer`), beside the writer.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(opts.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
-            .connect_with(opts.clone())
-            .await?;
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
             .connect_with(opts)
             .await?;
-        spawn_checkpointer(checkpointer.clone());
-        Ok(SqliteStore {
-            writer,
-            reader,
-            checkpointer,
-        })
+        Ok(SqliteStore { writer, reader })
     }
 
     fn writer(&self) -> &SqlitePool {
@@ -153,9 +109,7 @@ impl SqliteStore {
     }
 
     async fn close_impl(&self) {
-        self.checkpointer.close().await;
         self.reader.close().await;
-        // The last connection to close checkpoints whatever the WAL still holds.
         self.writer.close().await;
     }
 }

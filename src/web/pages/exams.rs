@@ -367,6 +367,7 @@ pub async fn console(
         "plan": {"id": plan.id, "name": plan.name},
         "session": {"id": session.id, "room": session.room_name, "starts": ops::local_time(session.starts_at_ms)},
         "roster": roster.iter().map(|r| json!({"attempt_id": r.attempt_id, "admission_no": r.admission_no, "name": r.name, "seat": r.seat, "status": r.status, "answered": r.answered, "items": r.item_count, "saved": r.last_saved_at_ms.map(clock_time)})).collect::<Vec<_>>(),
+        "max_extension_minutes": st.config.exams.max_extension_minutes,
     });
     Ok(page(&st, &ctx, "console", "proctor.console", data)?.into_response())
 }
