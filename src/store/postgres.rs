@@ -17,6 +17,9 @@ impl PgStore {
     /// Appended to a row read that precedes an update in the same transaction.
     const ROW_LOCK: &'static str = " FOR UPDATE";
 
+    /// Appended to the attempt reads of a batch of saves (the attempts table is `a`).
+    const SHARE_LOCK: &'static str = " FOR SHARE OF a";
+
     /// The rows of the JSON array bound as `$1`, one per element, in a column `value`
     /// (see the SQLite store for why batches bind JSON).
     const JSON_ROWS: &'static str = "jsonb_array_elements(CAST($1 AS jsonb))";

@@ -23,9 +23,12 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Appended to a row read that precedes an update in the same transaction. The
-    /// single writer serialises transactions, so a plain read is enough (and the exam
-    /// batches skip their up-front row locking).
+    /// single writer serialises transactions, so a plain read is enough (here and in the
+    /// next; the exam batches also skip their up-front row locking).
     const ROW_LOCK: &'static str = "";
+
+    /// Appended to the attempt reads of a batch of saves (the attempts table is `a`).
+    const SHARE_LOCK: &'static str = "";
 
     /// The rows of the JSON array bound as `$1`, one per element, in a column `value`.
     /// Batch statements bind one JSON text rather than thousands of parameters: sqlx
