@@ -208,7 +208,8 @@ impl ExamOp {
         }
     }
 
-    /// Batches apply ops in this order (their attempt rows are locked in it up front).
+    /// Batches apply ops in this order, the order their attempt rows are locked in (see
+    /// `apply_exam_ops` in `sql_exams.rs`).
     pub fn lock_key(&self) -> i64 {
         match self {
             ExamOp::Save { attempt_id, .. }

@@ -1,8 +1,8 @@
 //! The SQL of [`super::exams::ExamStore`], shared by both backends the same way as
 //! `sql.rs` (see there for why a macro). Besides `ROW_LOCK` and `SHARE_LOCK` (empty in
-//! SQLite, whose single writer already serialises), a backend supplies `JSON_ROWS` and `IN_JSON_IDS`,
-//! the rows of a JSON array parameter and a match against one, through which a batch's
-//! saves, starts and row locks travel as one statement each.
+//! SQLite, whose single writer already serialises), a backend supplies `JSON_ROWS` and
+//! `IN_JSON_IDS`, the rows of a JSON array parameter and a match against one, through
+//! which a batch's saves, starts and row locks travel as one statement each.
 
 macro_rules! impl_exam_store {
     ($store:ty, $db:ty) => {
