@@ -470,7 +470,22 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     click(&cand, "#exam-login-submit").await;
     assert!(text(&cand, "#exam-wait").await.contains("准入"));
 
-    // The proctor opens the console and admits the room.
+    // The second candidate signs in by API and waits too.
+    let other = app.client();
+    let res = other
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&serde_json::json!({"admission_no": admissions[1], "id_number": ids[1]}))
+        .send()
+        .await
+        .unwrap();
+    let csrf = res.json::<serde_json::Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    *other.csrf.lock().unwrap() = Some(csrf);
+
+    // The proctor opens the console and admits everyone signed in.
     fill(&staff, "#login", "wx.proctor1").await;
     fill(&staff, "#password", "Proctor-pass-1").await;
     click(&staff, "#login-submit").await;
@@ -491,20 +506,8 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     .await;
     assert!(saved.len() >= "已保存 00:00:00".len(), "{saved}");
 
-    // The second candidate answers one question by API and never comes back.
-    let other = app.client();
-    let res = other
-        .http
-        .post(app.url("/api/v1/exam/login"))
-        .json(&serde_json::json!({"admission_no": admissions[1], "id_number": ids[1]}))
-        .send()
-        .await
-        .unwrap();
-    let csrf = res.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    *other.csrf.lock().unwrap() = Some(csrf);
+    // The second candidate (signed in by API before the proctor admitted the room)
+    // answers one question and never comes back.
     assert_eq!(
         other
             .post("/api/v1/exam/start", serde_json::json!({}))

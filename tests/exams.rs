@@ -250,7 +250,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    assert_eq!(b["admitted"], 3);
+    assert_eq!(b["admitted"], 1, "only the candidate signed in: {b}");
     let (s, state) = c0.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 200, "{state}");
     assert_eq!(state["status"], "in_progress");
@@ -454,13 +454,6 @@ async fn a_staff_session_left_open_does_not_get_in_the_candidates_way() {
         )
         .await;
     assert_eq!(s, 200);
-    planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
     let shared = app.client();
     shared
         .login(&planned.proctor_login, "Correct-Horse-9")
@@ -478,6 +471,14 @@ async fn a_staff_session_left_open_does_not_get_in_the_candidates_way() {
         .as_str()
         .unwrap()
         .to_string();
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!((s, b["admitted"].as_i64()), (200, Some(1)), "{b}");
     // The staff token does not open the exam API; the exam token does.
     let (s, _) = shared.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 403, "staff CSRF token accepted on an exam route");
@@ -522,6 +523,7 @@ async fn time_runs_out_and_the_saved_answers_are_kept() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
+    let c = exam_login(&app, &planned.admissions[1], &id_number(1)).await;
     planned
         .proctor
         .post(
@@ -529,7 +531,6 @@ async fn time_runs_out_and_the_saved_answers_are_kept() {
             json!({}),
         )
         .await;
-    let c = exam_login(&app, &planned.admissions[1], &id_number(1)).await;
     let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 200);
     let (_, paper) = c.get("/api/v1/exam/paper").await;
@@ -675,12 +676,33 @@ async fn exam_day_login_opens_before_the_session_and_closes_for_late_arrivals() 
     assert_eq!(res.status().as_u16(), 400);
     let b: Value = res.json().await.unwrap();
     assert_eq!(b["error"]["code"], "exam_too_late", "{b}");
-    // …and open again once the proctor admits them.
+    // …"admit all" does not let them in (they are not signed in and waiting)…
     let (s, b) = late
         .proctor
         .post(
             &format!("/api/v1/sessions/{}/admit-all", late.session_id),
             json!({}),
+        )
+        .await;
+    assert_eq!((s, b["admitted"].as_i64()), (200, Some(0)), "{b}");
+    // …but a proctor who admits them one by one does.
+    let (_, roster) = late
+        .proctor
+        .get(&format!("/api/v1/sessions/{}/roster", late.session_id))
+        .await;
+    let attempt = roster["roster"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["admission_no"] == late.admissions[0].as_str())
+        .unwrap()["attempt_id"]
+        .as_i64()
+        .unwrap();
+    let (s, b) = late
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{attempt}/actions"),
+            json!({"action": "admit"}),
         )
         .await;
     assert_eq!(s, 200, "{b}");

@@ -1021,10 +1021,22 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(res, vec![ExamOpResult::StartRefused("not_admitted")]);
+    // Admit-all admits who is signed in and waiting (the first candidate only); the
+    // other is admitted one by one.
     assert_eq!(
         s.admit_session(session, p1.id, ev("admit")).await.unwrap(),
-        2
+        1
     );
+    s.proctor_action(
+        a1,
+        ProctorAction::Admit,
+        Extension::NONE,
+        p1.id,
+        String::new(),
+        ev("admit"),
+    )
+    .await
+    .unwrap();
     // One batch: both start, then saves; results come back in order.
     let save = |a: i64, pos: u32, seq: i64, ans: &str| ExamOp::Save {
         attempt_id: a,

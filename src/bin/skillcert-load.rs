@@ -347,11 +347,6 @@ async fn run(args: Args) -> Result<Value> {
         "papers generated in {:.1}s",
         t.elapsed().as_secs_f64()
     ));
-    for sid in &session_ids {
-        ba.post(&format!("/api/v1/sessions/{sid}/admit-all"), json!({}))
-            .await?;
-    }
-    log("all admitted");
 
     // --- Candidates: exam-day login.
     let http = reqwest::Client::builder()
@@ -411,6 +406,12 @@ async fn run(args: Args) -> Result<Value> {
         candidates.len(),
         t.elapsed().as_secs_f64()
     ));
+    // The proctors admit their rooms: everyone is signed in and waiting now.
+    for sid in &session_ids {
+        ba.post(&format!("/api/v1/sessions/{sid}/admit-all"), json!({}))
+            .await?;
+    }
+    log("all admitted");
 
     // --- /healthz with the same client and connections, for the ratio.
     let healthz_count = Arc::new(AtomicU64::new(0));

@@ -377,7 +377,8 @@ pub trait ExamStore: Send + Sync {
         detail: String,
         audit: AuditEvent,
     ) -> Result<Clock>;
-    /// Admits every candidate of the session not yet admitted; returns how many.
+    /// Admits every candidate of the session who is signed in and waiting (a live exam
+    /// session) and not yet admitted; returns how many.
     async fn admit_session(&self, session_id: i64, actor: i64, audit: AuditEvent) -> Result<u64>;
     async fn record_irregularity(
         &self,

@@ -988,15 +988,25 @@ macro_rules! impl_exam_store {
                 async fn admit_session(&self, session_id: i64, actor: i64, audit: AuditEvent) -> Result<u64> {
                     let mut tx = self.writer().begin().await?;
                     let plan_id: i64 = sqlx::query_scalar("SELECT plan_id FROM plan_sessions WHERE id = $1").bind(session_id).fetch_one(&mut *tx).await.map_err(not_found)?;
-                    // Rows locked in id order first, as every other exam write does.
-                    let sql = format!("SELECT id FROM attempts WHERE session_id = $1 AND status = 'ready' ORDER BY id{}", Self::ROW_LOCK);
-                    sqlx::query(&sql).bind(session_id).fetch_all(&mut *tx).await?;
-                    let n = sqlx::query("UPDATE attempts SET status = 'admitted', admitted_at_ms = $1 WHERE session_id = $2 AND status = 'ready'")
-                        .bind(audit.at_ms)
-                        .bind(session_id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                    // Only candidates signed in and waiting (a live exam session): one who
+                    // is absent is not admitted in passing, so the late-entry cut-off still
+                    // holds for them (a proctor can admit them one by one). Rows locked in
+                    // id order first, as every other exam write does.
+                    const PRESENT: &str = "session_id = $1 AND status = 'ready' \
+                        AND candidate_id IN (SELECT candidate_id FROM exam_sessions WHERE expires_at_ms > $2)";
+                    let sql = format!("SELECT id FROM attempts WHERE {PRESENT} ORDER BY id{}", Self::ROW_LOCK);
+                    let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(session_id).bind(audit.at_ms).fetch_all(&mut *tx).await?;
+                    let n = if ids.is_empty() {
+                        0
+                    } else {
+                        let sql = format!("UPDATE attempts SET status = 'admitted', admitted_at_ms = $2 WHERE status = 'ready' AND id{}", Self::IN_JSON_IDS);
+                        sqlx::query(&sql)
+                            .bind(serde_json::to_string(&ids).unwrap_or_default())
+                            .bind(audit.at_ms)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
+                    };
                     Self::proctor_log_tx(&mut tx, plan_id, session_id, None, Some(actor), "admit_all", &n.to_string(), audit.at_ms).await?;
                     Self::append_audit_tx(&mut tx, audit).await?;
                     tx.commit().await?;
