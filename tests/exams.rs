@@ -158,6 +158,18 @@ pub async fn plan_elderly_care_at(
     }
 }
 
+impl Planned {
+    /// The body admin closes the roster (papers are generated then).
+    pub async fn close_roster(&self) -> (u16, Value) {
+        self.body_admin
+            .post(
+                &format!("/api/v1/plans/{}/close-roster", self.plan_id),
+                json!({}),
+            )
+            .await
+    }
+}
+
 pub async fn exam_login(app: &TestApp, admission: &str, id: &str) -> Client {
     let c = app.client();
     let res = c
@@ -219,9 +231,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     );
 
     // Papers are generated when the roster closes.
-    let (s, b) = ba
-        .post(&format!("/api/v1/plans/{plan_id}/close-roster"), json!({}))
-        .await;
+    let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["papers"], 3);
 
@@ -446,13 +456,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
 async fn a_staff_session_left_open_does_not_get_in_the_candidates_way() {
     let app = TestApp::spawn().await;
     let planned = plan_elderly_care(&app, 600, 1).await;
-    let (s, _) = planned
-        .body_admin
-        .post(
-            &format!("/api/v1/plans/{}/close-roster", planned.plan_id),
-            json!({}),
-        )
-        .await;
+    let (s, _) = planned.close_roster().await;
     assert_eq!(s, 200);
     let shared = app.client();
     shared
@@ -515,13 +519,7 @@ async fn a_staff_session_left_open_does_not_get_in_the_candidates_way() {
 async fn time_runs_out_and_the_saved_answers_are_kept() {
     let app = TestApp::spawn_with(|c| c.exams.grace_seconds = 1).await;
     let planned = plan_elderly_care(&app, 10, 2).await;
-    let (s, b) = planned
-        .body_admin
-        .post(
-            &format!("/api/v1/plans/{}/close-roster", planned.plan_id),
-            json!({}),
-        )
-        .await;
+    let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let c = exam_login(&app, &planned.admissions[1], &id_number(1)).await;
     planned
@@ -574,13 +572,7 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
     let app = TestApp::spawn().await;
     let planned = plan_elderly_care(&app, 600, 31).await;
     // 31 candidates need 3 proctors; the room has 2.
-    let (s, b) = planned
-        .body_admin
-        .post(
-            &format!("/api/v1/plans/{}/close-roster", planned.plan_id),
-            json!({}),
-        )
-        .await;
+    let (s, b) = planned.close_roster().await;
     assert_eq!(s, 422, "{b}");
     assert_eq!(b["error"]["fields"][0]["code"], "exam_error.understaffed");
     assert!(
@@ -618,13 +610,7 @@ async fn exam_day_login_opens_before_the_session_and_closes_for_late_arrivals() 
     let app = TestApp::spawn().await;
     // Two hours ahead: too early, and the candidate is told when.
     let early = plan_elderly_care_at(&app, 3600, 2, 120).await;
-    let (s, b) = early
-        .body_admin
-        .post(
-            &format!("/api/v1/plans/{}/close-roster", early.plan_id),
-            json!({}),
-        )
-        .await;
+    let (s, b) = early.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let try_login = |admission: String, i: usize| {
         let c = app.client();
@@ -657,13 +643,7 @@ async fn exam_day_login_opens_before_the_session_and_closes_for_late_arrivals() 
     // was not admitted…
     let app = TestApp::spawn().await;
     let late = plan_elderly_care_at(&app, 3600, 2, -45).await;
-    let (s, b) = late
-        .body_admin
-        .post(
-            &format!("/api/v1/plans/{}/close-roster", late.plan_id),
-            json!({}),
-        )
-        .await;
+    let (s, b) = late.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let res = app
         .client()

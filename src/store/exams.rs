@@ -211,12 +211,7 @@ impl ExamOp {
     /// Batches apply ops in this order, the order their attempt rows are locked in (see
     /// `apply_exam_ops` in `sql_exams.rs`).
     pub fn lock_key(&self) -> i64 {
-        match self {
-            ExamOp::Save { attempt_id, .. }
-            | ExamOp::Start { attempt_id, .. }
-            | ExamOp::Submit { attempt_id, .. } => *attempt_id,
-            ExamOp::Login { .. } => i64::MAX,
-        }
+        self.attempt_id().unwrap_or(i64::MAX)
     }
 }
 

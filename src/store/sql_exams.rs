@@ -50,6 +50,12 @@ macro_rules! impl_exam_store {
 
             const CLOCK_COLUMNS: &str = "status, started_at_ms, deadline_ms, paused_at_ms, extension_ms";
 
+            /// An attempt's status where the row may have no attempt yet (a LEFT JOIN).
+            fn optional_status(r: &ERow) -> Result<Option<AttemptStatus>> {
+                let status: Option<String> = r.try_get("status")?;
+                status.map(|s| AttemptStatus::from_code(&s).ok_or_else(|| bad("status"))).transpose()
+            }
+
             fn clock_from_row(r: &ERow) -> Result<Clock> {
                 let status: String = r.try_get("status")?;
                 Ok(Clock {
@@ -365,7 +371,6 @@ macro_rules! impl_exam_store {
                  FROM candidates c JOIN people pe ON pe.id = c.person_id LEFT JOIN attempts a ON a.candidate_id = c.id";
 
             fn roster_from_row(r: &ERow) -> Result<RosterEntry> {
-                let status: Option<String> = r.try_get("status")?;
                 let ext: Option<i64> = r.try_get("extension_ms")?;
                 let items: Option<i64> = r.try_get("item_count")?;
                 Ok(RosterEntry {
@@ -376,10 +381,7 @@ macro_rules! impl_exam_store {
                     session_id: r.try_get("session_id")?,
                     seat: r.try_get("seat")?,
                     attempt_id: r.try_get("attempt_id")?,
-                    status: match status {
-                        Some(s) => Some(AttemptStatus::from_code(&s).ok_or_else(|| bad("status"))?),
-                        None => None,
-                    },
+                    status: optional_status(r)?,
                     started_at_ms: r.try_get("started_at_ms")?,
                     deadline_ms: r.try_get("deadline_ms")?,
                     paused_at_ms: r.try_get("paused_at_ms")?,
@@ -789,15 +791,11 @@ macro_rules! impl_exam_store {
                     .fetch_optional(self.reader())
                     .await?;
                     let Some(r) = row else { return Ok(None) };
-                    let status: Option<String> = r.try_get("status")?;
                     Ok(Some(Admission {
                         candidate_id: r.try_get("id")?,
                         document_lookup: r.try_get("document_lookup")?,
                         starts_at_ms: r.try_get("starts_at_ms")?,
-                        attempt_status: match status {
-                            Some(s) => Some(AttemptStatus::from_code(&s).ok_or_else(|| bad("status"))?),
-                            None => None,
-                        },
+                        attempt_status: optional_status(&r)?,
                     }))
                 }
 
