@@ -44,8 +44,9 @@ fn org(kind: OrgKind, name: &str, parent: i64) -> NewOrg {
     }
 }
 
-/// A store with `n` attempts in progress; returns their ids.
-async fn setup(s: &Arc<dyn Store>, n: usize) -> Vec<i64> {
+/// A plan of `n` candidates, each signed in with the session `bench-{candidate}`, admitted
+/// and started: (attempt, session) per candidate.
+async fn setup(s: &Arc<dyn Store>, n: usize) -> Vec<(i64, String)> {
     s.bootstrap(Bootstrap {
         regulator_name: "监管".into(),
         admin_login: "admin".into(),
@@ -177,24 +178,39 @@ async fn setup(s: &Arc<dyn Store>, n: usize) -> Vec<i64> {
     s.close_roster(plan.id, attempts, 36_000_000, ev("close"))
         .await
         .unwrap();
-    s.admit_session(session, 1, ev("admit")).await.unwrap();
-    let ids: Vec<i64> = s
-        .roster(plan.id, None)
-        .await
-        .unwrap()
+    // Every candidate signs in (admit-all admits only those), is admitted and starts.
+    let roster = s.roster(plan.id, None).await.unwrap();
+    let now = skillcert::now_ms();
+    let logins: Vec<ExamOp> = roster
         .iter()
-        .map(|r| r.attempt_id.unwrap())
+        .map(|r| ExamOp::Login {
+            candidate_id: r.candidate_id,
+            token_hash: format!("bench-{}", r.candidate_id),
+            csrf_token: String::new(),
+            expires_at_ms: now + 86_400_000,
+            audit: ev("login"),
+        })
+        .collect();
+    s.apply_exam_ops(&logins, now, 0).await.unwrap();
+    s.admit_session(session, 1, ev("admit")).await.unwrap();
+    let ids: Vec<(i64, String)> = roster
+        .iter()
+        .map(|r| (r.attempt_id.unwrap(), format!("bench-{}", r.candidate_id)))
         .collect();
     let starts: Vec<ExamOp> = ids
         .iter()
-        .map(|&a| ExamOp::Start {
-            attempt_id: a,
+        .map(|(a, _)| ExamOp::Start {
+            attempt_id: *a,
             audit: ev("start"),
         })
         .collect();
-    s.apply_exam_ops(&starts, skillcert::now_ms(), 0)
-        .await
-        .unwrap();
+    let started = s.apply_exam_ops(&starts, now, 0).await.unwrap();
+    assert!(
+        started
+            .iter()
+            .all(|r| matches!(r, ExamOpResult::Started(_))),
+        "every attempt starts: {started:?}"
+    );
     ids
 }
 
@@ -217,8 +233,10 @@ fn bench(c: &mut Criterion) {
         (0..n)
             .map(|i| {
                 seq += 1;
+                let (attempt_id, session) = &ids[i % ids.len()];
                 ExamOp::Save {
-                    attempt_id: ids[i % ids.len()],
+                    attempt_id: *attempt_id,
+                    session: session.clone(),
                     changes: vec![Change {
                         position: (seq % 60) as u32,
                         seq,
@@ -228,6 +246,16 @@ fn bench(c: &mut Criterion) {
             })
             .collect()
     };
+    // What is measured is written, not refused.
+    let check = rt
+        .block_on(store.apply_exam_ops(&next(256), skillcert::now_ms(), 0))
+        .unwrap();
+    assert!(
+        check
+            .iter()
+            .all(|r| matches!(r, ExamOpResult::Saved { .. })),
+        "{check:?}"
+    );
     let mut g = c.benchmark_group("saves (SQLite FULL)");
     g.sample_size(20);
     g.bench_function("1 save per durable commit", |b| {

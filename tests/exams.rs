@@ -329,8 +329,22 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     let again = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
     let (_, st2) = again.get("/api/v1/exam/state").await;
     assert_eq!(st2["answers"], st["answers"]);
-    // One device at a time: the first device's session has ended; carry on with the new one.
+    // One device at a time: the first device's session has ended, for saves too (they
+    // take the session from the server's cache; the writer finds it ended and writes
+    // nothing); carry on with the new one.
+    let (s, b) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 6, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 401, "{b}");
     assert_eq!(c0.get("/api/v1/exam/state").await.0, 401);
+    let (_, st3) = again.get("/api/v1/exam/state").await;
+    assert_eq!(
+        st3["answers"], st["answers"],
+        "the refused save wrote nothing"
+    );
     let c0 = again;
 
     // Pause stops saves (the clock too); resume and extend are audited actions.
@@ -429,6 +443,27 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
         .0,
         404
     );
+
+    // A logout ends the saves at once (the server forgets the cached session too).
+    let (s, _) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 8, "answer": answer}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = c0.post("/api/v1/exam/logout", json!({})).await;
+    assert_eq!(s, 204);
+    let (s, _) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 9, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 401);
+    let c0 = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
+    let (_, st) = c0.get("/api/v1/exam/state").await;
+    assert_eq!(st["answers"][0]["seq"], 8, "{st}");
 
     // Submit: later saves are refused.
     let (s, _) = c0.post("/api/v1/exam/submit", json!({})).await;

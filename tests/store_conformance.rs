@@ -1037,14 +1037,36 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     )
     .await
     .unwrap();
+    // Both sign in for the day ("tok0" replaces "tok": one device at a time).
+    let login = |candidate_id: i64, token: &str| ExamOp::Login {
+        candidate_id,
+        token_hash: token.into(),
+        csrf_token: "c".into(),
+        expires_at_ms: now + 86_400_000,
+        audit: ev("exam.login"),
+    };
+    s.apply_exam_ops(
+        &[
+            login(roster[0].candidate_id, "tok0"),
+            login(roster[1].candidate_id, "tok1"),
+        ],
+        now,
+        0,
+    )
+    .await
+    .unwrap();
     // One batch: both start, then saves; results come back in order.
-    let save = |a: i64, pos: u32, seq: i64, ans: &str| ExamOp::Save {
+    let save_in = |a: i64, session: &str, pos: u32, seq: i64, ans: &str| ExamOp::Save {
         attempt_id: a,
+        session: session.into(),
         changes: vec![Change {
             position: pos,
             seq,
             answer: ans.into(),
         }],
+    };
+    let save = |a: i64, pos: u32, seq: i64, ans: &str| {
+        save_in(a, if a == a0 { "tok0" } else { "tok1" }, pos, seq, ans)
     };
     let res = s
         .apply_exam_ops(
@@ -1077,6 +1099,58 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         (5, "[1]")
     );
     assert_eq!(rec.last_seq, 5);
+
+    // Saves count only while their exam session is live: not with a replaced session,
+    // not after a logout (even in one batch with a live one), and again after a login.
+    let res = s
+        .apply_exam_ops(
+            &[save_in(a0, "tok", 1, 6, "[1]"), save(a1, 0, 2, "[2]")],
+            now + 2,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        res,
+        vec![
+            ExamOpResult::SessionEnded,
+            ExamOpResult::Saved {
+                seq: 2,
+                at_ms: now + 2
+            }
+        ]
+    );
+    s.end_exam_session("tok1").await.unwrap();
+    let res = s
+        .apply_exam_ops(&[save(a1, 1, 3, "true"), save(a0, 2, 6, "[0]")], now + 3, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        res,
+        vec![
+            ExamOpResult::SessionEnded,
+            ExamOpResult::Saved {
+                seq: 6,
+                at_ms: now + 3
+            }
+        ]
+    );
+    let rec = s.attempt(a1).await.unwrap();
+    assert!(
+        !rec.answers.iter().any(|a| a.seq == 3),
+        "nothing written after the logout: {:?}",
+        rec.answers
+    );
+    let rec = s.attempt(a0).await.unwrap();
+    assert!(
+        !rec.answers
+            .iter()
+            .any(|a| a.position == 1 && a.answer == "[1]"),
+        "nothing written with the replaced session"
+    );
+    s.apply_exam_ops(&[login(roster[1].candidate_id, "tok1")], now + 4, 0)
+        .await
+        .unwrap();
 
     // Pause: saves refused, the clock stops; resume moves the deadline by the pause.
     s.proctor_action(
@@ -1135,9 +1209,11 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     for seq in 10..210i64 {
         let gc = gc.clone();
         let attempt = if seq % 2 == 0 { a0 } else { a1 };
+        let session = if attempt == a0 { "tok0" } else { "tok1" };
         tasks.push(tokio::spawn(async move {
             gc.submit(ExamOp::Save {
                 attempt_id: attempt,
+                session: session.into(),
                 changes: vec![Change {
                     position: (seq % 3) as u32,
                     seq,

@@ -132,6 +132,10 @@ pub struct Admission {
 /// Who an exam-day session belongs to, as the web layer needs it on every request.
 #[derive(Debug, Clone)]
 pub struct ExamIdentity {
+    /// The session's token hash: saves carry it to the writer, which checks the session
+    /// is still live in the same transaction (see `ExamOp::Save`).
+    pub token_hash: String,
+    pub expires_at_ms: i64,
     pub candidate_id: i64,
     pub attempt_id: Option<i64>,
     pub plan_id: i64,
@@ -176,8 +180,13 @@ pub struct Change {
 /// A write that goes through the group-commit writer: many share one durable commit.
 #[derive(Debug, Clone)]
 pub enum ExamOp {
+    /// Answer changes, written only while the exam session `session` (its token hash)
+    /// is live: the web layer takes the save's identity from an in-process cache, so the
+    /// session is checked here, in the batch's transaction, and a logout or a login on
+    /// another device (in any server process) ends the saves at once.
     Save {
         attempt_id: i64,
+        session: String,
         changes: Vec<Change>,
     },
     Start {
@@ -224,6 +233,9 @@ pub enum ExamOpResult {
         at_ms: i64,
     },
     Refused(SaveRefusal),
+    /// The save's exam session has ended (logout, a login elsewhere, expiry): nothing
+    /// written; the candidate signs in again.
+    SessionEnded,
     Started(Clock),
     StartRefused(&'static str),
     Submitted {

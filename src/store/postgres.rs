@@ -30,6 +30,10 @@ impl PgStore {
     const IN_JSON_IDS: &'static str =
         " = ANY(ARRAY(SELECT CAST(value AS BIGINT) FROM jsonb_array_elements(CAST($1 AS jsonb))))";
 
+    /// A text column is one of the JSON array of strings bound as `$1`.
+    const IN_JSON_TEXTS: &'static str =
+        " = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST($1 AS jsonb))))";
+
     /// Locks the chain head until commit, so concurrent writers (also in other processes)
     /// chain one after another.
     const AUDIT_HEAD_LOCK: &'static str =

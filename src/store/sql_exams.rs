@@ -1,8 +1,9 @@
 //! The SQL of [`super::exams::ExamStore`], shared by both backends the same way as
 //! `sql.rs` (see there for why a macro). Besides `ROW_LOCK` and `SHARE_LOCK` (empty in
-//! SQLite, whose single writer already serialises), a backend supplies `JSON_ROWS` and
-//! `IN_JSON_IDS`, the rows of a JSON array parameter and a match against one, through
-//! which a batch's saves, starts and row locks travel as one statement each.
+//! SQLite, whose single writer already serialises), a backend supplies `JSON_ROWS`,
+//! `IN_JSON_IDS` and `IN_JSON_TEXTS`: the rows of a JSON array parameter and a match
+//! against one, through which a batch's saves, starts, session checks and row locks
+//! travel as one statement each.
 
 macro_rules! impl_exam_store {
     ($store:ty, $db:ty) => {
@@ -65,6 +66,20 @@ macro_rules! impl_exam_store {
                     paused_at_ms: r.try_get("paused_at_ms")?,
                     extension_ms: r.try_get("extension_ms")?,
                 })
+            }
+
+            /// What a group commit's batch statements decided, for `apply_one` to answer
+            /// each op from.
+            #[derive(Default)]
+            struct Batch {
+                /// Attempts the batch's one start UPDATE started, with their clocks.
+                started: std::collections::HashMap<i64, Clock>,
+                /// (attempt, position) → sequence, as the batch's one answers INSERT wrote it.
+                written: std::collections::HashMap<(i64, u32), i64>,
+                /// Token hashes of the batch's exam sessions that are still live.
+                live: std::collections::HashSet<String>,
+                /// Audit entries, appended once for the whole batch.
+                audits: Vec<AuditEvent>,
             }
 
             impl $store {
@@ -175,12 +190,20 @@ macro_rules! impl_exam_store {
                 /// sequence. Returns the written (attempt, position) → sequence; what is
                 /// missing there `apply_one` decides under the attempt's row lock. Saves of
                 /// an attempt that the batch also submits stay out, so they are judged in
-                /// arrival order. Every attempt row is share-locked on PostgreSQL, whether
-                /// its clock lets the save in or not (the sub-select returns the verdict
-                /// rather than filtering the row out), in ascending order (the JSON rows
-                /// are walked in order): a pause or the deadline sweep orders cleanly
-                /// against the batch, and the slow path finds its lock already held.
-                async fn write_answers_tx(tx: &mut ETx, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<std::collections::HashMap<(i64, u32), i64>> {
+                /// arrival order; saves whose exam session is not in `live` stay out
+                /// (`apply_one` answers them `SessionEnded`). Every attempt row is
+                /// share-locked on PostgreSQL, whether its clock lets the save in or not
+                /// (the sub-select returns the verdict rather than filtering the row out),
+                /// in ascending order (the JSON rows are walked in order): a pause or the
+                /// deadline sweep orders cleanly against the batch, and the slow path
+                /// finds its lock already held.
+                async fn write_answers_tx(
+                    tx: &mut ETx,
+                    ops: &[ExamOp],
+                    live: &std::collections::HashSet<String>,
+                    now_ms: i64,
+                    grace_ms: i64,
+                ) -> Result<std::collections::HashMap<(i64, u32), i64>> {
                     let submitted: std::collections::HashSet<i64> = ops
                         .iter()
                         .filter_map(|op| match op {
@@ -193,8 +216,8 @@ macro_rules! impl_exam_store {
                     // is acknowledged by the newer one being written.
                     let mut newest: std::collections::BTreeMap<(i64, u32), &Change> = std::collections::BTreeMap::new();
                     for op in ops {
-                        if let ExamOp::Save { attempt_id, changes } = op {
-                            if submitted.contains(attempt_id) {
+                        if let ExamOp::Save { attempt_id, session, changes } = op {
+                            if submitted.contains(attempt_id) || !live.contains(session) {
                                 continue;
                             }
                             for c in changes {
@@ -237,19 +260,20 @@ macro_rules! impl_exam_store {
                     Ok(written)
                 }
 
-                /// One op of a group commit. Audit events are collected into `audits`
-                /// and appended once for the whole batch.
+                /// One op of a group commit, answered from what the batch statements
+                /// decided (`batch`) where they could, one by one otherwise.
                 async fn apply_one(
                     tx: &mut ETx,
                     op: &ExamOp,
                     now_ms: i64,
                     grace_ms: i64,
-                    audits: &mut Vec<AuditEvent>,
-                    started: &mut std::collections::HashMap<i64, Clock>,
-                    written: &std::collections::HashMap<(i64, u32), i64>,
+                    batch: &mut Batch,
                 ) -> Result<ExamOpResult> {
                     match op {
-                        ExamOp::Save { attempt_id, changes } => {
+                        ExamOp::Save { attempt_id, session, changes } => {
+                            if !batch.live.contains(session) {
+                                return Ok(ExamOpResult::SessionEnded);
+                            }
                             let attempt_id = *attempt_id;
                             let top = changes.iter().map(|c| c.seq).max().unwrap_or(0);
                             // The batch's one INSERT (see `apply_exam_ops`) wrote the common
@@ -257,7 +281,7 @@ macro_rules! impl_exam_store {
                             // its sequence or a newer one from the same commit.
                             let unwritten: Vec<&Change> = changes
                                 .iter()
-                                .filter(|c| written.get(&(attempt_id, c.position)).is_none_or(|&seq| seq < c.seq))
+                                .filter(|c| batch.written.get(&(attempt_id, c.position)).is_none_or(|&seq| seq < c.seq))
                                 .collect();
                             if unwritten.is_empty() {
                                 return Ok(ExamOpResult::Saved { seq: top, at_ms: now_ms });
@@ -304,8 +328,8 @@ macro_rules! impl_exam_store {
                         ExamOp::Start { attempt_id, audit } => {
                             let attempt_id = *attempt_id;
                             // Started by the batch's one UPDATE (see `apply_exam_ops`).
-                            if let Some(clock) = started.remove(&attempt_id) {
-                                audits.push(audit.clone());
+                            if let Some(clock) = batch.started.remove(&attempt_id) {
+                                batch.audits.push(audit.clone());
                                 return Ok(ExamOpResult::Started(clock));
                             }
                             let (clock, duration_ms, _, _) = Self::attempt_clock_tx(tx, attempt_id).await?;
@@ -313,7 +337,7 @@ macro_rules! impl_exam_store {
                                 Ok(next) => {
                                     if next != clock {
                                         Self::write_clock_tx(tx, attempt_id, &next).await?;
-                                        audits.push(audit.clone());
+                                        batch.audits.push(audit.clone());
                                     }
                                     Ok(ExamOpResult::Started(next))
                                 }
@@ -329,7 +353,7 @@ macro_rules! impl_exam_store {
                                     // the deadline, with what was saved by then.
                                     let at = clock.deadline_ms.map_or(now_ms, |d| now_ms.min(d));
                                     Self::submit_tx(tx, attempt_id, at, "candidate").await?;
-                                    audits.push(audit.clone());
+                                    batch.audits.push(audit.clone());
                                     Ok(ExamOpResult::Submitted { at_ms: at })
                                 }
                                 AttemptStatus::Submitted | AttemptStatus::Terminated => {
@@ -357,7 +381,7 @@ macro_rules! impl_exam_store {
                                 .bind(*expires_at_ms)
                                 .execute(&mut **tx)
                                 .await?;
-                            audits.push(audit.clone());
+                            batch.audits.push(audit.clone());
                             Ok(ExamOpResult::LoggedIn)
                         }
                     }
@@ -801,7 +825,7 @@ macro_rules! impl_exam_store {
 
                 async fn exam_identity(&self, token_hash: &str, now_ms: i64) -> Result<Option<ExamIdentity>> {
                     let row = sqlx::query(
-                        "SELECT s.candidate_id, s.csrf_token, c.plan_id, c.session_id, a.id AS attempt_id \
+                        "SELECT s.candidate_id, s.csrf_token, s.expires_at_ms, c.plan_id, c.session_id, a.id AS attempt_id \
                          FROM exam_sessions s JOIN candidates c ON c.id = s.candidate_id \
                          LEFT JOIN attempts a ON a.candidate_id = c.id \
                          WHERE s.token_hash = $1 AND s.expires_at_ms > $2",
@@ -812,6 +836,8 @@ macro_rules! impl_exam_store {
                     .await?;
                     match row {
                         Some(r) => Ok(Some(ExamIdentity {
+                            token_hash: token_hash.to_string(),
+                            expires_at_ms: r.try_get("expires_at_ms")?,
                             candidate_id: r.try_get("candidate_id")?,
                             attempt_id: r.try_get("attempt_id")?,
                             plan_id: r.try_get("plan_id")?,
@@ -888,7 +914,7 @@ macro_rules! impl_exam_store {
                     // round trip to the database): the clock `exam::start` gives
                     // (deadline = now + duration + extensions granted before the start).
                     // `apply_one` answers the rest (resumes, refusals) one by one.
-                    let mut started = std::collections::HashMap::new();
+                    let mut batch = Batch::default();
                     let start_ids: Vec<i64> = ops
                         .iter()
                         .filter_map(|op| match op {
@@ -904,16 +930,33 @@ macro_rules! impl_exam_store {
                         );
                         let ids = serde_json::to_string(&start_ids).unwrap_or_default();
                         for row in sqlx::query(&sql).bind(ids).bind(now_ms).fetch_all(&mut *tx).await? {
-                            started.insert(row.try_get::<i64, _>("id")?, clock_from_row(&row)?);
+                            batch.started.insert(row.try_get::<i64, _>("id")?, clock_from_row(&row)?);
                         }
                     }
-                    let written = Self::write_answers_tx(&mut tx, ops, now_ms, grace_ms).await?;
-                    let mut out = Vec::with_capacity(ops.len());
-                    let mut audits = Vec::new();
-                    for op in ops {
-                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut audits, &mut started, &written).await?);
+                    // The exam sessions the batch's saves came with that are still live,
+                    // in one statement. A logout committing meanwhile (PostgreSQL), or a
+                    // login elsewhere in this same batch, orders after the batch's saves:
+                    // they were sent while the session was live.
+                    let mut sessions: Vec<&str> = ops
+                        .iter()
+                        .filter_map(|op| match op {
+                            ExamOp::Save { session, .. } => Some(session.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    sessions.sort_unstable();
+                    sessions.dedup();
+                    if !sessions.is_empty() {
+                        let sql = format!("SELECT token_hash FROM exam_sessions WHERE expires_at_ms > $2 AND token_hash{}", Self::IN_JSON_TEXTS);
+                        let hashes = serde_json::to_string(&sessions).unwrap_or_default();
+                        batch.live.extend(sqlx::query_scalar::<_, String>(&sql).bind(hashes).bind(now_ms).fetch_all(&mut *tx).await?);
                     }
-                    Self::append_audits_tx(&mut tx, audits).await?;
+                    batch.written = Self::write_answers_tx(&mut tx, ops, &batch.live, now_ms, grace_ms).await?;
+                    let mut out = Vec::with_capacity(ops.len());
+                    for op in ops {
+                        out.push(Self::apply_one(&mut tx, op, now_ms, grace_ms, &mut batch).await?);
+                    }
+                    Self::append_audits_tx(&mut tx, batch.audits).await?;
                     tx.commit().await?;
                     Ok(out)
                 }

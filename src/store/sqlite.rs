@@ -40,6 +40,10 @@ impl SqliteStore {
     /// `id` is one of the JSON array of ids bound as `$1`.
     const IN_JSON_IDS: &'static str = " IN (SELECT CAST(value AS BIGINT) FROM json_each($1))";
 
+    /// `token_hash` (or any text column before it) is one of the JSON array of strings
+    /// bound as `$1`.
+    const IN_JSON_TEXTS: &'static str = " IN (SELECT value FROM json_each($1))";
+
     const AUDIT_HEAD_LOCK: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
 
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {

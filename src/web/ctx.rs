@@ -263,12 +263,25 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
             req = check_csrf(req, &expected).await?;
         }
         // Looked up on the candidate's paths only: the exam cookie also rides along with
-        // the page's scripts and styles, which need no database read.
+        // the page's scripts and styles, which need no database read. An answer save
+        // takes it from the process's cache, and the writer checks the session is still
+        // live when it commits the save (see `ExamSessionCache`).
         let exam = match cookie(req.headers(), EXAM_COOKIE).filter(|_| exam_path) {
             Some(token) => {
-                st.store
-                    .exam_identity(&token_hash(token), crate::now_ms())
-                    .await?
+                let hash = token_hash(token);
+                let now = crate::now_ms();
+                if path == "/api/v1/exam/answers" && req.method() == Method::POST {
+                    st.exam_sessions
+                        .for_save(st.store.as_ref(), &hash, now)
+                        .await?
+                } else {
+                    let who = st.store.exam_identity(&hash, now).await?;
+                    match &who {
+                        Some(w) => st.exam_sessions.remember(w, now),
+                        None => st.exam_sessions.forget(&hash),
+                    }
+                    who
+                }
             }
             None => None,
         };

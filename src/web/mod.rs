@@ -41,6 +41,8 @@ pub struct Inner {
     pub exams: crate::store::group_commit::GroupCommit,
     /// Generated papers as candidates see them (immutable once generated).
     pub papers: ops::exams::PaperCache,
+    /// Exam-day sessions as answer saves look them up (checked live by the writer).
+    pub exam_sessions: ops::exams::ExamSessionCache,
 }
 
 /// Shared, immutable application state; all mutable state lives in the store.
@@ -79,6 +81,7 @@ impl AppState {
             dummy_hash,
             exams,
             papers: ops::exams::PaperCache::default(),
+            exam_sessions: ops::exams::ExamSessionCache::default(),
         })))
     }
 }

@@ -756,6 +756,66 @@ impl CachedPaper {
     }
 }
 
+/// Exam-day sessions by token hash, for answer saves (thousands a second at an exam's
+/// peak). What a session maps to (candidate, attempt, CSRF token) never changes, so a
+/// save takes it from here instead of a database read; whether the session is still
+/// live (not logged out, not replaced by a login on another device, not expired) the
+/// writer checks in the save's own transaction (`ExamOp::Save`), so ending a session in
+/// one server process ends its saves in every other at once. Every other exam request
+/// reads the session from the database. Only sessions with an attempt are kept (the
+/// attempt is created when the roster closes, and a session from before has none).
+/// Bounded like [`PaperCache`].
+#[derive(Default)]
+pub struct ExamSessionCache {
+    sessions: Mutex<HashMap<String, ExamIdentity>>,
+}
+
+const EXAM_SESSION_CACHE_LIMIT: usize = 100_000;
+
+impl ExamSessionCache {
+    /// The session for an answer save: from the cache, or read and remembered.
+    pub async fn for_save(
+        &self,
+        store: &dyn Store,
+        hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<ExamIdentity>, AppError> {
+        let cached = self
+            .sessions
+            .lock()
+            .expect("cache lock")
+            .get(hash)
+            .filter(|who| who.expires_at_ms > now_ms)
+            .cloned();
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let who = store.exam_identity(hash, now_ms).await?;
+        if let Some(w) = &who {
+            self.remember(w, now_ms);
+        }
+        Ok(who)
+    }
+
+    pub fn remember(&self, who: &ExamIdentity, now_ms: i64) {
+        if who.attempt_id.is_none() {
+            return;
+        }
+        let mut sessions = self.sessions.lock().expect("cache lock");
+        if sessions.len() >= EXAM_SESSION_CACHE_LIMIT {
+            sessions.retain(|_, w| w.expires_at_ms > now_ms);
+            if sessions.len() >= EXAM_SESSION_CACHE_LIMIT {
+                sessions.clear();
+            }
+        }
+        sessions.insert(who.token_hash.clone(), who.clone());
+    }
+
+    pub fn forget(&self, hash: &str) {
+        self.sessions.lock().expect("cache lock").remove(hash);
+    }
+}
+
 /// Generated papers and item versions are immutable, so they are cached (DESIGN §4:
 /// caches hold only immutable data); every process may hold its own copy. Bounded:
 /// cleared when it grows past its limit.
@@ -934,7 +994,9 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 pub async fn exam_logout(st: &AppState, token: &str) -> Result<(), AppError> {
-    st.store.end_exam_session(&token_hash(token)).await?;
+    let hash = token_hash(token);
+    st.store.end_exam_session(&hash).await?;
+    st.exam_sessions.forget(&hash);
     Ok(())
 }
 
@@ -1109,6 +1171,7 @@ pub async fn exam_save(
         .exams
         .submit(ExamOp::Save {
             attempt_id,
+            session: who.token_hash.clone(),
             changes,
         })
         .await?
@@ -1118,6 +1181,11 @@ pub async fn exam_save(
             saved_at_ms: at_ms,
         }),
         ExamOpResult::Refused(r) => Err(refusal(r)),
+        // As if the session had not been found: the page sends the candidate to sign in.
+        ExamOpResult::SessionEnded => {
+            st.exam_sessions.forget(&who.token_hash);
+            Err(AppError::Unauthenticated)
+        }
         other => Err(AppError::Internal(anyhow::anyhow!("unexpected {other:?}"))),
     }
 }
