@@ -444,7 +444,9 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
         404
     );
 
-    // A logout ends the saves at once (the server forgets the cached session too).
+    // Another server process ends the session (here its row is deleted in the database
+    // directly): this process still holds the session for saves in its cache, and the
+    // writer refuses the next save and writes nothing.
     let (s, _) = c0
         .post(
             "/api/v1/exam/answers",
@@ -452,6 +454,29 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
         )
         .await;
     assert_eq!(s, 200);
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.dir.path().join("skillcert.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "DELETE FROM exam_sessions WHERE candidate_id = (SELECT candidate_id FROM attempts WHERE id = $1)",
+    )
+    .bind(attempt)
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    let (s, _) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": 0, "seq": 9, "answer": null}]}),
+        )
+        .await;
+    assert_eq!(s, 401);
+    // A logout here ends the session and clears the cookie.
+    let c0 = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
     let (s, _) = c0.post("/api/v1/exam/logout", json!({})).await;
     assert_eq!(s, 204);
     let (s, _) = c0

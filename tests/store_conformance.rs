@@ -987,7 +987,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     let a1 = roster[1].attempt_id.unwrap();
 
     // Exam-day login, then start before admission is refused.
-    let now = 1_800_000_100_000;
+    let now = skillcert::now_ms(); // the group commit below runs on the wall clock
     let res = s
         .apply_exam_ops(
             &[ExamOp::Login {
@@ -1024,7 +1024,16 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     // Admit-all admits who is signed in and waiting (the first candidate only); the
     // other is admitted one by one.
     assert_eq!(
-        s.admit_session(session, p1.id, ev("admit")).await.unwrap(),
+        s.admit_session(
+            session,
+            p1.id,
+            AuditEvent {
+                at_ms: now,
+                ..ev("admit")
+            }
+        )
+        .await
+        .unwrap(),
         1
     );
     s.proctor_action(
@@ -1148,7 +1157,48 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
             .any(|a| a.position == 1 && a.answer == "[1]"),
         "nothing written with the replaced session"
     );
-    s.apply_exam_ops(&[login(roster[1].candidate_id, "tok1")], now + 4, 0)
+    // An expired session ends saves too; a save from an ended session never displaces a
+    // live one's answer, whatever its sequence.
+    s.apply_exam_ops(
+        &[ExamOp::Login {
+            candidate_id: roster[1].candidate_id,
+            token_hash: "tok1-short".into(),
+            csrf_token: "c".into(),
+            expires_at_ms: now + 10,
+            audit: ev("exam.login"),
+        }],
+        now + 4,
+        0,
+    )
+    .await
+    .unwrap();
+    let res = s
+        .apply_exam_ops(&[save_in(a1, "tok1-short", 1, 4, "true")], now + 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(res, vec![ExamOpResult::SessionEnded]);
+    let res = s
+        .apply_exam_ops(
+            &[save_in(a0, "tok", 2, 99, "[2]"), save(a0, 2, 7, "[1]")],
+            now + 11,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        res,
+        vec![
+            ExamOpResult::SessionEnded,
+            ExamOpResult::Saved {
+                seq: 7,
+                at_ms: now + 11
+            }
+        ]
+    );
+    let rec = s.attempt(a0).await.unwrap();
+    let pos2 = rec.answers.iter().find(|a| a.position == 2).unwrap();
+    assert_eq!((pos2.seq, pos2.answer.as_str()), (7, "[1]"));
+    s.apply_exam_ops(&[login(roster[1].candidate_id, "tok1")], now + 12, 0)
         .await
         .unwrap();
 

@@ -183,7 +183,9 @@ pub enum ExamOp {
     /// Answer changes, written only while the exam session `session` (its token hash)
     /// is live: the web layer takes the save's identity from an in-process cache, so the
     /// session is checked here, in the batch's transaction, and a logout or a login on
-    /// another device (in any server process) ends the saves at once.
+    /// another device (in any server process) ends the saves from the next batch on (a
+    /// batch already past its check on PostgreSQL may still commit: its saves were sent
+    /// while the session was live).
     Save {
         attempt_id: i64,
         session: String,
@@ -217,10 +219,15 @@ impl ExamOp {
         }
     }
 
-    /// Batches apply ops in this order, the order their attempt rows are locked in (see
-    /// `apply_exam_ops` in `sql_exams.rs`).
-    pub fn lock_key(&self) -> i64 {
-        self.attempt_id().unwrap_or(i64::MAX)
+    /// Batches apply ops in this order, the order their rows are locked in (see
+    /// `apply_exam_ops` in `sql_exams.rs`): attempts ascending, then logins by candidate
+    /// (a login deletes the candidate's other sessions, so two batches with logins of the
+    /// same two candidates must take them in one order too).
+    pub fn lock_key(&self) -> (i64, i64) {
+        match self {
+            ExamOp::Login { candidate_id, .. } => (i64::MAX, *candidate_id),
+            _ => (self.attempt_id().unwrap_or(i64::MAX), 0),
+        }
     }
 }
 

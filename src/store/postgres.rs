@@ -55,6 +55,12 @@ impl PgStore {
         &self.pool
     }
 
+    /// A write transaction (row locks do the ordering; see the SQLite store for why it
+    /// differs there).
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.pool.begin().await
+    }
+
     async fn migrate_impl(&self) -> Result<()> {
         // sqlx takes an advisory lock, so processes starting together migrate once.
         super::migrations::postgres().run(&self.pool).await?;

@@ -311,7 +311,7 @@ macro_rules! impl_store {
             }
 
             async fn bootstrap(&self, b: Bootstrap) -> Result<Option<i64>> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM organisations WHERE kind = 'regulator'")
                     .fetch_one(&mut *tx)
                     .await?
@@ -368,7 +368,7 @@ macro_rules! impl_store {
             }
 
             async fn create_org(&self, new: NewOrg, mut audit: AuditEvent) -> Result<Org> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let org = Self::insert_org_tx(&mut tx, &new, audit.at_ms).await?;
                 if audit.object_id.is_empty() {
                     audit.object_id = org.id.to_string();
@@ -401,7 +401,7 @@ macro_rules! impl_store {
             }
 
             async fn set_org_status(&self, id: i64, status: OrgStatus, audit: AuditEvent) -> Result<Org> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let org = Self::org_tx(&mut tx, id).await?;
                 if org.kind != OrgKind::Body {
                     return Err(StoreError::Invalid { field: "id", code: "org.not_a_body" });
@@ -418,7 +418,7 @@ macro_rules! impl_store {
             }
 
             async fn set_body_scope(&self, body_id: i64, scope: Vec<ScopeEntry>, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let org = Self::org_tx(&mut tx, body_id).await?;
                 if org.kind != OrgKind::Body {
                     return Err(StoreError::Invalid { field: "id", code: "org.not_a_body" });
@@ -468,7 +468,7 @@ macro_rules! impl_store {
             }
 
             async fn create_user(&self, new: NewUser, mut audit: AuditEvent) -> Result<User> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let person_id: Option<i64> = match &new.person {
                     Some(p) => Some(Self::insert_person_tx(&mut tx, p, audit.at_ms).await?),
                     None => None,
@@ -566,7 +566,7 @@ macro_rules! impl_store {
             }
 
             async fn grant_role(&self, user_id: i64, role: Role, org_id: i64, by: i64, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 Self::grant_tx(&mut tx, user_id, role, org_id, Some(by), audit.at_ms).await?;
                 Self::append_audit_tx(&mut tx, audit).await?;
                 tx.commit().await?;
@@ -574,7 +574,7 @@ macro_rules! impl_store {
             }
 
             async fn revoke_role(&self, user_id: i64, role: Role, org_id: i64, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("DELETE FROM role_assignments WHERE user_id = $1 AND role = $2 AND org_id = $3")
                     .bind(user_id)
                     .bind(role.code())
@@ -590,7 +590,7 @@ macro_rules! impl_store {
             }
 
             async fn set_password(&self, user_id: i64, hash: String, keep: Option<String>, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2")
                     .bind(&hash)
                     .bind(user_id)
@@ -633,7 +633,7 @@ macro_rules! impl_store {
             }
 
             async fn reveal_document(&self, person_id: i64, audit: AuditEvent) -> Result<(DocumentType, Vec<u8>)> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let r = sqlx::query("SELECT document_type, document_cipher FROM people WHERE id = $1")
                     .bind(person_id)
                     .fetch_one(&mut *tx)
@@ -647,7 +647,7 @@ macro_rules! impl_store {
             }
 
             async fn login(&self, s: NewSession, login: &str, replaces: Option<String>, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 if let Some(old) = replaces {
                     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old).execute(&mut *tx).await?;
                 }
@@ -702,7 +702,7 @@ macro_rules! impl_store {
             }
 
             async fn logout(&self, token_hash: &str, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
                 Self::append_audit_tx(&mut tx, audit).await?;
                 tx.commit().await?;
@@ -710,7 +710,7 @@ macro_rules! impl_store {
             }
 
             async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, now_ms: i64, expires_at_ms: i64, mut audit: AuditEvent) -> Result<i64> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query(
                     "INSERT INTO api_tokens (user_id, name, token_hash, created_at_ms, expires_at_ms) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -759,7 +759,7 @@ macro_rules! impl_store {
             }
 
             async fn record_login_failure(&self, login: &str, address: &str, audit: AuditEvent) -> Result<()> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO login_failures (login, address, at_ms) VALUES ($1, $2, $3)")
                     .bind(login)
                     .bind(address)
@@ -787,7 +787,7 @@ macro_rules! impl_store {
             }
 
             async fn append_audit(&self, e: AuditEvent) -> Result<AuditEntry> {
-                let mut tx = self.writer().begin().await?;
+                let mut tx = self.begin_write().await?;
                 let entry = Self::append_audit_tx(&mut tx, e).await?;
                 tx.commit().await?;
                 Ok(entry)

@@ -169,7 +169,7 @@ macro_rules! impl_bank_store {
                 }
 
                 async fn create_shortage_catalogue(&self, name: &str, from: &str, to: &str, occupation_ids: &[i64], mut audit: $crate::domain::audit::AuditEvent) -> Result<i64> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let id: i64 = sqlx::query("INSERT INTO shortage_catalogues (name, valid_from, valid_to, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id")
                         .bind(name)
                         .bind(from)
@@ -218,7 +218,7 @@ macro_rules! impl_bank_store {
                 }
 
                 async fn put_standard(&self, occupation_id: i64, s: &Standard, audit: $crate::domain::audit::AuditEvent) -> Result<()> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     sqlx::query(
                         "INSERT INTO standards (occupation_id, level, mode, content, updated_at_ms) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (occupation_id, level, mode) DO UPDATE SET content = excluded.content, updated_at_ms = excluded.updated_at_ms",
@@ -278,7 +278,7 @@ macro_rules! impl_bank_store {
                 }
 
                 async fn share_bank(&self, bank_id: i64, body_id: i64, audit: $crate::domain::audit::AuditEvent) -> Result<()> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     sqlx::query("INSERT INTO bank_shares (bank_id, body_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(bank_id)
                         .bind(body_id)
@@ -301,7 +301,7 @@ macro_rules! impl_bank_store {
 
                 async fn import_items(&self, bank_id: i64, items: Vec<NewItem>, actor: Option<i64>, audit: $crate::domain::audit::AuditEvent) -> Result<ImportOutcome> {
                     let now = audit.at_ms;
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let existing_rows = sqlx::query(
                         "SELECT i.id, i.external_id, i.latest_version, i.point_code, i.status, i.level, i.mode, v.content FROM items i \
                          JOIN item_versions v ON v.item_id = i.id AND v.version = i.latest_version WHERE i.bank_id = $1",
@@ -510,7 +510,7 @@ macro_rules! impl_bank_store {
                 }
 
                 async fn edit_item(&self, item_id: i64, content: ItemContent, point: Option<String>, actor: i64, audit: $crate::domain::audit::AuditEvent) -> Result<i64> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let cur = item_for_update(&mut tx, item_id).await?;
                     if cur.status == ItemStatus::Retired {
                         return Err(StoreError::Invalid { field: "status", code: "item.retired" });
@@ -545,7 +545,7 @@ macro_rules! impl_bank_store {
                 }
 
                 async fn transition_item(&self, item_id: i64, by: Transition, actor: i64, comment: Option<String>, audit: $crate::domain::audit::AuditEvent) -> Result<ItemStatus> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let cur = item_for_update(&mut tx, item_id).await?;
                     let author: Option<i64> = sqlx::query("SELECT created_by FROM item_versions WHERE item_id = $1 AND version = $2")
                         .bind(item_id)

@@ -191,8 +191,9 @@ macro_rules! impl_exam_store {
                 /// missing there `apply_one` decides under the attempt's row lock. Saves of
                 /// an attempt that the batch also submits stay out, so they are judged in
                 /// arrival order; saves whose exam session is not in `live` stay out
-                /// (`apply_one` answers them `SessionEnded`). Every attempt row is
-                /// share-locked on PostgreSQL, whether its clock lets the save in or not
+                /// (`apply_one` answers them `SessionEnded`; they lock nothing). Every
+                /// other save's attempt row is share-locked on PostgreSQL, whether its
+                /// clock lets the save in or not
                 /// (the sub-select returns the verdict rather than filtering the row out),
                 /// in ascending order (the JSON rows are walked in order): a pause or the
                 /// deadline sweep orders cleanly against the batch, and the slow path
@@ -455,7 +456,7 @@ macro_rules! impl_exam_store {
             #[async_trait::async_trait]
             impl ExamStore for $store {
                 async fn create_plan(&self, new: NewPlan, mut audit: AuditEvent) -> Result<Plan> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let status = if new.requires_approval { PlanStatus::PendingApproval } else { PlanStatus::Open };
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO plans (body_id, occupation_id, level, bank_id, name, exam_date, status, template, created_by, created_at_ms) \
@@ -493,7 +494,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn approve_plan(&self, id: i64, by: i64, audit: AuditEvent) -> Result<Plan> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let plan = Self::plan_tx(&mut tx, id).await?;
                     if plan.status != PlanStatus::PendingApproval {
                         return Err(StoreError::Invalid { field: "status", code: "exam_error.not_pending" });
@@ -511,7 +512,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn add_session(&self, plan_id: i64, room_id: i64, starts_at_ms: i64, mut audit: AuditEvent) -> Result<i64> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let plan = Self::plan_tx(&mut tx, plan_id).await?;
                     if plan.status != PlanStatus::Open && plan.status != PlanStatus::PendingApproval {
                         return Err(StoreError::Invalid { field: "plan", code: "exam_error.roster_closed" });
@@ -550,7 +551,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn assign_proctor(&self, session_id: i64, user_id: i64, by: i64, audit: AuditEvent) -> Result<()> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     Self::recusal_tx(&mut tx, session_id, user_id).await?;
                     sqlx::query("INSERT INTO session_staff (session_id, user_id, role, assigned_by, assigned_at_ms) VALUES ($1, $2, 'proctor', $3, $4)")
                         .bind(session_id)
@@ -566,7 +567,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn assign_inspector(&self, plan_id: i64, user_id: i64, by: i64, audit: AuditEvent) -> Result<()> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     sqlx::query("INSERT INTO plan_inspectors (plan_id, user_id, assigned_by, assigned_at_ms) VALUES ($1, $2, $3, $4)")
                         .bind(plan_id)
                         .bind(user_id)
@@ -589,7 +590,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn declare_relation(&self, user_id: i64, person: NewPerson, relation: Relation, audit: AuditEvent) -> Result<()> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let person_id = Self::person_tx(&mut tx, &person, audit.at_ms).await?;
                     sqlx::query("INSERT INTO staff_relations (user_id, person_id, relation, declared_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
                         .bind(user_id)
@@ -604,7 +605,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn add_candidates(&self, plan_id: i64, candidates: Vec<NewCandidate>, audit: AuditEvent) -> Result<Vec<Enrolled>> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let plan = Self::plan_tx(&mut tx, plan_id).await?;
                     if plan.status != PlanStatus::Open {
                         return Err(StoreError::Invalid { field: "plan", code: "exam_error.not_open" });
@@ -741,7 +742,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn close_roster(&self, plan_id: i64, attempts: Vec<NewAttempt>, duration_ms: i64, audit: AuditEvent) -> Result<()> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let sql = format!("SELECT status FROM plans WHERE id = $1{}", Self::ROW_LOCK);
                     let status: String = sqlx::query_scalar(&sql).bind(plan_id).fetch_one(&mut *tx).await.map_err(not_found)?;
                     if status != "open" {
@@ -889,7 +890,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn apply_exam_ops(&self, ops: &[ExamOp], now_ms: i64, grace_ms: i64) -> Result<Vec<ExamOpResult>> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     // Lock order (PostgreSQL; SQLite's single writer needs no row locks):
                     // every exam write locks attempt rows in one pass in ascending id order
                     // and takes no further attempt locks afterwards, so no two of them wait
@@ -970,7 +971,7 @@ macro_rules! impl_exam_store {
                     if due.is_empty() {
                         return Ok(due);
                     }
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let mut done = Vec::with_capacity(due.len());
                     // Attempt rows first (ascending), the audit head last: the lock order
                     // of every other exam write, so the sweep never deadlocks with them.
@@ -1002,7 +1003,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn proctor_action(&self, attempt_id: i64, action: ProctorAction, extension: Extension, actor: i64, detail: String, audit: AuditEvent) -> Result<Clock> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let (clock, _, plan_id, session_id) = Self::attempt_clock_tx(&mut tx, attempt_id).await?;
                     let now = audit.at_ms;
                     let next = apply_action(&clock, action, now, extension).map_err(|code| StoreError::Refused {
@@ -1027,7 +1028,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn admit_session(&self, session_id: i64, actor: i64, audit: AuditEvent) -> Result<u64> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let plan_id: i64 = sqlx::query_scalar("SELECT plan_id FROM plan_sessions WHERE id = $1").bind(session_id).fetch_one(&mut *tx).await.map_err(not_found)?;
                     // Only candidates signed in and waiting (a live exam session): one who
                     // is absent is not admitted in passing, so the late-entry cut-off still
@@ -1055,7 +1056,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn record_irregularity(&self, attempt_id: i64, outcome: IrregularityOutcome, points: f64, description: String, actor: i64, audit: AuditEvent) -> Result<i64> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let (clock, _, plan_id, session_id) = Self::attempt_clock_tx(&mut tx, attempt_id).await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO irregularities (attempt_id, recorded_by, description, outcome, points, at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -1141,7 +1142,7 @@ macro_rules! impl_exam_store {
                 }
 
                 async fn file_finding(&self, f: NewFinding, mut audit: AuditEvent) -> Result<i64> {
-                    let mut tx = self.writer().begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO findings (plan_id, body_id, subject, subject_id, category, severity, evidence, filed_by, at_ms) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",

@@ -73,6 +73,14 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// A write transaction that holds SQLite's write lock from its first statement. A
+    /// deferred one that reads first fails at once with SQLITE_BUSY_SNAPSHOT (the busy
+    /// timeout does not help) when another process, say a `skillcert import`, commits
+    /// between its read and its first write; taking the lock up front waits instead.
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
     async fn migrate_impl(&self) -> Result<()> {
         super::migrations::sqlite().run(&self.writer).await?;
         Ok(())

@@ -757,19 +757,23 @@ impl CachedPaper {
 }
 
 /// Exam-day sessions by token hash, for answer saves (thousands a second at an exam's
-/// peak). What a session maps to (candidate, attempt, CSRF token) never changes, so a
-/// save takes it from here instead of a database read; whether the session is still
-/// live (not logged out, not replaced by a login on another device, not expired) the
-/// writer checks in the save's own transaction (`ExamOp::Save`), so ending a session in
-/// one server process ends its saves in every other at once. Every other exam request
-/// reads the session from the database. Only sessions with an attempt are kept (the
-/// attempt is created when the roster closes, and a session from before has none).
-/// Bounded like [`PaperCache`].
+/// peak). Once a session has its attempt (created when the roster closes), what it maps
+/// to (candidate, attempt, CSRF token, expiry) never changes, so a save takes it from
+/// here instead of a database read; whether the session is still live (not logged out,
+/// not replaced by a login on another device, not expired) the writer checks in the
+/// save's own transaction (`ExamOp::Save`), so a session ended in any server process
+/// ends its saves from the next group commit on. Every other exam request reads the
+/// session from the database and refreshes or drops its entry here. A request racing a
+/// logout may put an ended session back; the writer refuses its saves all the same, and
+/// the refusal drops it again. Sessions without an attempt are not kept.
 #[derive(Default)]
 pub struct ExamSessionCache {
     sessions: Mutex<HashMap<String, ExamIdentity>>,
 }
 
+/// At this many sessions the expired ones are dropped, and if that leaves more than half,
+/// all of them (they are read again on the next save): a bounded map, and at most one
+/// sweep per `EXAM_SESSION_CACHE_LIMIT / 2` new sessions.
 const EXAM_SESSION_CACHE_LIMIT: usize = 100_000;
 
 impl ExamSessionCache {
@@ -791,8 +795,9 @@ impl ExamSessionCache {
             return Ok(cached);
         }
         let who = store.exam_identity(hash, now_ms).await?;
-        if let Some(w) = &who {
-            self.remember(w, now_ms);
+        match &who {
+            Some(w) => self.remember(w, now_ms),
+            None => self.forget(hash),
         }
         Ok(who)
     }
@@ -802,9 +807,12 @@ impl ExamSessionCache {
             return;
         }
         let mut sessions = self.sessions.lock().expect("cache lock");
+        if sessions.contains_key(&who.token_hash) {
+            return;
+        }
         if sessions.len() >= EXAM_SESSION_CACHE_LIMIT {
             sessions.retain(|_, w| w.expires_at_ms > now_ms);
-            if sessions.len() >= EXAM_SESSION_CACHE_LIMIT {
+            if sessions.len() > EXAM_SESSION_CACHE_LIMIT / 2 {
                 sessions.clear();
             }
         }
