@@ -378,6 +378,119 @@ async fn state_changes_with_a_cookie_need_the_csrf_token() {
     app.stop().await;
 }
 
+/// The hidden `_csrf` field of a page's first form.
+fn form_token(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("a _csrf field") + 20;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// Login CSRF: another site must not be able to sign a browser in to an account of its
+/// choosing, so the sign-in forms carry a token of their own cookie.
+#[tokio::test]
+async fn sign_in_forms_carry_their_own_csrf_token() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+    let form = [("login", "admin"), ("password", ADMIN_PASSWORD)];
+    // A post from elsewhere: no cookie of the form, no token.
+    let res = browser
+        .http
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.headers().get("set-cookie").is_none(), "not signed in");
+    // The form sets its cookie and carries the same token.
+    let res = browser.http.get(app.url("/login")).send().await.unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("sc_login="))
+        .expect("the form's cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let token = form_token(&res.text().await.unwrap());
+    assert_eq!(token.len(), 32);
+    // Another browser cannot use that token without the cookie; a wrong token fails too.
+    let mut with = form.to_vec();
+    with.push(("_csrf", &token));
+    let res = app
+        .client()
+        .http
+        .post(app.url("/login"))
+        .form(&with)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let wrong = "0".repeat(32);
+    let mut bad = form.to_vec();
+    bad.push(("_csrf", &wrong));
+    let res = browser
+        .http
+        .post(app.url("/login"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = browser
+        .http
+        .post(app.url("/login"))
+        .form(&with)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("sc_session=")));
+
+    // The exam-day form alike: refused without the token, checked with it (these
+    // credentials match no candidate, so the form answers 401 with its message).
+    let candidate = app.client();
+    let exam_form = [("admission_no", "2026000001"), ("id_number", ID_A)];
+    let res = candidate
+        .http
+        .post(app.url("/exam/login"))
+        .form(&exam_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let html = candidate
+        .http
+        .get(app.url("/exam/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form_token(&html);
+    let mut with = exam_form.to_vec();
+    with.push(("_csrf", &token));
+    let res = candidate
+        .http
+        .post(app.url("/exam/login"))
+        .form(&with)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let html = res.text().await.unwrap();
+    assert_eq!(
+        form_token(&html),
+        token,
+        "the form shown again keeps its token"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn failed_logins_are_throttled_alike_for_unknown_accounts() {
     let app = TestApp::spawn().await;

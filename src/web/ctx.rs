@@ -22,6 +22,11 @@ pub const SESSION_COOKIE: &str = "sc_session";
 /// computer never carries a staff session into an exam or back.
 pub const EXAM_COOKIE: &str = "sc_exam";
 pub const LANG_COOKIE: &str = "sc_lang";
+/// The CSRF token of the two sign-in forms (staff and exam day), set when a form is shown
+/// and checked against the form's `_csrf` field (double submit): without it another
+/// site could sign a browser into an account of its choosing (login CSRF). The JSON
+/// logins need none: a cross-site page cannot send `application/json` without CORS.
+pub const LOGIN_CSRF_COOKIE: &str = "sc_login";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
 /// Form bodies are buffered for their `_csrf` field only up to this size; larger posts
@@ -44,6 +49,8 @@ pub struct RequestCtx {
     pub via: AuthVia,
     /// The candidate of an exam-day session, if the request carries one.
     pub exam: Option<crate::store::exams::ExamIdentity>,
+    /// The sign-in forms' CSRF token from its cookie, if the browser has one.
+    pub login_csrf: Option<String>,
     pub lang: Lang,
     pub address: String,
     pub is_api: bool,
@@ -113,6 +120,20 @@ pub fn clear_exam_cookie(secure: bool) -> HeaderValue {
         "{EXAM_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
     ))
     .expect("static cookie")
+}
+
+/// The sign-in forms' CSRF token: the browser's, or a new one with the cookie that sets it.
+pub fn login_csrf(ctx: &RequestCtx, secure: bool) -> (String, Option<HeaderValue>) {
+    if let Some(t) = &ctx.login_csrf {
+        return (t.clone(), None);
+    }
+    let (token, _) = crate::crypto::new_token();
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}"
+    ))
+    .expect("token is hex");
+    (token, Some(cookie))
 }
 
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
@@ -285,8 +306,22 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
             }
             None => None,
         };
+        // The sign-in forms carry the token of their own cookie (a signed-in staff
+        // member's form post to /login carries the session's, checked above).
+        let login_csrf = cookie(req.headers(), LOGIN_CSRF_COOKIE)
+            .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_string);
+        let form_login = req.method() == Method::POST
+            && (path == "/exam/login" || (path == "/login" && via != AuthVia::Cookie));
+        if form_login {
+            let Some(expected) = &login_csrf else {
+                return Err(AppError::Csrf);
+            };
+            req = check_csrf(req, expected).await?;
+        }
         // An exam-day login replaces whatever session the browser had, so it needs no
-        // token; every other change made with the exam cookie carries its CSRF token.
+        // exam-session token; every other change made with the exam cookie carries its
+        // CSRF token.
         let exam_login = path == "/exam/login" || path == "/api/v1/exam/login";
         if let Some(e) = &exam {
             if is_unsafe(req.method()) && !exam_login {
@@ -298,6 +333,7 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
             session,
             via,
             exam,
+            login_csrf,
             lang,
             address,
             is_api,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
-use crate::web::ctx::{clear_session_cookie, session_cookie, Ctx, LANG_COOKIE};
+use crate::web::ctx::{clear_session_cookie, login_csrf, session_cookie, Ctx, LANG_COOKIE};
 use crate::web::error::{AppError, Form, Path, Query};
 use crate::web::i18n::Lang;
 use crate::web::ops;
@@ -33,14 +33,23 @@ pub async fn login_form(
     Query(q): Query<NextParam>,
 ) -> Result<Response, AppError> {
     let next = safe_next(q.next.as_deref());
-    Ok(page(
+    let (login_csrf, set_cookie) = login_csrf(&ctx, st.config.cookie_secure);
+    let body = page(
         &st,
         &ctx,
         "login",
         "login.title",
-        json!({"next": next, "login": "", "message": null}),
-    )?
-    .into_response())
+        json!({"next": next, "login": "", "message": null, "login_csrf": login_csrf}),
+    )?;
+    Ok(with_cookie(body.into_response(), set_cookie))
+}
+
+/// Adds the sign-in form's CSRF cookie when a new one was made.
+pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
 }
 
 #[derive(Deserialize, Default)]
@@ -75,7 +84,7 @@ pub async fn login(
                 &ctx,
                 "login",
                 "login.title",
-                json!({"next": next, "login": f.login, "message": message}),
+                json!({"next": next, "login": f.login, "message": message, "login_csrf": ctx.login_csrf}),
             )?;
             Ok((status, body).into_response())
         }

@@ -507,13 +507,15 @@ pub async fn exam_login_form(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
 ) -> Result<Response, AppError> {
-    exam_page(
+    let (login_csrf, set_cookie) = crate::web::ctx::login_csrf(&ctx, st.config.cookie_secure);
+    let res = exam_page(
         &st,
         &ctx,
         "exam_login",
         "exam.login_title",
-        json!({"admission_no": ""}),
-    )
+        json!({"admission_no": "", "login_csrf": login_csrf}),
+    )?;
+    Ok(super::auth::with_cookie(res, set_cookie))
 }
 
 pub async fn exam_login(
@@ -539,7 +541,8 @@ pub async fn exam_login(
                 _ => None,
             };
             let msg = st.i18n.t(ctx.lang, &format!("error.{}", e.code()), detail);
-            let data = json!({"admission_no": f.admission_no, "errors": [{"field": "admission_no", "code": e.code(), "message": msg}]});
+            let data = json!({"admission_no": f.admission_no, "login_csrf": ctx.login_csrf,
+                "errors": [{"field": "admission_no", "code": e.code(), "message": msg}]});
             let mut res = exam_page(&st, &ctx, "exam_login", "exam.login_title", data)?;
             *res.status_mut() = e.status();
             Ok(res)
