@@ -34,6 +34,11 @@ pub struct Config {
     pub templates_dir: Option<PathBuf>,
     /// Mark cookies `Secure`; set when served over TLS or behind a TLS proxy.
     pub cookie_secure: bool,
+    /// Addresses of reverse proxies in front of the server. A request from one of them
+    /// is counted (login throttling, audit) under the client address its
+    /// `X-Forwarded-For` names; from anywhere else the header is ignored, since a client
+    /// could write anything there.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Pool size for PostgreSQL and for SQLite readers.
     pub db_max_connections: u32,
     pub sessions: SessionConfig,
@@ -106,6 +111,7 @@ impl Default for Config {
             master_key: None,
             templates_dir: None,
             cookie_secure: false,
+            trusted_proxies: Vec::new(),
             db_max_connections: 8,
             sessions: SessionConfig::default(),
             login_throttle: ThrottleConfig::default(),

@@ -529,6 +529,52 @@ async fn failed_logins_are_throttled_alike_for_unknown_accounts() {
     app.stop().await;
 }
 
+/// Behind a reverse proxy every request comes from the proxy's address: with the proxy
+/// trusted, throttling counts the client address it forwards; without, a client cannot
+/// dodge the per-address limit by writing `X-Forwarded-For` itself.
+#[tokio::test]
+async fn throttling_counts_the_client_behind_a_trusted_proxy() {
+    async fn attempt(app: &TestApp, from: &str, login: &str) -> u16 {
+        reqwest::Client::new()
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", from)
+            .json(&json!({"login": login, "password": "wrong-password"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+    let app = TestApp::spawn_with(|c| {
+        c.login_throttle.per_address = 3;
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    for i in 0..3 {
+        assert_eq!(attempt(&app, "198.51.100.7", &format!("u{i}")).await, 401);
+    }
+    assert_eq!(attempt(&app, "198.51.100.7", "u9").await, 429);
+    assert_eq!(
+        attempt(&app, "198.51.100.8", "u9").await,
+        401,
+        "another client behind the same proxy is not throttled"
+    );
+    app.stop().await;
+    let app = TestApp::spawn_with(|c| c.login_throttle.per_address = 3).await;
+    for i in 0..3 {
+        assert_eq!(
+            attempt(&app, &format!("198.51.100.{i}"), &format!("u{i}")).await,
+            401
+        );
+    }
+    assert_eq!(
+        attempt(&app, "198.51.100.99", "u9").await,
+        429,
+        "an untrusted X-Forwarded-For is ignored"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn one_time_admin_password_must_be_changed_first() {
     let app = TestApp::spawn_with(|c| c.admin_password = None).await;

@@ -256,16 +256,49 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The caller's address: the peer's, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not one of the trusted proxies (each proxy
+/// appends the address it saw, so addresses to the left of it may be the client's own
+/// inventions).
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(a) if trusted.contains(&a) => continue,
+            Ok(a) => return a.to_string(),
+            // Unreadable: nothing to its left can be trusted either.
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
+}
+
 /// The outermost middleware: context in, errors rendered out.
 pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let is_api = path.starts_with("/api/");
     let lang = request_lang(req.headers());
-    let address = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+        .map(|c| c.0.ip());
+    let address = client_address(peer, req.headers(), &st.config.trusted_proxies);
     let wants_html = !is_api
         && req
             .headers()
@@ -431,4 +464,59 @@ pub async fn enforce(
         return AppError::PasswordChangeRequired.into_response();
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn forwarded(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.1");
+        let trusted = [proxy, ip("10.0.0.2")];
+        // Not behind a trusted proxy: the header is the client's invention.
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), &forwarded("1.2.3.4"), &trusted),
+            "203.0.113.9"
+        );
+        // Behind one: the address the proxy saw, not what the client put before it.
+        assert_eq!(
+            client_address(Some(proxy), &forwarded("1.2.3.4, 198.51.100.7"), &trusted),
+            "198.51.100.7"
+        );
+        // Two proxies in a row are skipped.
+        assert_eq!(
+            client_address(Some(proxy), &forwarded("198.51.100.7, 10.0.0.2"), &trusted),
+            "198.51.100.7"
+        );
+        // No usable header: the proxy itself.
+        assert_eq!(
+            client_address(Some(proxy), &HeaderMap::new(), &trusted),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            client_address(Some(proxy), &forwarded("garbage"), &trusted),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            client_address(
+                Some(proxy),
+                &forwarded("1.2.3.4, garbage, 10.0.0.2"),
+                &trusted
+            ),
+            "10.0.0.1",
+            "nothing left of an unreadable hop counts"
+        );
+        assert_eq!(client_address(None, &HeaderMap::new(), &trusted), "unknown");
+    }
 }
