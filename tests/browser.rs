@@ -253,6 +253,12 @@ async fn admin_creates_a_body_its_admin_and_a_candidate_in_the_browser() {
     fill(&c, "#login", "suzhou.admin").await;
     fill(&c, "#password", "suzhou-admin-pw").await;
     click(&c, "#login-submit").await;
+    // The password the admin set is a one-time one: the body admin chooses their own.
+    assert_eq!(path(&c).await, "/account/password");
+    assert!(text(&c, "#must-change").await.contains("一次性"));
+    fill(&c, "#current-password", "suzhou-admin-pw").await;
+    fill(&c, "#new-password", "suzhou-own-pw-7").await;
+    click(&c, "#password-submit").await;
     assert_eq!(path(&c).await, "/");
     assert!(c.source().await.unwrap().contains("评价机构管理员"));
     // English on request.

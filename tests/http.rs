@@ -587,7 +587,9 @@ async fn one_time_admin_password_must_be_changed_first() {
     let me = c.login("admin", &generated).await;
     assert_eq!(me["me"]["must_change_password"], true);
     // Nothing but the password change is open.
-    let (s, b) = c.get("/api/v1/users").await;
+    let (s, b) = c
+        .post("/api/v1/auth/tokens", json!({"name": "script"}))
+        .await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (403, Some("password_change_required"))
@@ -699,7 +701,28 @@ async fn full_flow(app: &TestApp) {
     let c = app.client();
     let me = c.login("zhang.san", "candidate-pw-1").await;
     assert_eq!(me["me"]["grants"][0]["role"], "candidate");
-    assert_eq!(c.get("/api/v1/users").await.0, 403);
+    // The password the body admin set is a one-time one: nothing else until it is changed.
+    assert_eq!(me["me"]["must_change_password"], true);
+    let (s, b) = c
+        .post("/api/v1/auth/tokens", json!({"name": "script"}))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (403, Some("password_change_required"))
+    );
+    let (s, b) = c
+        .put(
+            "/api/v1/me/password",
+            json!({"current_password": "candidate-pw-1", "new_password": "zhang-san-own-pw"}),
+        )
+        .await;
+    assert!(s == 200 || s == 204, "{s} {b}");
+    let (s, b) = c
+        .post("/api/v1/auth/tokens", json!({"name": "script"}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = c.get("/api/v1/users").await;
+    assert_eq!((s, b["error"]["code"].as_str()), (403, Some("forbidden")));
     let _ = body_admin_id;
 }
 

@@ -258,7 +258,7 @@ async fn run(args: Args) -> Result<Value> {
         .await?;
     let password = format!("Load-{run_id}-pw");
     admin
-        .post("/api/v1/users", json!({"login": format!("load-ba-{run_id}"), "display_name": "负载测试机构管理员", "password": password, "org_id": body_id, "role": "body_admin"}))
+        .post("/api/v1/users", json!({"login": format!("load-ba-{run_id}"), "display_name": "负载测试机构管理员", "password": password, "org_id": body_id, "role": "body_admin", "must_change_password": false}))
         .await?;
     let ba = Arc::new(Staff::login(&bases[0], &format!("load-ba-{run_id}"), &password).await?);
     let plan = ba
@@ -298,7 +298,7 @@ async fn run(args: Args) -> Result<Value> {
                 for k in 0..per_room_proctors {
                     let u = admin
                         .post("/api/v1/users", json!({"login": format!("load-p-{run_id}-{r}-{k}"), "display_name": format!("监考员 {r}-{k}"),
-                               "password": password, "org_id": body_id, "role": "proctor"}))
+                               "password": password, "org_id": body_id, "role": "proctor", "must_change_password": false}))
                         .await?;
                     ba.post(&format!("/api/v1/sessions/{sid}/proctors"), json!({"user_id": u["id"]})).await?;
                 }

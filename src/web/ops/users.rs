@@ -31,6 +31,11 @@ pub struct CreateUser {
     /// `resident_id` (default), `residence_permit`, `foreign_permanent_resident`, `passport`.
     pub document_type: Option<String>,
     pub document_number: Option<String>,
+    /// Whether the password is a one-time one that the account must change at its first
+    /// sign-in: yes unless `false` is sent (the pages always send nothing). An admin
+    /// who sets a password knows it; only scripts that provision accounts for their own
+    /// use should say `false`.
+    pub must_change_password: Option<bool>,
 }
 
 /// An account as the admin pages and API show it: never a password hash, never a full
@@ -149,8 +154,9 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<U
     authorize(p, Action::GrantRole(role), &org)?;
 
     let person = document.map(|d| new_person(st, name.as_deref().unwrap_or_default(), &d));
+    let one_time = input.must_change_password.unwrap_or(true);
     let password_hash = hash_password_blocking(input.password).await?;
-    let details = serde_json::json!({"login": login, "role": role, "org_id": org.id, "real_name": person.is_some()});
+    let details = serde_json::json!({"login": login, "role": role, "org_id": org.id, "real_name": person.is_some(), "one_time_password": one_time});
     let event = audit_by(p, "user.create", "user", "", org.body_id, details);
     let user = st
         .store
@@ -163,7 +169,7 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<U
                 person,
                 roles: vec![role],
                 granted_by: Some(p.user_id),
-                must_change_password: false,
+                must_change_password: one_time,
             },
             event,
         )
