@@ -661,6 +661,33 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
         .await;
     assert_eq!(s, 422, "{b}");
     assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
+    // A suspended body keeps its open plans; an exited one finds them frozen.
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["code"].as_str()),
+        (422, Some("exam_error.understaffed")),
+        "{b}"
+    );
+    let (s, b) = admin
+        .put(
+            &format!("/api/v1/organisations/{body_id}/status"),
+            json!({"status": "exited"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
+    assert_eq!(b["error"]["fields"][0]["field"], "plan");
+    let (s, b) = planned
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/candidates", planned.plan_id),
+            json!({"candidates": []}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
     let _ = planned.proctor_ids;
     app.stop().await;
 }

@@ -101,6 +101,25 @@ pub async fn plan_for_admin(
     Ok((plan, body))
 }
 
+/// A plan the caller may change: as [`plan_for_admin`], and refused while its body has
+/// exited (DESIGN §3.8: exit freezes open plans; a suspended body keeps its plans, it
+/// only may not start new ones).
+pub async fn plan_to_change(
+    st: &AppState,
+    p: &Principal,
+    id: i64,
+) -> Result<(Plan, Org), AppError> {
+    let (plan, body) = plan_for_admin(st, p, id).await?;
+    if body.status == OrgStatus::Exited {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "plan",
+            "exam_error.body_standing",
+        )
+        .with_detail(body.status.code())]));
+    }
+    Ok((plan, body))
+}
+
 /// Loads a plan the caller may see: regulator, the body's admins, and its inspectors.
 pub async fn plan_for_viewer(
     st: &AppState,
@@ -271,6 +290,13 @@ pub async fn approve_plan(st: &AppState, p: &Principal, id: i64) -> Result<Plan,
     let plan = st.store.plan(id).await?;
     let body = st.store.org(plan.body_id).await?;
     decide(p, Action::ApprovePlan, &body.as_ref()).map_err(|_| AppError::Forbidden)?;
+    if body.status == OrgStatus::Exited {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "plan",
+            "exam_error.body_standing",
+        )
+        .with_detail(body.status.code())]));
+    }
     let event = audit_by(
         p,
         "plan.approve",
@@ -323,7 +349,7 @@ pub async fn add_session(
     plan_id: i64,
     input: SessionInput,
 ) -> Result<i64, AppError> {
-    let (plan, body) = plan_for_admin(st, p, plan_id).await?;
+    let (plan, body) = plan_to_change(st, p, plan_id).await?;
     let starts = parse_local_time(&input.starts_at)
         .ok_or_else(|| AppError::field("starts_at", "exam_error.time"))?;
     let event = audit_by(
@@ -355,7 +381,7 @@ pub async fn assign_proctor(
     input: StaffInput,
 ) -> Result<(), AppError> {
     let session = st.store.plan_session(session_id).await?;
-    let (plan, body) = plan_for_admin(st, p, session.plan_id).await?;
+    let (plan, body) = plan_to_change(st, p, session.plan_id).await?;
     let grants = st.store.grants(input.user_id).await.unwrap_or_default();
     if !grants
         .iter()
@@ -514,7 +540,7 @@ pub async fn add_candidates(
     plan_id: i64,
     input: RosterInput,
 ) -> Result<Vec<Enrolled>, AppError> {
-    let (plan, body) = plan_for_admin(st, p, plan_id).await?;
+    let (plan, body) = plan_to_change(st, p, plan_id).await?;
     if input.candidates.is_empty() || input.candidates.len() > 20_000 {
         return Err(AppError::field("candidates", "field.required"));
     }
@@ -587,7 +613,7 @@ pub async fn plan_pool(
 /// Closes the roster: checks every room's staffing, then generates and stores every
 /// candidate's paper, so that the start burst only flips states.
 pub async fn close_roster(st: &AppState, p: &Principal, plan_id: i64) -> Result<usize, AppError> {
-    let (plan, body) = plan_for_admin(st, p, plan_id).await?;
+    let (plan, body) = plan_to_change(st, p, plan_id).await?;
     if plan.status != PlanStatus::Open {
         return Err(AppError::field("plan", "exam_error.not_open"));
     }
