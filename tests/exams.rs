@@ -692,6 +692,43 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
     app.stop().await;
 }
 
+/// One person, one real-name record: a candidate enrolled in an assessment can later
+/// get an account on the same record (with the same name), and no second one.
+#[tokio::test]
+async fn a_rostered_candidate_gets_an_account_on_the_same_record() {
+    let app = TestApp::spawn().await;
+    let planned = plan_elderly_care(&app, 600, 1).await;
+    let (_, detail) = planned
+        .body_admin
+        .get(&format!("/api/v1/plans/{}", planned.plan_id))
+        .await;
+    let body_id = detail["plan"]["body_id"].as_i64().unwrap();
+    let account = |login: &str, name: &str| {
+        json!({"login": login, "password": "Correct-Horse-9", "org_id": body_id, "role": "candidate",
+               "name": name, "document_number": id_number(0)})
+    };
+    let (s, b) = planned
+        .body_admin
+        .post("/api/v1/users", account("kaosheng0", "别人"))
+        .await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "name");
+    assert_eq!(b["error"]["fields"][0]["code"], "person.name_mismatch");
+    let (s, b) = planned
+        .body_admin
+        .post("/api/v1/users", account("kaosheng0", "考生0"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = planned
+        .body_admin
+        .post("/api/v1/users", account("kaosheng0b", "考生0"))
+        .await;
+    assert_eq!(s, 409, "{b}");
+    // (Refused on the account's person: so the first account took the roster's record.)
+    assert_eq!(b["error"]["fields"][0]["code"], "person.has_account");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn exam_day_login_opens_before_the_session_and_closes_for_late_arrivals() {
     let app = TestApp::spawn().await;

@@ -801,14 +801,17 @@ async fn id_numbers_are_encrypted_at_rest_and_reveals_are_audited() {
     let uid = admin
         .create_user(json!({"login": "cand.c", "password": "candidate-pw-1", "org_id": body_id, "role": "candidate", "name": "钱七", "document_number": ID_C}))
         .await;
-    // One person, one record.
+    // One person, one record, one account.
     let (s, b) = admin
         .post("/api/v1/users", json!({"login": "cand.d", "password": "candidate-pw-1", "org_id": body_id, "role": "candidate", "name": "钱七", "document_number": ID_C}))
         .await;
     assert_eq!(s, 409);
     assert_eq!(
         field_codes(&b),
-        vec![("document_number".to_string(), "person.exists".to_string())]
+        vec![(
+            "document_number".to_string(),
+            "person.has_account".to_string()
+        )]
     );
     // Reading the full number is allowed to the admin and leaves a trace.
     let (s, r) = admin

@@ -22,6 +22,10 @@ pub(super) fn map_unique(e: sqlx::Error) -> StoreError {
             if text.contains("document_lookup") {
                 return conflict("document_number", "person.exists");
             }
+            // One account per person (`users.person_id`).
+            if text.contains("person_id") {
+                return conflict("document_number", "person.has_account");
+            }
             if text.contains("sibling_name") || text.contains("organisations.name") {
                 return conflict("name", "org.name_taken");
             }
@@ -469,8 +473,25 @@ macro_rules! impl_store {
 
             async fn create_user(&self, new: NewUser, mut audit: AuditEvent) -> Result<User> {
                 let mut tx = self.begin_write().await?;
+                // One person, one real-name record: a person already on file (enrolled
+                // in an assessment, say) gets the account on that record, provided the
+                // name matches it; a person with an account gets no second one.
                 let person_id: Option<i64> = match &new.person {
-                    Some(p) => Some(Self::insert_person_tx(&mut tx, p, audit.at_ms).await?),
+                    Some(p) => {
+                        let found = sqlx::query("SELECT id, name FROM people WHERE document_lookup = $1")
+                            .bind(&p.document_lookup)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        match found {
+                            Some(r) => {
+                                if r.try_get::<String, _>("name")? != p.name {
+                                    return Err(StoreError::Conflict { field: "name", code: "person.name_mismatch" });
+                                }
+                                Some(r.try_get::<i64, _>("id")?)
+                            }
+                            None => Some(Self::insert_person_tx(&mut tx, p, audit.at_ms).await?),
+                        }
+                    }
                     None => None,
                 };
                 let sql = format!(
