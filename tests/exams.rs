@@ -677,7 +677,7 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
     assert_eq!(s, 200, "{b}");
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 422, "{b}");
-    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.plan_frozen");
     assert_eq!(b["error"]["fields"][0]["field"], "plan");
     let (s, b) = planned
         .body_admin
@@ -687,7 +687,24 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
         )
         .await;
     assert_eq!(s, 422, "{b}");
-    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.body_standing");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.plan_frozen");
+    let (s, b) = planned
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/sessions", planned.plan_id),
+            json!({"room_id": 1, "starts_at": "2026-12-01T09:00"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.plan_frozen");
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/plans/{}/approve", planned.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "exam_error.plan_frozen");
     let _ = planned.proctor_ids;
     app.stop().await;
 }
@@ -707,6 +724,27 @@ async fn a_rostered_candidate_gets_an_account_on_the_same_record() {
         json!({"login": login, "password": "Correct-Horse-9", "org_id": body_id, "role": "candidate",
                "name": name, "document_number": id_number(0)})
     };
+    // Another body learns nothing: the document is simply taken, whatever the name.
+    let admin = app.admin().await;
+    let other = admin
+        .create_body(&format!("其他机构{}", common::hex_id()))
+        .await;
+    let tag = common::hex_id();
+    user(&admin, &format!("ob{tag}"), other, "body_admin").await;
+    let ob = app.client();
+    ob.login(&format!("ob{tag}"), "Correct-Horse-9").await;
+    for name in ["考生0", "别人"] {
+        let (s, b) = ob
+            .post(
+                "/api/v1/users",
+                json!({"login": format!("x{tag}"), "password": "Correct-Horse-9", "org_id": other,
+                       "role": "candidate", "name": name, "document_number": id_number(0)}),
+            )
+            .await;
+        assert_eq!(s, 409, "{b}");
+        assert_eq!(b["error"]["fields"][0]["code"], "person.exists");
+    }
+    // The candidate's own body: a wrong name is refused, the right one takes the record.
     let (s, b) = planned
         .body_admin
         .post("/api/v1/users", account("kaosheng0", "别人"))

@@ -384,6 +384,20 @@ fn form_token(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_string()
 }
 
+/// A sign-in form post refused for its token: back to the form, nobody signed in.
+fn refused(res: &reqwest::Response, form: &str) {
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], form);
+    assert!(
+        !res.headers().get_all("set-cookie").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .starts_with("sc_session=")
+            || v.to_str().unwrap().starts_with("sc_exam=")),
+        "not signed in"
+    );
+}
+
 /// Login CSRF: another site must not be able to sign a browser in to an account of its
 /// choosing, so the sign-in forms carry a token of their own cookie.
 #[tokio::test]
@@ -391,7 +405,8 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
     let app = TestApp::spawn().await;
     let browser = app.client();
     let form = [("login", "admin"), ("password", ADMIN_PASSWORD)];
-    // A post from elsewhere: no cookie of the form, no token.
+    // A post from elsewhere: no cookie of the form, no token. Not signed in: sent to
+    // the form (a page left open past its cookie gets the same, and a fresh token).
     let res = browser
         .http
         .post(app.url("/login"))
@@ -399,8 +414,17 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
         .send()
         .await
         .unwrap();
+    refused(&res, "/login");
+    // An API client is told why.
+    let res = browser
+        .http
+        .post(app.url("/login"))
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 403);
-    assert!(res.headers().get("set-cookie").is_none(), "not signed in");
     // The form sets its cookie and carries the same token.
     let res = browser.http.get(app.url("/login")).send().await.unwrap();
     let cookie = res
@@ -424,7 +448,7 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 403);
+    refused(&res, "/login");
     let wrong = "0".repeat(32);
     let mut bad = form.to_vec();
     bad.push(("_csrf", &wrong));
@@ -435,7 +459,7 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 403);
+    refused(&res, "/login");
     let res = browser
         .http
         .post(app.url("/login"))
@@ -461,7 +485,7 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 403);
+    refused(&res, "/exam/login");
     let html = candidate
         .http
         .get(app.url("/exam/login"))
@@ -710,6 +734,21 @@ async fn full_flow(app: &TestApp) {
         (s, b["error"]["code"].as_str()),
         (403, Some("password_change_required"))
     );
+    // Keeping the one-time password is not choosing one's own.
+    let (s, b) = c
+        .put(
+            "/api/v1/me/password",
+            json!({"current_password": "candidate-pw-1", "new_password": "candidate-pw-1"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        field_codes(&b),
+        vec![(
+            "new_password".to_string(),
+            "account.password_same".to_string()
+        )]
+    );
     let (s, b) = c
         .put(
             "/api/v1/me/password",
@@ -801,17 +840,14 @@ async fn id_numbers_are_encrypted_at_rest_and_reveals_are_audited() {
     let uid = admin
         .create_user(json!({"login": "cand.c", "password": "candidate-pw-1", "org_id": body_id, "role": "candidate", "name": "钱七", "document_number": ID_C}))
         .await;
-    // One person, one record, one account.
+    // One person, one record (not on a roster of this body: the document is taken).
     let (s, b) = admin
         .post("/api/v1/users", json!({"login": "cand.d", "password": "candidate-pw-1", "org_id": body_id, "role": "candidate", "name": "钱七", "document_number": ID_C}))
         .await;
     assert_eq!(s, 409);
     assert_eq!(
         field_codes(&b),
-        vec![(
-            "document_number".to_string(),
-            "person.has_account".to_string()
-        )]
+        vec![("document_number".to_string(), "person.exists".to_string())]
     );
     // Reading the full number is allowed to the admin and leaves a trace.
     let (s, r) = admin

@@ -94,6 +94,7 @@ fn new_user(login: &str, org: i64, roles: Vec<Role>, person: Option<NewPerson>) 
         roles,
         granted_by: None,
         must_change_password: false,
+        link_body: None,
     }
 }
 
@@ -804,6 +805,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         roles: vec![Role::Proctor],
         granted_by: None,
         must_change_password: false,
+        link_body: None,
     };
     let p1 = s
         .create_user(mk_user("p1"), ev("user.create"))

@@ -165,6 +165,10 @@ pub struct NewUser {
     pub roles: Vec<Role>,
     pub granted_by: Option<i64>,
     pub must_change_password: bool,
+    /// A real-name record already on file is taken for the account only when the person
+    /// is on a roster of this body (the account's own); anywhere else the document is a
+    /// conflict as before, so no body learns anything about another's candidates.
+    pub link_body: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -22,8 +22,9 @@ pub(super) fn map_unique(e: sqlx::Error) -> StoreError {
             if text.contains("document_lookup") {
                 return conflict("document_number", "person.exists");
             }
-            // One account per person (`users.person_id`).
-            if text.contains("person_id") {
+            // One account per person (`users.person_id`; SQLite names the column,
+            // PostgreSQL the constraint).
+            if text.contains("users.person_id") || text.contains("users_person_id_key") {
                 return conflict("document_number", "person.has_account");
             }
             if text.contains("sibling_name") || text.contains("organisations.name") {
@@ -35,6 +36,18 @@ pub(super) fn map_unique(e: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Database(e)
+}
+
+/// An account's audit details, marked as taking a real-name record already on file.
+pub(super) fn link_detail(details: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "linked_existing_person".into(),
+            serde_json::Value::Bool(true),
+        );
+    }
+    v.to_string()
 }
 
 pub(super) fn not_found(e: sqlx::Error) -> StoreError {
@@ -57,7 +70,7 @@ macro_rules! impl_store {
         use $crate::domain::org::{BodyType, CertificateKind, Level, OccupationCode, OrgKind, OrgStatus, ScopeEntry};
         use $crate::domain::policy::{Grant, OrgRef, Principal};
         use $crate::domain::role::Role;
-        use $crate::store::sql::{map_unique, not_found};
+        use $crate::store::sql::{link_detail, map_unique, not_found};
         use $crate::store::*;
 
         type Tx = sqlx::Transaction<'static, $db>;
@@ -473,22 +486,28 @@ macro_rules! impl_store {
 
             async fn create_user(&self, new: NewUser, mut audit: AuditEvent) -> Result<User> {
                 let mut tx = self.begin_write().await?;
-                // One person, one real-name record: a person already on file (enrolled
-                // in an assessment, say) gets the account on that record, provided the
-                // name matches it; a person with an account gets no second one.
+                // One person, one real-name record: a candidate already on a roster of
+                // the account's body gets the account on that record, provided the name
+                // matches it; any other record on file is a conflict (`link_body`), and a
+                // person with an account gets no second one.
                 let person_id: Option<i64> = match &new.person {
                     Some(p) => {
-                        let found = sqlx::query("SELECT id, name FROM people WHERE document_lookup = $1")
-                            .bind(&p.document_lookup)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                        let found = sqlx::query(
+                            "SELECT pe.id, pe.name, EXISTS (SELECT 1 FROM candidates c JOIN plans pl ON pl.id = c.plan_id                              WHERE c.person_id = pe.id AND pl.body_id = $2) AS ours                              FROM people pe WHERE pe.document_lookup = $1",
+                        )
+                        .bind(&p.document_lookup)
+                        .bind(new.link_body)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                         match found {
-                            Some(r) => {
+                            Some(r) if new.link_body.is_some() && r.try_get::<bool, _>("ours")? => {
                                 if r.try_get::<String, _>("name")? != p.name {
                                     return Err(StoreError::Conflict { field: "name", code: "person.name_mismatch" });
                                 }
+                                audit.details = link_detail(&audit.details);
                                 Some(r.try_get::<i64, _>("id")?)
                             }
+                            Some(_) => return Err(StoreError::Conflict { field: "document_number", code: "person.exists" }),
                             None => Some(Self::insert_person_tx(&mut tx, p, audit.at_ms).await?),
                         }
                     }

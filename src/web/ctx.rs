@@ -122,18 +122,19 @@ pub fn clear_exam_cookie(secure: bool) -> HeaderValue {
     .expect("static cookie")
 }
 
-/// The sign-in forms' CSRF token: the browser's, or a new one with the cookie that sets it.
-pub fn login_csrf(ctx: &RequestCtx, secure: bool) -> (String, Option<HeaderValue>) {
-    if let Some(t) = &ctx.login_csrf {
-        return (t.clone(), None);
-    }
-    let (token, _) = crate::crypto::new_token();
+/// The sign-in forms' CSRF token (the browser's, or a new one) and the cookie that sets
+/// it, renewed whenever a form is shown, so a form left open for hours still works.
+pub fn login_csrf(ctx: &RequestCtx, secure: bool) -> (String, HeaderValue) {
+    let token = ctx
+        .login_csrf
+        .clone()
+        .unwrap_or_else(|| crate::crypto::new_token().0);
     let secure = if secure { "; Secure" } else { "" };
     let cookie = HeaderValue::from_str(&format!(
         "{LOGIN_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}"
     ))
     .expect("token is hex");
-    (token, Some(cookie))
+    (token, cookie)
 }
 
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
@@ -265,10 +266,12 @@ pub fn client_address(
     headers: &HeaderMap,
     trusted: &[std::net::IpAddr],
 ) -> String {
-    let Some(peer) = peer else {
+    let Some(peer) = peer.map(|a| a.to_canonical()) else {
         return "unknown".into();
     };
-    if !trusted.contains(&peer) {
+    // On a dual-stack listener an IPv4 peer arrives as `::ffff:a.b.c.d`.
+    let is_trusted = |a: &std::net::IpAddr| trusted.iter().any(|t| t.to_canonical() == *a);
+    if !is_trusted(&peer) {
         return peer.to_string();
     }
     let hops: Vec<&str> = headers
@@ -279,8 +282,13 @@ pub fn client_address(
         .map(str::trim)
         .collect();
     for hop in hops.iter().rev() {
-        match hop.parse::<std::net::IpAddr>() {
-            Ok(a) if trusted.contains(&a) => continue,
+        // Some proxies write the port too (`1.2.3.4:5678`, `[::1]:80`).
+        let parsed = hop
+            .parse::<std::net::IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
+            .map(|a| a.to_canonical());
+        match parsed {
+            Ok(a) if is_trusted(&a) => continue,
             Ok(a) => return a.to_string(),
             // Unreadable: nothing to its left can be trusted either.
             Err(_) => break,
@@ -387,6 +395,11 @@ fn render_error(st: &AppState, res: Response, lang: Lang, html: bool, path: &str
     };
     let status = res.status();
     let i18n = &st.i18n;
+    // A sign-in form that lost its token (left open past its cookie, or sent from
+    // another site): shown again, with a fresh token.
+    if html && payload.code == "csrf" && (path == "/login" || path == "/exam/login") {
+        return Redirect::to(path).into_response();
+    }
     if html && payload.code == "unauthenticated" && path.starts_with("/exam") {
         return Redirect::to("/exam/login").into_response();
     }
@@ -518,5 +531,14 @@ mod tests {
             "nothing left of an unreadable hop counts"
         );
         assert_eq!(client_address(None, &HeaderMap::new(), &trusted), "unknown");
+        // An IPv4 proxy seen through a dual-stack socket, hops with ports.
+        assert_eq!(
+            client_address(
+                Some(ip("::ffff:10.0.0.1")),
+                &forwarded("198.51.100.7:5678, [::ffff:10.0.0.2]:80"),
+                &trusted
+            ),
+            "198.51.100.7"
+        );
     }
 }

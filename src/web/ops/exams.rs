@@ -110,14 +110,15 @@ pub async fn plan_to_change(
     id: i64,
 ) -> Result<(Plan, Org), AppError> {
     let (plan, body) = plan_for_admin(st, p, id).await?;
-    if body.status == OrgStatus::Exited {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "plan",
-            "exam_error.body_standing",
-        )
-        .with_detail(body.status.code())]));
-    }
+    refuse_frozen(&body)?;
     Ok((plan, body))
+}
+
+fn refuse_frozen(body: &Org) -> Result<(), AppError> {
+    if body.status == OrgStatus::Exited {
+        return Err(AppError::field("plan", "exam_error.plan_frozen"));
+    }
+    Ok(())
 }
 
 /// Loads a plan the caller may see: regulator, the body's admins, and its inspectors.
@@ -290,13 +291,7 @@ pub async fn approve_plan(st: &AppState, p: &Principal, id: i64) -> Result<Plan,
     let plan = st.store.plan(id).await?;
     let body = st.store.org(plan.body_id).await?;
     decide(p, Action::ApprovePlan, &body.as_ref()).map_err(|_| AppError::Forbidden)?;
-    if body.status == OrgStatus::Exited {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "plan",
-            "exam_error.body_standing",
-        )
-        .with_detail(body.status.code())]));
-    }
+    refuse_frozen(&body)?;
     let event = audit_by(
         p,
         "plan.approve",
@@ -1009,7 +1004,7 @@ pub async fn exam_login(
         object_type: "candidate".into(),
         object_id: candidate_id.to_string(),
         org_id: None,
-        details: "{}".into(),
+        details: serde_json::json!({ "address": address }).to_string(),
     };
     st.exams
         .submit(ExamOp::Login {

@@ -32,7 +32,7 @@ pub struct CreateUser {
     pub document_type: Option<String>,
     pub document_number: Option<String>,
     /// Whether the password is a one-time one that the account must change at its first
-    /// sign-in: yes unless `false` is sent (the pages always send nothing). An admin
+    /// sign-in: yes unless `false` is sent (the pages' form has no such field). An admin
     /// who sets a password knows it; only scripts that provision accounts for their own
     /// use should say `false`.
     pub must_change_password: Option<bool>,
@@ -170,6 +170,7 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<U
                 roles: vec![role],
                 granted_by: Some(p.user_id),
                 must_change_password: one_time,
+                link_body: org.body_id,
             },
             event,
         )
@@ -337,6 +338,7 @@ pub async fn change_password(
         .credentials(&p.login)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    let same = input.new_password == input.current_password;
     if !verify_password_blocking(input.current_password, Some(hash), st.dummy_hash.clone()).await {
         return Err(AppError::field(
             "current_password",
@@ -345,6 +347,10 @@ pub async fn change_password(
     }
     let mut f = Fields::default();
     validate_password("new_password", &input.new_password, &p.login, &mut f);
+    // Keeping the same password would keep a one-time one that an admin knows.
+    if same {
+        f.push(FieldError::new("new_password", "account.password_same"));
+    }
     f.finish().map_err(AppError::Validation)?;
     let new_hash = hash_password_blocking(input.new_password).await?;
     let event = audit_by(

@@ -44,11 +44,9 @@ pub async fn login_form(
     Ok(with_cookie(body.into_response(), set_cookie))
 }
 
-/// Adds the sign-in form's CSRF cookie when a new one was made.
-pub fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
-    if let Some(c) = cookie {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
+/// Adds the sign-in form's CSRF cookie.
+pub fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
+    res.headers_mut().append(header::SET_COOKIE, cookie);
     res
 }
 
