@@ -962,6 +962,27 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
             paper: paper(i * 3),
         })
         .collect();
+    // An exit recorded while the papers were generated still freezes the plan.
+    s.set_org_status(b.id, OrgStatus::Exited, ev("org.status"))
+        .await
+        .unwrap();
+    let e = s
+        .close_roster(plan.id, attempts.clone(), 600_000, ev("close"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                code: "exam_error.plan_frozen",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    s.set_org_status(b.id, OrgStatus::Active, ev("org.status"))
+        .await
+        .unwrap();
     s.close_roster(plan.id, attempts, 600_000, ev("close"))
         .await
         .unwrap();

@@ -748,6 +748,17 @@ macro_rules! impl_exam_store {
                     if status != "open" {
                         return Err(StoreError::Invalid { field: "plan", code: "exam_error.not_open" });
                     }
+                    // The web layer refused an exited body before generating the papers,
+                    // which takes a while; an exit recorded meanwhile still freezes the plan
+                    // (on PostgreSQL the body's row is share-locked until this commits).
+                    let sql = format!(
+                        "SELECT a.status FROM organisations a JOIN plans p ON p.body_id = a.id WHERE p.id = $1{}",
+                        Self::SHARE_LOCK
+                    );
+                    let body_status: String = sqlx::query_scalar(&sql).bind(plan_id).fetch_one(&mut *tx).await?;
+                    if body_status == "exited" {
+                        return Err(StoreError::Invalid { field: "plan", code: "exam_error.plan_frozen" });
+                    }
                     let mut shown: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
                     for a in &attempts {
                         for it in &a.paper.items {
