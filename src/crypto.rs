@@ -280,6 +280,12 @@ pub async fn verify_password_blocking(
 
 /// A fresh 128-bit random token (32 hex characters) and the SHA-256 under which it is
 /// stored: the database never holds a usable token.
+/// Equality of two secrets (tokens, look-up hashes) in time that depends on their
+/// length only, not on where they first differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 16];
     OsRng.fill_bytes(&mut bytes);

@@ -170,6 +170,15 @@ impl Planned {
     }
 }
 
+/// One answer change through the candidate's API: (status, body).
+async fn save_answer(c: &Client, position: u32, seq: i64, answer: Value) -> (u16, Value) {
+    c.post(
+        "/api/v1/exam/answers",
+        json!({"changes": [{"position": position, "seq": seq, "answer": answer}]}),
+    )
+    .await
+}
+
 pub async fn exam_login(app: &TestApp, admission: &str, id: &str) -> Client {
     let c = app.client();
     let res = c
@@ -289,39 +298,19 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
 
     // Save: acknowledged with the commit's time; a replay is a no-op; an older
     // sequence never overwrites a newer one.
-    let (s, ack) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 5, "answer": answer}]}),
-        )
-        .await;
+    let (s, ack) = save_answer(&c0, 0, 5, answer.clone()).await;
     assert_eq!(s, 200, "{ack}");
     assert_eq!(ack["seq"], 5);
     assert!(ack["saved_at_ms"].as_i64().unwrap() > 0);
-    let (s, _) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 5, "answer": answer}]}),
-        )
-        .await;
+    let (s, _) = save_answer(&c0, 0, 5, answer.clone()).await;
     assert_eq!(s, 200);
-    let (s, _) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 3, "answer": null}]}),
-        )
-        .await;
+    let (s, _) = save_answer(&c0, 0, 3, Value::Null).await;
     assert_eq!(s, 200);
     let (_, st) = c0.get("/api/v1/exam/state").await;
     assert_eq!(st["answers"][0]["seq"], 5, "{st}");
     assert_eq!(st["answers"][0]["answer"], answer);
     // A bad position names the field and changes nothing.
-    let (s, b) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 999, "seq": 6, "answer": null}]}),
-        )
-        .await;
+    let (s, b) = save_answer(&c0, 999, 6, Value::Null).await;
     assert_eq!(s, 422);
     assert_eq!(b["error"]["fields"][0]["field"], "changes[0].position");
 
@@ -332,12 +321,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     // One device at a time: the first device's session has ended, for saves too (they
     // take the session from the server's cache; the writer finds it ended and writes
     // nothing); carry on with the new one.
-    let (s, b) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 6, "answer": null}]}),
-        )
-        .await;
+    let (s, b) = save_answer(&c0, 0, 6, Value::Null).await;
     assert_eq!(s, 401, "{b}");
     assert_eq!(c0.get("/api/v1/exam/state").await.0, 401);
     let (_, st3) = again.get("/api/v1/exam/state").await;
@@ -357,12 +341,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 1, "seq": 7, "answer": null}]}),
-        )
-        .await;
+    let (s, b) = save_answer(&c0, 1, 7, Value::Null).await;
     assert_eq!(s, 409, "{b}");
     assert_eq!(b["error"]["code"], "attempt_paused");
     let (s, _) = planned
@@ -447,12 +426,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     // Another server process ends the session (here its row is deleted in the database
     // directly): this process still holds the session for saves in its cache, and the
     // writer refuses the next save and writes nothing.
-    let (s, _) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 8, "answer": answer}]}),
-        )
-        .await;
+    let (s, _) = save_answer(&c0, 0, 8, answer.clone()).await;
     assert_eq!(s, 200);
     let db = sqlx::SqlitePool::connect(&format!(
         "sqlite://{}",
@@ -468,23 +442,13 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     .await
     .unwrap();
     db.close().await;
-    let (s, _) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 9, "answer": null}]}),
-        )
-        .await;
+    let (s, _) = save_answer(&c0, 0, 9, Value::Null).await;
     assert_eq!(s, 401);
     // A logout here ends the session and clears the cookie.
     let c0 = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
     let (s, _) = c0.post("/api/v1/exam/logout", json!({})).await;
     assert_eq!(s, 204);
-    let (s, _) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 9, "answer": null}]}),
-        )
-        .await;
+    let (s, _) = save_answer(&c0, 0, 9, Value::Null).await;
     assert_eq!(s, 401);
     let c0 = exam_login(&app, &planned.admissions[0], &id_number(0)).await;
     let (_, st) = c0.get("/api/v1/exam/state").await;
@@ -493,12 +457,7 @@ async fn a_body_plans_the_proctor_admits_and_saves_are_never_lost() {
     // Submit: later saves are refused.
     let (s, _) = c0.post("/api/v1/exam/submit", json!({})).await;
     assert_eq!(s, 200);
-    let (s, b) = c0
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 1, "seq": 9, "answer": null}]}),
-        )
-        .await;
+    let (s, b) = save_answer(&c0, 1, 9, Value::Null).await;
     assert_eq!(s, 409);
     assert_eq!(b["error"]["code"], "attempt_closed");
     // After the end the paper is no longer shown (its items will be on later papers).
@@ -549,12 +508,7 @@ async fn a_staff_session_left_open_does_not_get_in_the_candidates_way() {
     *shared.csrf.lock().unwrap() = Some(exam_csrf.clone());
     let (s, b) = shared.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = shared
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 0, "seq": 1, "answer": null}]}),
-        )
-        .await;
+    let (s, b) = save_answer(&shared, 0, 1, Value::Null).await;
     assert_eq!(s, 200, "{b}");
     // And the exam token does not open staff routes.
     let (s, _) = shared
@@ -597,12 +551,7 @@ async fn time_runs_out_and_the_saved_answers_are_kept() {
     } else {
         json!([1])
     };
-    let (s, _) = c
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 2, "seq": 1, "answer": answer}]}),
-        )
-        .await;
+    let (s, _) = save_answer(&c, 2, 1, answer.clone()).await;
     assert_eq!(s, 200);
     // The candidate never comes back: the server submits at the deadline.
     let mut status = Value::Null;
@@ -617,12 +566,7 @@ async fn time_runs_out_and_the_saved_answers_are_kept() {
         }
     }
     assert_eq!(status, "submitted");
-    let (s, b) = c
-        .post(
-            "/api/v1/exam/answers",
-            json!({"changes": [{"position": 3, "seq": 2, "answer": null}]}),
-        )
-        .await;
+    let (s, b) = save_answer(&c, 3, 2, Value::Null).await;
     assert_eq!(s, 409, "{b}");
     app.stop().await;
 }

@@ -384,6 +384,16 @@ fn form_token(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_string()
 }
 
+/// A URL-encoded form post as a browser sends one.
+async fn post_form(
+    app: &TestApp,
+    c: &common::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    c.http.post(app.url(path)).form(form).send().await.unwrap()
+}
+
 /// A sign-in form post refused for its token: back to the form, nobody signed in.
 fn refused(res: &reqwest::Response, form: &str) {
     assert_eq!(res.status().as_u16(), 303);
@@ -407,13 +417,7 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
     let form = [("login", "admin"), ("password", ADMIN_PASSWORD)];
     // A post from elsewhere: no cookie of the form, no token. Not signed in: sent to
     // the form (a page left open past its cookie gets the same, and a fresh token).
-    let res = browser
-        .http
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &browser, "/login", &form).await;
     refused(&res, "/login");
     // An API client is told why.
     let res = browser
@@ -440,33 +444,14 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
     // Another browser cannot use that token without the cookie; a wrong token fails too.
     let mut with = form.to_vec();
     with.push(("_csrf", &token));
-    let res = app
-        .client()
-        .http
-        .post(app.url("/login"))
-        .form(&with)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &app.client(), "/login", &with).await;
     refused(&res, "/login");
     let wrong = "0".repeat(32);
     let mut bad = form.to_vec();
     bad.push(("_csrf", &wrong));
-    let res = browser
-        .http
-        .post(app.url("/login"))
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &browser, "/login", &bad).await;
     refused(&res, "/login");
-    let res = browser
-        .http
-        .post(app.url("/login"))
-        .form(&with)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &browser, "/login", &with).await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(res
         .headers()
@@ -478,13 +463,7 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
     // credentials match no candidate, so the form answers 401 with its message).
     let candidate = app.client();
     let exam_form = [("admission_no", "2026000001"), ("id_number", ID_A)];
-    let res = candidate
-        .http
-        .post(app.url("/exam/login"))
-        .form(&exam_form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &candidate, "/exam/login", &exam_form).await;
     refused(&res, "/exam/login");
     let html = candidate
         .http
@@ -498,13 +477,7 @@ async fn sign_in_forms_carry_their_own_csrf_token() {
     let token = form_token(&html);
     let mut with = exam_form.to_vec();
     with.push(("_csrf", &token));
-    let res = candidate
-        .http
-        .post(app.url("/exam/login"))
-        .form(&with)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &candidate, "/exam/login", &with).await;
     assert_eq!(res.status().as_u16(), 401);
     let html = res.text().await.unwrap();
     assert_eq!(

@@ -1070,13 +1070,14 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     .await
     .unwrap();
     // Both sign in for the day ("tok0" replaces "tok": one device at a time).
-    let login = |candidate_id: i64, token: &str| ExamOp::Login {
+    let login_until = |candidate_id: i64, token: &str, expires_at_ms: i64| ExamOp::Login {
         candidate_id,
         token_hash: token.into(),
         csrf_token: "c".into(),
-        expires_at_ms: now + 86_400_000,
+        expires_at_ms,
         audit: ev("exam.login"),
     };
+    let login = |candidate_id: i64, token: &str| login_until(candidate_id, token, now + 86_400_000);
     s.apply_exam_ops(
         &[
             login(roster[0].candidate_id, "tok0"),
@@ -1183,13 +1184,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     // An expired session ends saves too; a save from an ended session never displaces a
     // live one's answer, whatever its sequence.
     s.apply_exam_ops(
-        &[ExamOp::Login {
-            candidate_id: roster[1].candidate_id,
-            token_hash: "tok1-short".into(),
-            csrf_token: "c".into(),
-            expires_at_ms: now + 10,
-            audit: ev("exam.login"),
-        }],
+        &[login_until(roster[1].candidate_id, "tok1-short", now + 10)],
         now + 4,
         0,
     )

@@ -25,13 +25,6 @@ pub struct Extension {
 
 impl Extension {
     pub const NONE: Extension = Extension { ms: 0, cap_ms: 0 };
-
-    pub fn of(ms: i64) -> Extension {
-        Extension {
-            ms,
-            cap_ms: MAX_EXTENSION_MS,
-        }
-    }
 }
 /// Bytes of one saved answer (an essay of a few thousand characters fits).
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
@@ -634,16 +627,14 @@ mod tests {
     #[test]
     fn extensions_are_capped() {
         let c = running(1_000);
-        let e = apply_action(
-            &c,
-            ProctorAction::Extend,
-            0,
-            Extension::of(MAX_EXTENSION_MS),
-        )
-        .unwrap();
+        let default_cap = |ms| Extension {
+            ms,
+            cap_ms: MAX_EXTENSION_MS,
+        };
+        let e = apply_action(&c, ProctorAction::Extend, 0, default_cap(MAX_EXTENSION_MS)).unwrap();
         assert_eq!(e.deadline_ms, Some(1_000 + MAX_EXTENSION_MS));
         assert_eq!(
-            apply_action(&e, ProctorAction::Extend, 0, Extension::of(1)),
+            apply_action(&e, ProctorAction::Extend, 0, default_cap(1)),
             Err("extension_cap")
         );
         // A configured cap of 10 minutes: 10 in two steps, not one minute more.

@@ -493,7 +493,9 @@ macro_rules! impl_store {
                 let person_id: Option<i64> = match &new.person {
                     Some(p) => {
                         let found = sqlx::query(
-                            "SELECT pe.id, pe.name, EXISTS (SELECT 1 FROM candidates c JOIN plans pl ON pl.id = c.plan_id                              WHERE c.person_id = pe.id AND pl.body_id = $2) AS ours                              FROM people pe WHERE pe.document_lookup = $1",
+                            "SELECT pe.id, pe.name, EXISTS (SELECT 1 FROM candidates c JOIN plans pl ON pl.id = c.plan_id \
+                             WHERE c.person_id = pe.id AND pl.body_id = $2) AS ours \
+                             FROM people pe WHERE pe.document_lookup = $1",
                         )
                         .bind(&p.document_lookup)
                         .bind(new.link_body)

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::error::{AppError, ErrorBody, ErrorEnvelope, ErrorPayload, FieldMessage};
 use super::i18n::Lang;
 use super::AppState;
-use crate::crypto::token_hash;
+use crate::crypto::{constant_time_eq, token_hash};
 use crate::domain::policy::{Admission, Principal, RoutePolicy};
 
 pub const SESSION_COOKIE: &str = "sc_session";
@@ -253,10 +253,6 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The caller's address: the peer's, or, when the peer is a trusted proxy, the last
 /// address in `X-Forwarded-For` that is not one of the trusted proxies (each proxy
 /// appends the address it saw, so addresses to the left of it may be the client's own
@@ -330,20 +326,15 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         // live when it commits the save (see `ExamSessionCache`).
         let exam = match cookie(req.headers(), EXAM_COOKIE).filter(|_| exam_path) {
             Some(token) => {
-                let hash = token_hash(token);
-                let now = crate::now_ms();
-                if path == "/api/v1/exam/answers" && req.method() == Method::POST {
-                    st.exam_sessions
-                        .for_save(st.store.as_ref(), &hash, now)
-                        .await?
-                } else {
-                    let who = st.store.exam_identity(&hash, now).await?;
-                    match &who {
-                        Some(w) => st.exam_sessions.remember(w, now),
-                        None => st.exam_sessions.forget(&hash),
-                    }
-                    who
-                }
+                let for_save = path == "/api/v1/exam/answers" && req.method() == Method::POST;
+                st.exam_sessions
+                    .identity(
+                        st.store.as_ref(),
+                        &token_hash(token),
+                        crate::now_ms(),
+                        for_save,
+                    )
+                    .await?
             }
             None => None,
         };

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::audit_by;
-use crate::crypto::{new_token, token_hash};
+use crate::crypto::{constant_time_eq, new_token, token_hash};
 use crate::domain::assembly::{assemble_indexed, demo_template, PoolIndex, PoolItem};
 use crate::domain::audit::AuditEvent;
 use crate::domain::exam::{
@@ -798,22 +798,26 @@ pub struct ExamSessionCache {
 const EXAM_SESSION_CACHE_LIMIT: usize = 100_000;
 
 impl ExamSessionCache {
-    /// The session for an answer save: from the cache, or read and remembered.
-    pub async fn for_save(
+    /// The exam session of a request: for an answer save from the cache if it is there,
+    /// otherwise read from the database, and the cache refreshed with what was read.
+    pub async fn identity(
         &self,
         store: &dyn Store,
         hash: &str,
         now_ms: i64,
+        for_save: bool,
     ) -> Result<Option<ExamIdentity>, AppError> {
-        let cached = self
-            .sessions
-            .lock()
-            .expect("cache lock")
-            .get(hash)
-            .filter(|who| who.expires_at_ms > now_ms)
-            .cloned();
-        if cached.is_some() {
-            return Ok(cached);
+        if for_save {
+            let cached = self
+                .sessions
+                .lock()
+                .expect("cache lock")
+                .get(hash)
+                .filter(|who| who.expires_at_ms > now_ms)
+                .cloned();
+            if cached.is_some() {
+                return Ok(cached);
+            }
         }
         let who = store.exam_identity(hash, now_ms).await?;
         match &who {
@@ -823,7 +827,7 @@ impl ExamSessionCache {
         Ok(who)
     }
 
-    pub fn remember(&self, who: &ExamIdentity, now_ms: i64) {
+    fn remember(&self, who: &ExamIdentity, now_ms: i64) {
         if who.attempt_id.is_none() {
             return;
         }
@@ -955,7 +959,7 @@ pub async fn exam_login(
         DocumentType::ALL.iter().any(|t| {
             Document::parse(*t, &input.id_number, crate::today())
                 .map(|d| {
-                    constant_eq(
+                    constant_time_eq(
                         st.keys.document_lookup(&d).as_bytes(),
                         a.document_lookup.as_bytes(),
                     )
@@ -1016,10 +1020,6 @@ pub async fn exam_login(
         })
         .await?;
     Ok((token, csrf))
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn exam_logout(st: &AppState, token: &str) -> Result<(), AppError> {
