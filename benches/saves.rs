@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use skillcert::app::delivery::writer::GroupCommit;
 use skillcert::domain::assembly::{Paper, PaperItem};
 use skillcert::domain::audit::AuditEvent;
 use skillcert::domain::exam::{PartialCredit, PlanTemplate};
@@ -14,7 +15,6 @@ use skillcert::domain::item::ItemStatus;
 use skillcert::domain::org::{BodyType, OrgKind};
 use skillcert::store::banks::NewItem;
 use skillcert::store::exams::*;
-use skillcert::store::group_commit::GroupCommit;
 use skillcert::store::{Bootstrap, NewOrg, NewPerson, OrgFilter, Store};
 
 fn ev(action: &str) -> AuditEvent {

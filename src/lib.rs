@@ -3,15 +3,16 @@
 //!
 //! Layers (DESIGN §4), each using only those below it:
 //! [`domain`] (pure rules) → [`formats`] (bank files) → [`store`] (persistence) →
-//! [`web`] and [`cli`] (thin edges). [`config`] and [`crypto`] serve the edges.
+//! [`app`] (the use cases) → [`web`] and [`cli`] (thin edges). [`config`] and
+//! [`crypto`] serve every layer above the domain.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod formats;
-pub mod import;
 pub mod store;
 pub mod synth;
 pub mod web;

@@ -427,7 +427,7 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
             &format!(
                 "document.querySelector('#add-session input[name=starts_at]').value = '{}';",
                 // Now, China Standard Time: exam-day login opens around the session's start.
-                skillcert::web::ops::exams::local_time(skillcert::now_ms()).replace(' ', "T")
+                skillcert::domain::time::local_time(skillcert::now_ms()).replace(' ', "T")
             ),
             vec![],
         )

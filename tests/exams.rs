@@ -42,7 +42,7 @@ pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates:
 
 /// China Standard Time `minutes` from now, as the session form takes it.
 pub fn local_in(minutes: i64) -> String {
-    skillcert::web::ops::exams::local_time(skillcert::now_ms() + minutes * 60_000).replace(' ', "T")
+    skillcert::domain::time::local_time(skillcert::now_ms() + minutes * 60_000).replace(' ', "T")
 }
 
 /// A planned session starting `starts_in_minutes` from now (exam-day login is open

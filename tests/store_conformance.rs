@@ -13,8 +13,7 @@ use skillcert::domain::org::{
 };
 use skillcert::domain::role::Role;
 use skillcert::store::{
-    self, Bootstrap, NewOrg, NewPerson, NewSession, NewUser, OrgFilter, Store, StoreError,
-    UserFilter,
+    Bootstrap, NewOrg, NewPerson, NewSession, NewUser, OrgFilter, Store, StoreError, UserFilter,
 };
 
 fn ev(action: &str) -> AuditEvent {
@@ -509,7 +508,10 @@ async fn audit_chain_holds_under_concurrency(s: Arc<dyn Store>) {
     }
     let (seq, _) = s.audit_head().await.unwrap();
     assert_eq!(seq, 41);
-    assert_eq!(store::verify_audit(s.as_ref()).await.unwrap(), Ok(41));
+    assert_eq!(
+        skillcert::app::audit::verify(s.as_ref()).await.unwrap(),
+        Ok(41)
+    );
     let page = s.audit_page(10, 5, None).await.unwrap();
     assert_eq!(
         page.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -735,7 +737,10 @@ async fn banks_import_version_and_review(s: Arc<dyn Store>) {
         .unwrap()
         .is_empty());
     assert_eq!(
-        store::verify_audit(s.as_ref()).await.unwrap().map(|_| ()),
+        skillcert::app::audit::verify(s.as_ref())
+            .await
+            .unwrap()
+            .map(|_| ()),
         Ok(())
     );
 }
@@ -744,6 +749,7 @@ async fn banks_import_version_and_review(s: Arc<dyn Store>) {
 /// saves keep the newest sequence per position, pause refuses saves, the deadline
 /// sweep submits with the saved answers, and concurrent group commits lose nothing.
 async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
+    use skillcert::app::delivery::writer::GroupCommit;
     use skillcert::domain::assembly::{Paper, PaperItem};
     use skillcert::domain::exam::{
         AttemptStatus, Extension, PartialCredit, PlanTemplate, ProctorAction, Relation, SaveRefusal,
@@ -751,7 +757,6 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     use skillcert::domain::item::ItemStatus;
     use skillcert::store::banks::NewItem;
     use skillcert::store::exams::*;
-    use skillcert::store::group_commit::GroupCommit;
     bootstrap(s.as_ref()).await;
     let reg = regulator_id(s.as_ref()).await;
     let files: Vec<(String, Vec<u8>)> = skillcert::synth::bank_files(200, 5)
@@ -1413,7 +1418,10 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     );
     assert_eq!(s.stored_seqs(plan.id).await.unwrap().len(), 6);
     assert_eq!(
-        store::verify_audit(s.as_ref()).await.unwrap().map(|_| ()),
+        skillcert::app::audit::verify(s.as_ref())
+            .await
+            .unwrap()
+            .map(|_| ()),
         Ok(())
     );
 }

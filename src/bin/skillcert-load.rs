@@ -286,8 +286,7 @@ async fn run(args: Args) -> Result<Value> {
         );
         // Every session starts now (China Standard Time): exam-day login opens around a
         // session's start.
-        let starts_at =
-            skillcert::web::ops::exams::local_time(skillcert::now_ms()).replace(' ', "T");
+        let starts_at = skillcert::domain::time::local_time(skillcert::now_ms()).replace(' ', "T");
         let results = for_each_limited(rooms, 8, move |r| {
             let (admin, ba, sessions, password, starts_at) =
                 (admin.clone(), ba.clone(), sessions.clone(), password.clone(), starts_at.clone());

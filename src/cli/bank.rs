@@ -9,13 +9,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::startup::open_store;
+use crate::app::banks::import::{import, Actor, ImportOptions, ImportReport};
 use crate::config::Config;
 use crate::domain::item::ItemStatus;
-use crate::domain::org::OrgKind;
 use crate::domain::standard::Mode;
 use crate::formats::{self, Format, Limits, Parsed};
-use crate::import::{import, Actor, ImportOptions};
-use crate::store::OrgFilter;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -133,14 +131,8 @@ pub async fn run_import(config: Config, args: ImportArgs) -> anyhow::Result<Exit
     let needs_store = !(args.dry_run && args.bank.is_none() && parsed.occupation.is_none());
     let report = if needs_store {
         let store = open_store(&config).await?;
-        let regulator = store
-            .orgs(OrgFilter {
-                kind: Some(OrgKind::Regulator),
-                ..Default::default()
-            })
-            .await?
-            .into_iter()
-            .next()
+        let regulator = crate::app::orgs::regulator(store.as_ref())
+            .await
             .context("the database has no regulator yet: start `skillcert serve` once")?;
         let opts = ImportOptions {
             bank_id: args.bank,
@@ -171,7 +163,7 @@ pub async fn run_import(config: Config, args: ImportArgs) -> anyhow::Result<Exit
         store.close().await;
         r
     } else {
-        crate::import::ImportReport {
+        ImportReport {
             items: parsed.items.iter().map(|i| i.content.to_json()).collect(),
             errors: parsed.errors,
             bank_id: None,

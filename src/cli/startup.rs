@@ -71,7 +71,7 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let store = self.state.store.clone();
+        let store = self.state.app.store.clone();
         crate::web::serve(self.listener, self.state, shutdown).await?;
         store.close().await;
         Ok(())
@@ -107,22 +107,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         })
         .await?;
     if store.occupations().await?.is_empty() {
-        let regulator = store
-            .orgs(crate::store::OrgFilter {
-                kind: Some(crate::domain::org::OrgKind::Regulator),
-                ..Default::default()
-            })
-            .await?
-            .into_iter()
-            .next()
+        let regulator = crate::app::orgs::regulator(store.as_ref())
+            .await
             .context("no regulator organisation")?;
-        let n = crate::import::load_shipped(store.as_ref(), regulator.id).await?;
+        let n = crate::app::banks::import::load_shipped(store.as_ref(), regulator.id).await?;
         tracing::info!(items = n, "shipped question banks loaded");
     }
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
-    let state = AppState::new(store, config, keys)?;
+    let state = AppState::new(crate::app::App::start(store, config, keys)?)?;
     Ok(Application {
         listener,
         state,
@@ -142,7 +136,7 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         println!("──────────────────────────────────────────────────────────────");
     }
     let addr = app.local_addr();
-    tracing::info!(%addr, backend = ?app.state.store.backend(), startup_ms = started.elapsed().as_millis() as u64, "skillcert listening");
+    tracing::info!(%addr, backend = ?app.state.app.store.backend(), startup_ms = started.elapsed().as_millis() as u64, "skillcert listening");
     println!("skillcert listening on http://{addr}");
     app.run(shutdown_signal()).await?;
     tracing::info!("skillcert stopped");
@@ -181,7 +175,7 @@ pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
 
 pub async fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
     let store = open_store(&config).await?;
-    let result = store::verify_audit(store.as_ref()).await?;
+    let result = crate::app::audit::verify(store.as_ref()).await?;
     store.close().await;
     match result {
         Ok(n) => {

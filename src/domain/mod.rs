@@ -11,4 +11,5 @@ pub mod org;
 pub mod policy;
 pub mod role;
 pub mod standard;
+pub mod time;
 pub mod validate;

@@ -48,7 +48,7 @@ pub struct RequestCtx {
     pub session: Option<(String, String)>,
     pub via: AuthVia,
     /// The candidate of an exam-day session, if the request carries one.
-    pub exam: Option<crate::store::exams::ExamIdentity>,
+    pub exam: Option<crate::store::delivery::ExamIdentity>,
     /// The sign-in forms' CSRF token from its cookie, if the browser has one.
     pub login_csrf: Option<String>,
     pub lang: Lang,
@@ -61,12 +61,17 @@ impl RequestCtx {
         self.principal.as_ref().ok_or(AppError::Unauthenticated)
     }
 
+    /// The cookie session's token hash (cookie sessions only).
+    pub fn session_hash(&self) -> Option<String> {
+        self.session.as_ref().map(|(h, _)| h.clone())
+    }
+
     pub fn csrf(&self) -> Option<&str> {
         self.session.as_ref().map(|(_, c)| c.as_str())
     }
 
     /// The exam-day session, or 401.
-    pub fn exam(&self) -> Result<&crate::store::exams::ExamIdentity, AppError> {
+    pub fn exam(&self) -> Result<&crate::store::delivery::ExamIdentity, AppError> {
         self.exam.as_ref().ok_or(AppError::Unauthenticated)
     }
 }
@@ -170,13 +175,14 @@ async fn resolve(
             return Err(AppError::Unauthenticated);
         };
         let Some(user_id) = st
+            .app
             .store
             .api_token_user(&token_hash(token.trim()), now)
             .await?
         else {
             return Err(AppError::Unauthenticated);
         };
-        let principal = st.store.principal(user_id).await?;
+        let principal = st.app.store.principal(user_id).await?;
         return Ok((
             principal.clone(),
             None,
@@ -189,9 +195,9 @@ async fn resolve(
     }
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let hash = token_hash(token);
-        let idle_ms = st.config.sessions.idle_minutes * 60_000;
-        if let Some(rec) = st.store.session(&hash, now, idle_ms).await? {
-            if let Some(p) = st.store.principal(rec.user_id).await? {
+        let idle_ms = st.app.config.sessions.idle_minutes * 60_000;
+        if let Some(rec) = st.app.store.session(&hash, now, idle_ms).await? {
+            if let Some(p) = st.app.store.principal(rec.user_id).await? {
                 return Ok((Some(p), Some((hash, rec.csrf_token)), AuthVia::Cookie));
             }
         }
@@ -302,7 +308,7 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let address = client_address(peer, req.headers(), &st.config.trusted_proxies);
+    let address = client_address(peer, req.headers(), &st.app.config.trusted_proxies);
     let wants_html = !is_api
         && req
             .headers()
@@ -327,9 +333,11 @@ pub async fn context(State(st): State<AppState>, mut req: Request, next: Next) -
         let exam = match cookie(req.headers(), EXAM_COOKIE).filter(|_| exam_path) {
             Some(token) => {
                 let for_save = path == "/api/v1/exam/answers" && req.method() == Method::POST;
-                st.exam_sessions
+                st.app
+                    .delivery
+                    .sessions
                     .identity(
-                        st.store.as_ref(),
+                        st.app.store.as_ref(),
                         &token_hash(token),
                         crate::now_ms(),
                         for_save,

@@ -1,6 +1,7 @@
-//! The one error type at the web edge. Variants are what a client can act on; the status
-//! code comes from the variant; internal detail is logged once and never sent. Handlers
-//! return [`AppError`]; the response carries an [`ErrorPayload`] that the context
+//! The one error type at the web edge: the application's [`crate::app::Error`], whose
+//! variants are what a client can act on; the status code comes from the variant;
+//! internal detail is logged once and never sent. Handlers return [`AppError`]; the
+//! response carries an [`ErrorPayload`] that the context
 //! middleware renders in the caller's language, as the JSON envelope for the API and as
 //! a page for browsers, so every error (malformed JSON included) has one shape.
 
@@ -9,46 +10,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::validate::FieldError;
-use crate::store::StoreError;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("sign in first")]
-    Unauthenticated,
-    #[error("wrong login name or password")]
-    BadCredentials,
-    #[error("not allowed")]
-    Forbidden,
-    #[error("not found")]
-    NotFound,
-    #[error("invalid input")]
-    Validation(Vec<FieldError>),
-    #[error("conflict")]
-    Conflict(FieldError),
-    #[error("missing or wrong CSRF token")]
-    Csrf,
-    #[error("too many attempts")]
-    Throttled,
-    #[error("password change required")]
-    PasswordChangeRequired,
-    #[error("bad request: {code}")]
-    BadRequest {
-        code: &'static str,
-        detail: Option<String>,
-    },
-    /// The exam's state refuses the request (paused, closed, past the deadline): 409,
-    /// with the reason as the error code.
-    #[error("refused: {code}")]
-    Refused { code: &'static str },
-    #[error("internal error: {0}")]
-    Internal(#[from] anyhow::Error),
-}
+/// The application's error, as the web edge answers it.
+pub use crate::app::Error as AppError;
 
 impl AppError {
-    pub fn field(field: &str, code: &str) -> AppError {
-        AppError::Validation(vec![FieldError::new(field, code)])
-    }
-
+    /// The status code of each variant (defined here: the application layer knows no
+    /// HTTP).
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
@@ -62,24 +30,6 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The stable code clients switch on; also the message key under `error.`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::BadCredentials => "bad_credentials",
-            AppError::Forbidden => "forbidden",
-            AppError::NotFound => "not_found",
-            AppError::Validation(_) => "validation",
-            AppError::Conflict(_) => "conflict",
-            AppError::Csrf => "csrf",
-            AppError::Throttled => "throttled",
-            AppError::PasswordChangeRequired => "password_change_required",
-            AppError::BadRequest { code, .. } => code,
-            AppError::Refused { code } => code,
-            AppError::Internal(_) => "internal",
         }
     }
 }
@@ -136,30 +86,6 @@ impl IntoResponse for AppError {
         let mut res = status.into_response();
         res.extensions_mut().insert(payload);
         res
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict { field, code } => {
-                AppError::Conflict(FieldError::new(field, code))
-            }
-            StoreError::Invalid { field, code } => AppError::field(field, code),
-            StoreError::Refused {
-                field,
-                code,
-                detail,
-            } => AppError::Validation(vec![FieldError::new(field, code).with_detail(detail)]),
-            e => AppError::Internal(anyhow::Error::new(e)),
-        }
-    }
-}
-
-impl From<crate::crypto::CryptoError> for AppError {
-    fn from(e: crate::crypto::CryptoError) -> Self {
-        AppError::Internal(anyhow::Error::new(e))
     }
 }
 

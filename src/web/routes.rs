@@ -254,7 +254,7 @@ pub fn table() -> Vec<RouteSpec> {
                 "auth",
                 "Change the caller's password; ends their other sessions",
             )
-            .req::<crate::web::ops::users::ChangePassword>()
+            .req::<crate::app::users::ChangePassword>()
             .while_changing_password(),
         // API: organisations.
         get("/api/v1/organisations", ORG_READERS, a_orgs::list)
@@ -265,7 +265,7 @@ pub fn table() -> Vec<RouteSpec> {
                 "organisations",
                 "File an evaluation body (regulator) or add a test site or room",
             )
-            .req::<crate::web::ops::orgs::CreateOrg>()
+            .req::<crate::app::orgs::CreateOrg>()
             .res::<crate::store::Org>(),
         get("/api/v1/organisations/{id}", ORG_READERS, a_orgs::show)
             .api("organisations", "One organisation")
@@ -305,19 +305,19 @@ pub fn table() -> Vec<RouteSpec> {
                 "users",
                 "Create an account with a role; real-name record for candidates",
             )
-            .req::<crate::web::ops::users::CreateUser>()
-            .res::<crate::web::ops::users::UserView>(),
+            .req::<crate::app::users::CreateUser>()
+            .res::<crate::app::users::UserView>(),
         get("/api/v1/users/{id}", ADMIN, a_users::show)
             .api("users", "One account")
-            .res::<crate::web::ops::users::UserView>(),
+            .res::<crate::app::users::UserView>(),
         post("/api/v1/users/{id}/roles", ADMIN, a_users::grant)
             .api("users", "Grant a role at an organisation")
-            .req::<crate::web::ops::users::RoleChange>()
-            .res::<crate::web::ops::users::UserView>(),
+            .req::<crate::app::users::RoleChange>()
+            .res::<crate::app::users::UserView>(),
         post("/api/v1/users/{id}/roles/revoke", ADMIN, a_users::revoke)
             .api("users", "Revoke a role")
-            .req::<crate::web::ops::users::RoleChange>()
-            .res::<crate::web::ops::users::UserView>(),
+            .req::<crate::app::users::RoleChange>()
+            .res::<crate::app::users::UserView>(),
         post("/api/v1/users/{id}/document", ADMIN, a_users::reveal)
             .api("users", "Read the full document number (audited)")
             .res::<a_users::DocumentNumber>(),
@@ -357,7 +357,7 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<a_banks::ItemList>(),
         post("/api/v1/banks/{id}/items", BANK_USERS, a_banks::create_item)
             .api("banks", "Write a new item (a draft)")
-            .req::<crate::web::ops::banks::NewItemInput>()
+            .req::<crate::app::banks::NewItemInput>()
             .res::<a_banks::CreatedItem>(),
         post("/api/v1/banks/{id}/import", BANK_USERS, a_banks::import)
             .api(
@@ -382,7 +382,7 @@ pub fn table() -> Vec<RouteSpec> {
             a_banks::transition,
         )
         .api("items", "submit, approve, reject or retire")
-        .req::<crate::web::ops::banks::TransitionInput>()
+        .req::<crate::app::banks::TransitionInput>()
         .res::<a_banks::TransitionResult>(),
         // API: plans.
         get("/api/v1/plans", PLAN_VIEWERS, a_exams::list)
@@ -390,7 +390,7 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<a_exams::PlanList>(),
         post("/api/v1/plans", BODY_ADMIN, a_exams::create)
             .api("plans", "Plan an occupation × level: refused unless the body is in good standing and its filed scope covers it")
-            .req::<crate::web::ops::exams::PlanInput>(),
+            .req::<crate::app::plans::PlanInput>(),
         get("/api/v1/plans/{id}", PLAN_VIEWERS, a_exams::show)
             .api("plans", "A plan with its sessions and inspectors")
             .res::<a_exams::PlanDetail>(),
@@ -398,17 +398,17 @@ pub fn table() -> Vec<RouteSpec> {
             .api("plans", "Approve a plan that waits for the regulator"),
         post("/api/v1/plans/{id}/sessions", BODY_ADMIN, a_exams::add_session)
             .api("plans", "Add a session in one of the body's rooms")
-            .req::<crate::web::ops::exams::SessionInput>()
+            .req::<crate::app::plans::sessions::SessionInput>()
             .res::<a_exams::Created>(),
         post("/api/v1/sessions/{id}/proctors", BODY_ADMIN, a_exams::assign_proctor)
             .api("plans", "Assign a proctor; refused with the reason on a declared relation to a candidate")
-            .req::<crate::web::ops::exams::StaffInput>(),
+            .req::<crate::app::plans::sessions::StaffInput>(),
         post("/api/v1/plans/{id}/inspectors", REGULATOR_ONLY, a_exams::assign_inspector)
             .api("plans", "Dispatch a quality inspector to a plan")
-            .req::<crate::web::ops::exams::StaffInput>(),
+            .req::<crate::app::plans::sessions::StaffInput>(),
         post("/api/v1/plans/{id}/candidates", BODY_ADMIN, a_exams::add_candidates)
             .api("plans", "Enrol candidates (all or none): seats and admission numbers")
-            .req::<crate::web::ops::exams::RosterInput>()
+            .req::<crate::app::plans::roster::RosterInput>()
             .res::<a_exams::EnrolledList>()
             .body_limit(ROSTER_BYTES),
         post("/api/v1/plans/{id}/close-roster", BODY_ADMIN, a_exams::close_roster)
@@ -422,14 +422,14 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<a_exams::StoredSeqs>(),
         get("/api/v1/plans/{id}/live", PLAN_VIEWERS, a_exams::live)
             .api("inspection", "Rooms, roster, proctor actions and findings of a plan")
-            .res::<crate::web::ops::exams::PlanLive>(),
+            .res::<crate::app::inspection::PlanLive>(),
         post("/api/v1/plans/{id}/findings", INSPECTORS, a_exams::file_finding)
             .api("inspection", "File a finding against the body, a proctor or a session")
-            .req::<crate::web::ops::exams::FindingInput>()
+            .req::<crate::app::inspection::FindingInput>()
             .res::<a_exams::Created>(),
         post("/api/v1/me/relations", SIGNED_IN, a_exams::declare_relation)
             .api("plans", "Declare a relation to a person (recusal)")
-            .req::<crate::web::ops::exams::RelationInput>(),
+            .req::<crate::app::plans::roster::RelationInput>(),
         post("/api/v1/synthetic-bank", REGULATOR_ONLY, a_exams::synthetic_bank)
             .api("system", "Create the synthetic load-test bank (occupation 9-99-99-99)")
             .req::<a_exams::SyntheticInput>()
@@ -446,31 +446,31 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<a_exams::Admitted>(),
         post("/api/v1/attempts/{id}/actions", PROCTORS, a_exams::attempt_action)
             .api("proctoring", "admit, pause, resume, extend (minutes, reason), terminate (reason)")
-            .req::<crate::web::ops::exams::ActionInput>()
+            .req::<crate::app::proctoring::ActionInput>()
             .res::<crate::domain::exam::Clock>(),
         post("/api/v1/attempts/{id}/irregularities", PROCTORS, a_exams::irregularity)
             .api("proctoring", "Record an irregularity: warning, deduction, void")
-            .req::<crate::web::ops::exams::IrregularityInput>()
+            .req::<crate::app::proctoring::IrregularityInput>()
             .res::<a_exams::Created>(),
         // API: the candidate's exam day.
         post("/api/v1/exam/login", PUBLIC, a_exams::exam_login)
             .api("exam", "Exam-day login with admission number and ID number; sets the exam cookie")
-            .req::<crate::web::ops::exams::ExamLogin>()
+            .req::<crate::app::delivery::ExamLogin>()
             .res::<a_exams::ExamSession>(),
         post("/api/v1/exam/logout", PUBLIC, a_exams::exam_logout).api("exam", "End the exam-day session"),
         get("/api/v1/exam/state", EXAMINEE, a_exams::exam_state)
             .api("exam", "Status, server clock and acknowledged answers (no keys, no scores)")
-            .res::<crate::web::ops::exams::ExamState>(),
+            .res::<crate::app::delivery::ExamState>(),
         get("/api/v1/exam/paper", EXAMINEE, a_exams::exam_paper)
             .api("exam", "The candidate's paper once started (no keys)")
-            .res::<crate::web::ops::exams::CandidatePaper>(),
+            .res::<crate::app::delivery::paper_view::CandidatePaper>(),
         post("/api/v1/exam/start", EXAMINEE, a_exams::exam_start)
             .api("exam", "Start (after admission) or resume")
             .res::<a_exams::Started>(),
         post("/api/v1/exam/answers", EXAMINEE, a_exams::exam_save)
             .api("exam", "Save changes; answered only after the durable commit; 409 when paused, closed or past the deadline")
-            .req::<crate::web::ops::exams::SaveRequest>()
-            .res::<crate::web::ops::exams::SaveAck>(),
+            .req::<crate::app::delivery::SaveRequest>()
+            .res::<crate::app::delivery::SaveAck>(),
         post("/api/v1/exam/submit", EXAMINEE, a_exams::exam_submit)
             .api("exam", "Submit with the saved answers")
             .res::<a_exams::Submitted>(),

@@ -30,6 +30,6 @@ pub async fn list(
     decide(p, Action::ViewAudit, &p.home_org).map_err(|_| AppError::Forbidden)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(AuditList {
-        entries: st.store.audit_page(q.after, limit, None).await?,
+        entries: st.app.store.audit_page(q.after, limit, None).await?,
     }))
 }

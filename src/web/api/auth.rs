@@ -6,11 +6,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::app;
 use crate::domain::policy::Principal;
 use crate::domain::role::Role;
 use crate::web::ctx::{clear_session_cookie, session_cookie, Ctx};
 use crate::web::error::{AppError, Json};
-use crate::web::ops;
 use crate::web::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -65,8 +65,15 @@ pub async fn login(
     Ctx(ctx): Ctx,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, AppError> {
-    let s = ops::auth::sign_in(&st, &ctx, &req.login, &req.password).await?;
-    let cookie = session_cookie(&s.token, st.config.cookie_secure, s.max_age_s);
+    let s = app::auth::sign_in(
+        &st.app,
+        &ctx.address,
+        ctx.session_hash(),
+        &req.login,
+        &req.password,
+    )
+    .await?;
+    let cookie = session_cookie(&s.token, st.app.config.cookie_secure, s.max_age_s);
     let body = LoginResponse {
         csrf_token: s.csrf,
         me: Me::from(&s.principal),
@@ -75,11 +82,13 @@ pub async fn login(
 }
 
 pub async fn logout(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    ops::auth::sign_out(&st, &ctx).await?;
+    if let (Some(p), Some(hash)) = (&ctx.principal, ctx.session_hash()) {
+        app::auth::sign_out(&st.app, p, &hash).await?;
+    }
     Ok((
         [(
             header::SET_COOKIE,
-            clear_session_cookie(st.config.cookie_secure),
+            clear_session_cookie(st.app.config.cookie_secure),
         )],
         axum::http::StatusCode::NO_CONTENT,
     )
@@ -119,7 +128,7 @@ pub async fn create_token(
         return Err(AppError::Forbidden);
     }
     let (token, expires_at_ms) =
-        ops::auth::issue_api_token(&st, ctx.principal()?, &req.name, req.days).await?;
+        app::auth::issue_api_token(&st.app, ctx.principal()?, &req.name, req.days).await?;
     Ok(Json(TokenResponse {
         token,
         expires_at_ms,
@@ -129,9 +138,9 @@ pub async fn create_token(
 pub async fn change_password(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(req): Json<ops::users::ChangePassword>,
+    Json(req): Json<app::users::ChangePassword>,
 ) -> Result<axum::http::StatusCode, AppError> {
-    let keep = ctx.session.as_ref().map(|(h, _)| h.clone());
-    ops::users::change_password(&st, ctx.principal()?, keep, req).await?;
+    let keep = ctx.session_hash();
+    app::users::change_password(&st.app, ctx.principal()?, keep, req).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

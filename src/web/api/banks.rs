@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use crate::app::{self, banks::BankView};
 use crate::domain::item::{ItemInput, ItemJson, ItemStatus};
 use crate::domain::standard::{PoolReport, Standard};
 use crate::formats::{ImportError, OccupationEntry};
 use crate::store::banks::{ImportOutcome, ItemReview, ItemSummary, Occupation, ShortageCatalogue};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Json, Path, Query};
-use crate::web::ops::{self, banks::BankView};
 use crate::web::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -23,7 +23,7 @@ pub struct OccupationList {
 
 pub async fn occupations(State(st): State<AppState>) -> Result<Json<OccupationList>, AppError> {
     Ok(Json(OccupationList {
-        occupations: st.store.occupations().await?,
+        occupations: st.app.store.occupations().await?,
     }))
 }
 
@@ -76,9 +76,14 @@ pub async fn put_occupation(
         levels: o.levels,
         certificate_kinds: o.certificate_kinds,
     };
-    let occ = st.store.upsert_occupation(&entry, crate::now_ms()).await?;
-    st.store
-        .append_audit(ops::audit_by(
+    let occ = st
+        .app
+        .store
+        .upsert_occupation(&entry, crate::now_ms())
+        .await?;
+    st.app
+        .store
+        .append_audit(app::audit_by(
             p,
             "occupation.put",
             "occupation",
@@ -100,7 +105,7 @@ pub struct ShortageList {
 pub async fn shortage(State(st): State<AppState>) -> Result<Json<ShortageList>, AppError> {
     let date = crate::today().to_string();
     Ok(Json(ShortageList {
-        catalogues: st.store.shortage_catalogues(&date).await?,
+        catalogues: st.app.store.shortage_catalogues(&date).await?,
         date,
     }))
 }
@@ -119,8 +124,8 @@ pub async fn create_shortage(
     Ctx(ctx): Ctx,
     Json(i): Json<ShortageInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let id = ops::banks::publish_shortage(
-        &st,
+    let id = app::banks::publish_shortage(
+        &st.app,
         ctx.principal()?,
         &i.name,
         &i.valid_from,
@@ -138,7 +143,7 @@ pub struct BankList {
 
 pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<BankList>, AppError> {
     Ok(Json(BankList {
-        banks: ops::banks::list(&st, ctx.principal()?).await?,
+        banks: app::banks::list(&st.app, ctx.principal()?).await?,
     }))
 }
 
@@ -154,7 +159,7 @@ pub async fn pool(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<PoolResponse>, AppError> {
-    let (bank, standards, reports) = ops::banks::pool(&st, ctx.principal()?, id).await?;
+    let (bank, standards, reports) = app::banks::pool(&st.app, ctx.principal()?, id).await?;
     Ok(Json(PoolResponse {
         bank_id: bank.id,
         standards,
@@ -171,10 +176,10 @@ pub async fn items(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Query(q): Query<ops::banks::ItemQuery>,
+    Query(q): Query<app::banks::ItemQuery>,
 ) -> Result<Json<ItemList>, AppError> {
     Ok(Json(ItemList {
-        items: ops::banks::items(&st, ctx.principal()?, id, &q).await?,
+        items: app::banks::items(&st.app, ctx.principal()?, id, &q).await?,
     }))
 }
 
@@ -187,9 +192,9 @@ pub async fn create_item(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<ops::banks::NewItemInput>,
+    Json(input): Json<app::banks::NewItemInput>,
 ) -> Result<(StatusCode, Json<CreatedItem>), AppError> {
-    let item = ops::banks::create_item(&st, ctx.principal()?, id, input).await?;
+    let item = app::banks::create_item(&st.app, ctx.principal()?, id, input).await?;
     Ok((StatusCode::CREATED, Json(CreatedItem { id: item })))
 }
 
@@ -220,7 +225,7 @@ pub async fn item(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<ItemResponse>, AppError> {
-    let d = ops::banks::item_detail(&st, ctx.principal()?, id).await?;
+    let d = app::banks::item_detail(&st.app, ctx.principal()?, id).await?;
     let versions = d
         .versions
         .into_iter()
@@ -261,7 +266,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     Json(e): Json<EditInput>,
 ) -> Result<Json<EditResult>, AppError> {
-    let version = ops::banks::edit_item(&st, ctx.principal()?, id, e.item, e.point).await?;
+    let version = app::banks::edit_item(&st.app, ctx.principal()?, id, e.item, e.point).await?;
     Ok(Json(EditResult { version }))
 }
 
@@ -274,10 +279,10 @@ pub async fn transition(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(t): Json<ops::banks::TransitionInput>,
+    Json(t): Json<app::banks::TransitionInput>,
 ) -> Result<Json<TransitionResult>, AppError> {
     Ok(Json(TransitionResult {
-        status: ops::banks::transition(&st, ctx.principal()?, id, t).await?,
+        status: app::banks::transition(&st.app, ctx.principal()?, id, t).await?,
     }))
 }
 
@@ -311,10 +316,10 @@ pub async fn import(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Query(q): Query<ops::banks::ImportParams>,
+    Query(q): Query<app::banks::ImportParams>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ImportResponse>), AppError> {
-    let r = ops::banks::import_file(&st, ctx.principal()?, id, &body, &q).await?;
+    let r = app::banks::import_file(&st.app, ctx.principal()?, id, &body, &q).await?;
     let status = if r.errors.is_empty() {
         StatusCode::OK
     } else {
@@ -341,6 +346,6 @@ pub async fn share(
     Path(id): Path<i64>,
     Json(s): Json<ShareInput>,
 ) -> Result<StatusCode, AppError> {
-    ops::banks::share(&st, ctx.principal()?, id, s.body_id).await?;
+    app::banks::share(&st.app, ctx.principal()?, id, s.body_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,16 +1,16 @@
 //! Plans, exam delivery, proctoring and inspection over the API. Thin: every handler
-//! calls one action of [`crate::web::ops::exams`].
+//! calls one use case of [`crate::app`].
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::app;
 use crate::domain::exam::Clock;
 use crate::store::exams::{Enrolled, Plan, PlanSession, RosterEntry, StaffRef, StoredSeq};
 use crate::web::ctx::{exam_cookie, Ctx, EXAM_COOKIE};
 use crate::web::error::{AppError, Json, Path};
-use crate::web::ops::exams::{self as ops, *};
 use crate::web::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -21,18 +21,18 @@ pub struct PlanList {
 
 pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<PlanList>, AppError> {
     Ok(Json(PlanList {
-        plans: ops::list_plans(&st, ctx.principal()?).await?,
+        plans: app::plans::list_plans(&st.app, ctx.principal()?).await?,
     }))
 }
 
 pub async fn create(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(input): Json<PlanInput>,
+    Json(input): Json<app::plans::PlanInput>,
 ) -> Result<(StatusCode, axum::Json<Plan>), AppError> {
     Ok((
         StatusCode::CREATED,
-        axum::Json(ops::create_plan(&st, ctx.principal()?, input).await?),
+        axum::Json(app::plans::create_plan(&st.app, ctx.principal()?, input).await?),
     ))
 }
 
@@ -49,10 +49,10 @@ pub async fn show(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanDetail>, AppError> {
-    let (plan, _) = ops::plan_for_viewer(&st, ctx.principal()?, id).await?;
+    let (plan, _) = app::plans::plan_for_viewer(&st.app, ctx.principal()?, id).await?;
     Ok(Json(PlanDetail {
-        sessions: st.store.sessions(plan.id).await?,
-        inspectors: st.store.plan_inspectors(plan.id).await?,
+        sessions: st.app.store.sessions(plan.id).await?,
+        inspectors: st.app.store.plan_inspectors(plan.id).await?,
         plan,
     }))
 }
@@ -63,7 +63,7 @@ pub async fn approve(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Plan>, AppError> {
     Ok(axum::Json(
-        ops::approve_plan(&st, ctx.principal()?, id).await?,
+        app::plans::approve_plan(&st.app, ctx.principal()?, id).await?,
     ))
 }
 
@@ -76,9 +76,9 @@ pub async fn add_session(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<SessionInput>,
+    Json(input): Json<app::plans::sessions::SessionInput>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    let sid = ops::add_session(&st, ctx.principal()?, id, input).await?;
+    let sid = app::plans::sessions::add_session(&st.app, ctx.principal()?, id, input).await?;
     Ok((StatusCode::CREATED, Json(Created { id: sid })))
 }
 
@@ -86,9 +86,9 @@ pub async fn assign_proctor(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<StaffInput>,
+    Json(input): Json<app::plans::sessions::StaffInput>,
 ) -> Result<StatusCode, AppError> {
-    ops::assign_proctor(&st, ctx.principal()?, id, input).await?;
+    app::plans::sessions::assign_proctor(&st.app, ctx.principal()?, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -96,18 +96,18 @@ pub async fn assign_inspector(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<StaffInput>,
+    Json(input): Json<app::plans::sessions::StaffInput>,
 ) -> Result<StatusCode, AppError> {
-    ops::assign_inspector(&st, ctx.principal()?, id, input).await?;
+    app::inspection::assign_inspector(&st.app, ctx.principal()?, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn declare_relation(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(input): Json<RelationInput>,
+    Json(input): Json<app::plans::roster::RelationInput>,
 ) -> Result<StatusCode, AppError> {
-    ops::declare_relation(&st, ctx.principal()?, input).await?;
+    app::plans::roster::declare_relation(&st.app, ctx.principal()?, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -120,9 +120,9 @@ pub async fn add_candidates(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<RosterInput>,
+    Json(input): Json<app::plans::roster::RosterInput>,
 ) -> Result<(StatusCode, Json<EnrolledList>), AppError> {
-    let enrolled = ops::add_candidates(&st, ctx.principal()?, id, input).await?;
+    let enrolled = app::plans::roster::add_candidates(&st.app, ctx.principal()?, id, input).await?;
     Ok((StatusCode::CREATED, Json(EnrolledList { enrolled })))
 }
 
@@ -137,7 +137,7 @@ pub async fn close_roster(
     Path(id): Path<i64>,
 ) -> Result<Json<PapersGenerated>, AppError> {
     Ok(Json(PapersGenerated {
-        papers: ops::close_roster(&st, ctx.principal()?, id).await?,
+        papers: app::plans::papers::close_roster(&st.app, ctx.principal()?, id).await?,
     }))
 }
 
@@ -152,10 +152,10 @@ pub async fn plan_roster(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<Roster>, AppError> {
-    let (plan, _) = ops::plan_for_viewer(&st, ctx.principal()?, id).await?;
+    let (plan, _) = app::plans::plan_for_viewer(&st.app, ctx.principal()?, id).await?;
     Ok(Json(Roster {
         server_now_ms: crate::now_ms(),
-        roster: st.store.roster(plan.id, None).await?,
+        roster: st.app.store.roster(plan.id, None).await?,
     }))
 }
 
@@ -171,9 +171,9 @@ pub async fn stored_seqs(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<StoredSeqs>, AppError> {
-    let (plan, _) = ops::plan_for_admin(&st, ctx.principal()?, id).await?;
+    let (plan, _) = app::plans::plan_for_admin(&st.app, ctx.principal()?, id).await?;
     Ok(Json(StoredSeqs {
-        answers: st.store.stored_seqs(plan.id).await?,
+        answers: st.app.store.stored_seqs(plan.id).await?,
     }))
 }
 
@@ -181,17 +181,21 @@ pub async fn live(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-) -> Result<Json<PlanLive>, AppError> {
-    Ok(Json(ops::plan_live(&st, ctx.principal()?, id).await?.1))
+) -> Result<Json<app::inspection::PlanLive>, AppError> {
+    Ok(Json(
+        app::inspection::plan_live(&st.app, ctx.principal()?, id)
+            .await?
+            .1,
+    ))
 }
 
 pub async fn file_finding(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<FindingInput>,
+    Json(input): Json<app::inspection::FindingInput>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    let fid = ops::file_finding(&st, ctx.principal()?, id, input).await?;
+    let fid = app::inspection::file_finding(&st.app, ctx.principal()?, id, input).await?;
     Ok((StatusCode::CREATED, Json(Created { id: fid })))
 }
 
@@ -200,10 +204,11 @@ pub async fn session_roster(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<Roster>, AppError> {
-    let (plan, session) = ops::session_for_proctor(&st, ctx.principal()?, id).await?;
+    let (plan, session) =
+        app::proctoring::session_for_proctor(&st.app, ctx.principal()?, id).await?;
     Ok(Json(Roster {
         server_now_ms: crate::now_ms(),
-        roster: st.store.roster(plan.id, Some(session.id)).await?,
+        roster: st.app.store.roster(plan.id, Some(session.id)).await?,
     }))
 }
 
@@ -218,7 +223,7 @@ pub async fn admit_all(
     Path(id): Path<i64>,
 ) -> Result<Json<Admitted>, AppError> {
     Ok(Json(Admitted {
-        admitted: ops::admit_all(&st, ctx.principal()?, id).await?,
+        admitted: app::proctoring::admit_all(&st.app, ctx.principal()?, id).await?,
     }))
 }
 
@@ -226,10 +231,10 @@ pub async fn attempt_action(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<ActionInput>,
+    Json(input): Json<app::proctoring::ActionInput>,
 ) -> Result<Json<Clock>, AppError> {
     Ok(Json(
-        ops::proctor_action(&st, ctx.principal()?, id, input).await?,
+        app::proctoring::proctor_action(&st.app, ctx.principal()?, id, input).await?,
     ))
 }
 
@@ -237,9 +242,9 @@ pub async fn irregularity(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(input): Json<IrregularityInput>,
+    Json(input): Json<app::proctoring::IrregularityInput>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    let iid = ops::irregularity(&st, ctx.principal()?, id, input).await?;
+    let iid = app::proctoring::irregularity(&st.app, ctx.principal()?, id, input).await?;
     Ok((StatusCode::CREATED, Json(Created { id: iid })))
 }
 
@@ -254,10 +259,10 @@ pub struct ExamSession {
 pub async fn exam_login(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(input): Json<ExamLogin>,
+    Json(input): Json<app::delivery::ExamLogin>,
 ) -> Result<Response, AppError> {
-    let (token, csrf) = ops::exam_login(&st, &input, &ctx.address).await?;
-    let cookie = exam_cookie(&token, st.config.cookie_secure, 14 * 3600);
+    let (token, csrf) = app::delivery::login(&st.app, &input, &ctx.address).await?;
+    let cookie = exam_cookie(&token, st.app.config.cookie_secure, 14 * 3600);
     Ok((
         [(header::SET_COOKIE, cookie)],
         axum::Json(ExamSession { csrf_token: csrf }),
@@ -270,12 +275,12 @@ pub async fn exam_logout(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(token) = crate::web::ctx::cookie(&headers, EXAM_COOKIE) {
-        ops::exam_logout(&st, token).await?;
+        app::delivery::logout(&st.app, token).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            crate::web::ctx::clear_exam_cookie(st.config.cookie_secure),
+            crate::web::ctx::clear_exam_cookie(st.app.config.cookie_secure),
         )],
         StatusCode::NO_CONTENT,
     )
@@ -285,19 +290,24 @@ pub async fn exam_logout(
 pub async fn exam_state(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-) -> Result<Json<ExamState>, AppError> {
-    Ok(Json(ops::exam_state(&st, ctx.exam()?).await?))
+) -> Result<Json<app::delivery::ExamState>, AppError> {
+    Ok(Json(app::delivery::state(&st.app, ctx.exam()?).await?))
 }
 
 pub async fn exam_paper(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
     let who = ctx.exam()?;
-    let state = ops::exam_state(&st, who).await?;
+    let state = app::delivery::state(&st.app, who).await?;
     // The paper is shown only while the attempt runs: not before the start, and not
     // after the end (bank items are reused on later papers).
     use crate::domain::exam::AttemptStatus::{InProgress, Paused};
     match (state.attempt_id, state.status) {
         (Some(id), Some(InProgress | Paused)) => {
-            let paper = st.papers.get(st.store.as_ref(), id).await?;
+            let paper = st
+                .app
+                .delivery
+                .papers
+                .get(st.app.store.as_ref(), id)
+                .await?;
             Ok(axum::Json(paper.view()).into_response())
         }
         _ => Err(AppError::BadRequest {
@@ -322,7 +332,7 @@ pub async fn exam_start(
     Ctx(ctx): Ctx,
 ) -> Result<Json<Started>, AppError> {
     let who = ctx.exam()?;
-    let clock = ops::exam_start(&st, who).await?;
+    let clock = app::delivery::start(&st.app, who).await?;
     let now = crate::now_ms();
     Ok(Json(Started {
         status: clock.status,
@@ -335,9 +345,9 @@ pub async fn exam_start(
 pub async fn exam_save(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(req): Json<SaveRequest>,
-) -> Result<Json<SaveAck>, AppError> {
-    Ok(Json(ops::exam_save(&st, ctx.exam()?, req).await?))
+    Json(req): Json<app::delivery::SaveRequest>,
+) -> Result<Json<app::delivery::SaveAck>, AppError> {
+    Ok(Json(app::delivery::save(&st.app, ctx.exam()?, req).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -350,7 +360,7 @@ pub async fn exam_submit(
     Ctx(ctx): Ctx,
 ) -> Result<Json<Submitted>, AppError> {
     Ok(Json(Submitted {
-        submitted_at_ms: ops::exam_submit(&st, ctx.exam()?).await?,
+        submitted_at_ms: app::delivery::submit(&st.app, ctx.exam()?).await?,
     }))
 }
 
@@ -378,49 +388,12 @@ pub async fn synthetic_bank(
     Ctx(ctx): Ctx,
     Json(input): Json<SyntheticInput>,
 ) -> Result<Json<SyntheticBank>, AppError> {
-    let p = ctx.principal()?;
-    if !p.is_regulator_admin() || !(100..=200_000).contains(&input.items) {
-        return Err(AppError::field("items", "field.range"));
-    }
-    let regulator = crate::web::ops::orgs::regulator(&st).await?;
-    let files: Vec<(String, Vec<u8>)> = crate::synth::bank_files(input.items, 1)
-        .into_iter()
-        .map(|(n, c)| (n, c.into_bytes()))
-        .collect();
-    let mut parsed = crate::formats::own::read_files(&files, &crate::formats::Limits::default());
-    parsed.validate_items();
-    let opts = crate::import::ImportOptions {
-        owner_org: regulator.id,
-        status: Some(crate::domain::item::ItemStatus::Active),
-        ..Default::default()
-    };
-    let actor = crate::import::Actor {
-        user_id: Some(p.user_id),
-        label: p.login.clone(),
-    };
-    let report = crate::import::import(st.store.as_ref(), parsed, &opts, &actor).await?;
-    let bank_id = report.bank_id.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "synthetic import made no bank: {:?}",
-            report.errors.first()
-        ))
-    })?;
-    if let Some(body) = input.share_with {
-        if !st.store.bank_shared_with(bank_id).await?.contains(&body) {
-            let event = crate::web::ops::audit_by(
-                p,
-                "bank.share",
-                "bank",
-                bank_id,
-                Some(body),
-                serde_json::json!({"body_id": body}),
-            );
-            st.store.share_bank(bank_id, body, event).await?;
-        }
-    }
+    let (bank_id, created) =
+        app::banks::synthetic::create(&st.app, ctx.principal()?, input.items, input.share_with)
+            .await?;
     Ok(Json(SyntheticBank {
         bank_id,
         occupation_code: crate::synth::SYNTHETIC_CODE.into(),
-        created: report.outcome.map_or(0, |o| o.created),
+        created,
     }))
 }

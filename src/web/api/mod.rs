@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1`. Handlers parse, call [`super::ops`], and answer JSON;
+//! The JSON API under `/api/v1`. Handlers parse, call [`crate::app`], and answer JSON;
 //! errors take the one envelope of [`super::error`].
 
 pub mod audit;

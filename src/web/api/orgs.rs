@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use crate::app::{self, orgs::ScopeInput};
 use crate::store::Org;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Json, Path};
-use crate::web::ops::{self, orgs::ScopeInput};
 use crate::web::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -17,16 +17,16 @@ pub struct OrgList {
 
 pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<OrgList>, AppError> {
     Ok(Json(OrgList {
-        organisations: ops::orgs::list(&st, ctx.principal()?).await?,
+        organisations: app::orgs::list(&st.app, ctx.principal()?).await?,
     }))
 }
 
 pub async fn create(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(input): Json<ops::orgs::CreateOrg>,
+    Json(input): Json<app::orgs::CreateOrg>,
 ) -> Result<(StatusCode, Json<Org>), AppError> {
-    let org = ops::orgs::create(&st, ctx.principal()?, input).await?;
+    let org = app::orgs::create(&st.app, ctx.principal()?, input).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -35,7 +35,9 @@ pub async fn show(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<Org>, AppError> {
-    Ok(Json(ops::orgs::visible(&st, ctx.principal()?, id).await?))
+    Ok(Json(
+        app::orgs::visible(&st.app, ctx.principal()?, id).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -51,7 +53,7 @@ pub async fn set_status(
     Json(req): Json<StatusRequest>,
 ) -> Result<Json<Org>, AppError> {
     Ok(Json(
-        ops::orgs::set_status(&st, ctx.principal()?, id, &req.status).await?,
+        app::orgs::set_status(&st.app, ctx.principal()?, id, &req.status).await?,
     ))
 }
 
@@ -65,8 +67,8 @@ pub async fn scope(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<ScopeList>, AppError> {
-    let org = ops::orgs::visible(&st, ctx.principal()?, id).await?;
-    let scope = st.store.body_scope(org.id).await?;
+    let org = app::orgs::visible(&st.app, ctx.principal()?, id).await?;
+    let scope = st.app.store.body_scope(org.id).await?;
     Ok(Json(ScopeList {
         scope: scope.iter().map(ScopeInput::from).collect(),
     }))
@@ -78,7 +80,7 @@ pub async fn set_scope(
     Path(id): Path<i64>,
     Json(req): Json<ScopeList>,
 ) -> Result<Json<ScopeList>, AppError> {
-    let scope = ops::orgs::set_scope(&st, ctx.principal()?, id, req.scope).await?;
+    let scope = app::orgs::set_scope(&st.app, ctx.principal()?, id, req.scope).await?;
     Ok(Json(ScopeList {
         scope: scope.iter().map(ScopeInput::from).collect(),
     }))

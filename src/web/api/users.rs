@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use crate::app::{self, users::UserView};
 use crate::store::User;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Json, Path};
-use crate::web::ops::{self, users::UserView};
 use crate::web::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -17,20 +17,20 @@ pub struct UserList {
 
 pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Json<UserList>, AppError> {
     Ok(Json(UserList {
-        users: ops::users::list(&st, ctx.principal()?).await?,
+        users: app::users::list(&st.app, ctx.principal()?).await?,
     }))
 }
 
 pub async fn create(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(input): Json<ops::users::CreateUser>,
+    Json(input): Json<app::users::CreateUser>,
 ) -> Result<(StatusCode, Json<UserView>), AppError> {
     let p = ctx.principal()?;
-    let user = ops::users::create(&st, p, input).await?;
+    let user = app::users::create(&st.app, p, input).await?;
     Ok((
         StatusCode::CREATED,
-        Json(ops::users::view(&st, p, user.id).await?),
+        Json(app::users::view(&st.app, p, user.id).await?),
     ))
 }
 
@@ -39,29 +39,29 @@ pub async fn show(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<UserView>, AppError> {
-    Ok(Json(ops::users::view(&st, ctx.principal()?, id).await?))
+    Ok(Json(app::users::view(&st.app, ctx.principal()?, id).await?))
 }
 
 pub async fn grant(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(change): Json<ops::users::RoleChange>,
+    Json(change): Json<app::users::RoleChange>,
 ) -> Result<Json<UserView>, AppError> {
     let p = ctx.principal()?;
-    ops::users::grant(&st, p, id, change).await?;
-    Ok(Json(ops::users::view(&st, p, id).await?))
+    app::users::grant(&st.app, p, id, change).await?;
+    Ok(Json(app::users::view(&st.app, p, id).await?))
 }
 
 pub async fn revoke(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Json(change): Json<ops::users::RoleChange>,
+    Json(change): Json<app::users::RoleChange>,
 ) -> Result<Json<UserView>, AppError> {
     let p = ctx.principal()?;
-    ops::users::revoke(&st, p, id, change).await?;
-    Ok(Json(ops::users::view(&st, p, id).await?))
+    app::users::revoke(&st.app, p, id, change).await?;
+    Ok(Json(app::users::view(&st.app, p, id).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -74,6 +74,6 @@ pub async fn reveal(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<DocumentNumber>, AppError> {
-    let n = ops::users::reveal_document(&st, ctx.principal()?, id).await?;
+    let n = app::users::reveal_document(&st.app, ctx.principal()?, id).await?;
     Ok(Json(DocumentNumber { document_number: n }))
 }

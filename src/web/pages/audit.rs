@@ -13,7 +13,7 @@ pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<Stri
     let p = ctx.principal()?;
     crate::domain::policy::decide(p, crate::domain::policy::Action::ViewAudit, &p.home_org)
         .map_err(|_| AppError::Forbidden)?;
-    let entries = st.store.audit_recent(200).await?;
+    let entries = st.app.store.audit_recent(200).await?;
     let rows: Vec<_> = entries
         .iter()
         .map(|e| {

@@ -7,10 +7,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
+use crate::app;
 use crate::web::ctx::{clear_session_cookie, login_csrf, session_cookie, Ctx, LANG_COOKIE};
 use crate::web::error::{AppError, Form, Path, Query};
 use crate::web::i18n::Lang;
-use crate::web::ops;
 use crate::web::AppState;
 
 #[derive(Deserialize, Default)]
@@ -33,7 +33,7 @@ pub async fn login_form(
     Query(q): Query<NextParam>,
 ) -> Result<Response, AppError> {
     let next = safe_next(q.next.as_deref());
-    let (login_csrf, set_cookie) = login_csrf(&ctx, st.config.cookie_secure);
+    let (login_csrf, set_cookie) = login_csrf(&ctx, st.app.config.cookie_secure);
     let body = page(
         &st,
         &ctx,
@@ -64,14 +64,22 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(f.next.as_deref());
-    match ops::auth::sign_in(&st, &ctx, &f.login, &f.password).await {
+    match app::auth::sign_in(
+        &st.app,
+        &ctx.address,
+        ctx.session_hash(),
+        &f.login,
+        &f.password,
+    )
+    .await
+    {
         Ok(s) => {
             let to = if s.principal.must_change_password {
                 "/account/password".to_string()
             } else {
                 next
             };
-            let cookie = session_cookie(&s.token, st.config.cookie_secure, s.max_age_s);
+            let cookie = session_cookie(&s.token, st.app.config.cookie_secure, s.max_age_s);
             Ok(([(header::SET_COOKIE, cookie)], see_other(&to)).into_response())
         }
         Err(e @ (AppError::BadCredentials | AppError::Throttled)) => {
@@ -91,11 +99,13 @@ pub async fn login(
 }
 
 pub async fn logout(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    ops::auth::sign_out(&st, &ctx).await?;
+    if let (Some(p), Some(hash)) = (&ctx.principal, ctx.session_hash()) {
+        app::auth::sign_out(&st.app, p, &hash).await?;
+    }
     Ok((
         [(
             header::SET_COOKIE,
-            clear_session_cookie(st.config.cookie_secure),
+            clear_session_cookie(st.app.config.cookie_secure),
         )],
         see_other("/login"),
     )
@@ -120,11 +130,11 @@ pub async fn password_form(
 pub async fn change_password(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Form(f): Form<ops::users::ChangePassword>,
+    Form(f): Form<app::users::ChangePassword>,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let keep = ctx.session.as_ref().map(|(h, _)| h.clone());
-    match ops::users::change_password(&st, p, keep, f).await {
+    let keep = ctx.session_hash();
+    match app::users::change_password(&st.app, p, keep, f).await {
         Ok(()) => Ok(see_other("/").into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
             Some(errors) => {

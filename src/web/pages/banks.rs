@@ -11,15 +11,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
+use crate::app::{self, banks::ItemForm, banks::ItemQuery};
 use crate::domain::item::{ItemContent, ItemType};
 use crate::domain::policy::Action;
 use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::{AppError, Form, Path, Query};
-use crate::web::ops::{self, banks::ItemForm, banks::ItemQuery};
 use crate::web::AppState;
 
 pub async fn list(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    let banks = ops::banks::list(&st, ctx.principal()?).await?;
+    let banks = app::banks::list(&st.app, ctx.principal()?).await?;
     Ok(page(&st, &ctx, "banks", "banks.title", json!({"banks": banks}))?.into_response())
 }
 
@@ -37,9 +37,9 @@ async fn bank_page(
     preview: Option<ItemContent>,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let b = ops::banks::bank_for(st, p, id, Action::ReadBank).await?;
-    let (_, standards, reports) = ops::banks::pool(st, p, id).await?;
-    let items = ops::banks::items(st, p, id, q).await?;
+    let b = app::banks::bank_for(&st.app, p, id, Action::ReadBank).await?;
+    let (_, standards, reports) = app::banks::pool(&st.app, p, id).await?;
+    let items = app::banks::items(&st.app, p, id, q).await?;
     let can_author =
         crate::domain::policy::decide(p, Action::AuthorBank, &b.owner.as_ref()).is_ok();
     let tree: Vec<_> = standards
@@ -86,7 +86,7 @@ pub async fn show(
 pub fn preview_json(c: &ItemContent) -> serde_json::Value {
     json!({
         "type": c.item_type, "stem": c.stem, "options": c.options,
-        "answer": ops::banks::answer_text(c),
+        "answer": app::banks::answer_text(c),
         "reference": c.reference, "rubric": c.rubric, "explanation": c.explanation,
         "difficulty": c.difficulty, "score": c.score,
     })
@@ -106,12 +106,12 @@ pub async fn create_item(
     let p = ctx.principal()?;
     let echo = form_echo(&f);
     let result = async {
-        let input = ops::banks::input_from_form(&f)?;
+        let input = app::banks::input_from_form(&f)?;
         if f.action == "preview" {
-            let c = ops::banks::clean(input)?;
+            let c = app::banks::clean(input)?;
             return Ok(Err(c));
         }
-        let new = ops::banks::NewItemInput {
+        let new = app::banks::NewItemInput {
             item: input,
             level: f.level.unwrap_or(5),
             mode: if f.mode.is_empty() {
@@ -122,7 +122,7 @@ pub async fn create_item(
             point: f.point.trim().to_string(),
             external_id: None,
         };
-        Ok(Ok(ops::banks::create_item(&st, p, id, new).await?))
+        Ok(Ok(app::banks::create_item(&st.app, p, id, new).await?))
     }
     .await;
     match result {
@@ -162,7 +162,7 @@ pub async fn pool(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (bank, _, reports) = ops::banks::pool(&st, ctx.principal()?, id).await?;
+    let (bank, _, reports) = app::banks::pool(&st.app, ctx.principal()?, id).await?;
     Ok(page(
         &st,
         &ctx,
@@ -182,12 +182,12 @@ async fn item_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let d = ops::banks::item_detail(st, p, id).await?;
+    let d = app::banks::item_detail(&st.app, p, id).await?;
     let mut history = Vec::new();
     for (i, v) in d.versions.iter().enumerate() {
         let changes: Vec<_> = match i {
             0 => vec![],
-            _ => ops::banks::diff(&d.versions[i - 1].content, &v.content)
+            _ => app::banks::diff(&d.versions[i - 1].content, &v.content)
                 .into_iter()
                 .map(|(f, a, b)| json!({"field": f, "old": a, "new": b}))
                 .collect(),
@@ -199,7 +199,7 @@ async fn item_page(
     let current = latest.as_ref().map(preview_json);
     let form = form.unwrap_or_else(|| match &latest {
         Some(c) => json!({"type": c.item_type, "stem": crate::formats::unescape_html(&c.stem), "options": c.options.iter().map(|o| crate::formats::unescape_html(&o.text)).collect::<Vec<_>>().join("\n"),
-            "answer": ops::banks::answer_text(c), "reference": c.reference.as_deref().map(crate::formats::unescape_html).unwrap_or_default(),
+            "answer": app::banks::answer_text(c), "reference": c.reference.as_deref().map(crate::formats::unescape_html).unwrap_or_default(),
             "explanation": c.explanation.as_deref().map(crate::formats::unescape_html).unwrap_or_default(), "difficulty": c.difficulty, "score": c.score,
             "point": d.item.point_code, "level": d.item.level, "mode": d.item.mode}),
         None => empty_form(),
@@ -236,12 +236,12 @@ pub async fn edit_item(
     let p = ctx.principal()?;
     let echo = form_echo(&f);
     let result = async {
-        let input = ops::banks::input_from_form(&f)?;
+        let input = app::banks::input_from_form(&f)?;
         if f.action == "preview" {
-            return Ok(Some(ops::banks::clean(input)?));
+            return Ok(Some(app::banks::clean(input)?));
         }
         let point = Some(f.point.trim().to_string()).filter(|s| !s.is_empty());
-        ops::banks::edit_item(&st, p, id, input, point).await?;
+        app::banks::edit_item(&st.app, p, id, input, point).await?;
         Ok(None)
     }
     .await;
@@ -259,9 +259,9 @@ pub async fn transition(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Form(t): Form<ops::banks::TransitionInput>,
+    Form(t): Form<app::banks::TransitionInput>,
 ) -> Result<Response, AppError> {
-    match ops::banks::transition(&st, ctx.principal()?, id, t).await {
+    match app::banks::transition(&st.app, ctx.principal()?, id, t).await {
         Ok(_) => Ok(see_other(&format!("/items/{id}")).into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
             Some(errors) => item_page(&st, &ctx, id, None, None, json!(errors)).await,
@@ -279,7 +279,7 @@ pub async fn import_preview(
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let mut params = ops::banks::ImportParams {
+    let mut params = app::banks::ImportParams {
         dry_run: Some(true),
         ..Default::default()
     };
@@ -313,7 +313,7 @@ pub async fn import_preview(
             }
         }
     }
-    let report = ops::banks::import_file(&st, p, id, &bytes, &params).await?;
+    let report = app::banks::import_file(&st.app, p, id, &bytes, &params).await?;
     let data = json!({
         "bank_id": id, "items": preview_items(&report.items), "report_errors": report.errors, "ok": report.errors.is_empty(),
         "file_b64": base64::engine::general_purpose::STANDARD.encode(&bytes), "params": {"name": params.name, "format": params.format, "level": params.level, "mode": params.mode, "point": params.point},
@@ -349,7 +349,7 @@ pub async fn import_confirm(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(f.file_b64.trim())
         .map_err(|_| AppError::field("file", "import.file_invalid"))?;
-    let params = ops::banks::ImportParams {
+    let params = app::banks::ImportParams {
         format: f.format,
         level: f.level,
         mode: f.mode,
@@ -357,7 +357,7 @@ pub async fn import_confirm(
         dry_run: Some(false),
         name: f.name,
     };
-    let report = ops::banks::import_file(&st, ctx.principal()?, id, &bytes, &params).await?;
+    let report = app::banks::import_file(&st.app, ctx.principal()?, id, &bytes, &params).await?;
     if report.errors.is_empty() {
         return Ok(see_other(&format!("/banks/{id}?status=draft")).into_response());
     }
@@ -381,8 +381,8 @@ async fn shortage_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let date = crate::today().to_string();
-    let cats = st.store.shortage_catalogues(&date).await?;
-    let occupations = st.store.occupations().await?;
+    let cats = st.app.store.shortage_catalogues(&date).await?;
+    let occupations = st.app.store.occupations().await?;
     let can_publish = ctx.principal.as_ref().is_some_and(|p| {
         crate::domain::policy::decide(p, Action::ManageCatalogue, &p.home_org).is_ok()
     });
@@ -414,8 +414,8 @@ pub async fn publish_shortage(
         .filter(|(n, _)| n == "occupation_id")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    match ops::banks::publish_shortage(
-        &st,
+    match app::banks::publish_shortage(
+        &st.app,
         ctx.principal()?,
         &field("name"),
         &field("valid_from"),

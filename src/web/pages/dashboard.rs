@@ -13,7 +13,7 @@ pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<Stri
     let p = ctx.principal()?;
     let mut grants = Vec::new();
     for g in &p.grants {
-        let org = st.store.org(g.org.id).await?;
+        let org = st.app.store.org(g.org.id).await?;
         grants.push(json!({"role": g.role, "org_name": org.name, "org_id": org.id}));
     }
     let roles: Vec<_> = p.grants.iter().map(|g| g.role).collect();

@@ -10,20 +10,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
+use crate::app;
 use crate::domain::exam::{required_proctors, AttemptStatus, Relation};
 use crate::domain::org::OrgKind;
 use crate::domain::role::Role;
+use crate::domain::time::{clock_time, local_time};
 use crate::store::OrgFilter;
 use crate::web::ctx::{clear_exam_cookie, exam_cookie, Ctx, RequestCtx, EXAM_COOKIE};
 use crate::web::error::{AppError, Form, Path};
-use crate::web::ops::exams as ops;
 use crate::web::AppState;
-
-/// `hh:mm:ss` (China Standard Time) of a server timestamp.
-pub fn clock_time(ms: i64) -> String {
-    let s = (ms / 1000 + 8 * 3600).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
 
 fn with_errors(
     st: &AppState,
@@ -45,7 +40,7 @@ async fn plans_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let plans = ops::list_plans(st, p).await?;
+    let plans = app::plans::list_plans(&st.app, p).await?;
     let bodies: Vec<_> = p
         .grants
         .iter()
@@ -54,8 +49,8 @@ async fn plans_page(
         .collect();
     let mut body_orgs = Vec::new();
     for b in bodies {
-        if let Ok(o) = st.store.org(b).await {
-            body_orgs.push(json!({"id": o.id, "name": o.name, "scope": st.store.body_scope(o.id).await?.iter().map(|s| json!({"code": s.occupation.code(), "level": s.level.map(|l| l.get())})).collect::<Vec<_>>()}));
+        if let Ok(o) = st.app.store.org(b).await {
+            body_orgs.push(json!({"id": o.id, "name": o.name, "scope": st.app.store.body_scope(o.id).await?.iter().map(|s| json!({"code": s.occupation.code(), "level": s.level.map(|l| l.get())})).collect::<Vec<_>>()}));
         }
     }
     let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
@@ -91,7 +86,7 @@ pub async fn create_plan(
     Ctx(ctx): Ctx,
     Form(f): Form<PlanForm>,
 ) -> Result<Response, AppError> {
-    let input = ops::PlanInput {
+    let input = app::plans::PlanInput {
         body_id: f.body_id,
         occupation_code: f.occupation_code,
         level: f.level,
@@ -100,7 +95,7 @@ pub async fn create_plan(
         duration_minutes: f.duration_minutes,
         ..Default::default()
     };
-    match ops::create_plan(&st, ctx.principal()?, input).await {
+    match app::plans::create_plan(&st.app, ctx.principal()?, input).await {
         Ok(plan) => Ok(see_other(&format!("/plans/{}", plan.id)).into_response()),
         Err(e) => {
             let errors = with_errors(&st, &ctx, e)?;
@@ -116,7 +111,7 @@ async fn plan_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let (plan, body) = ops::plan_for_viewer(st, p, id).await?;
+    let (plan, body) = app::plans::plan_for_viewer(&st.app, p, id).await?;
     let can_plan =
         crate::domain::policy::decide(p, crate::domain::policy::Action::PlanExams, &body.as_ref())
             .is_ok();
@@ -126,9 +121,10 @@ async fn plan_page(
         &body.as_ref(),
     )
     .is_ok();
-    let sessions = st.store.sessions(plan.id).await?;
-    let roster = st.store.roster(plan.id, None).await?;
+    let sessions = st.app.store.sessions(plan.id).await?;
+    let roster = st.app.store.roster(plan.id, None).await?;
     let rooms = st
+        .app
         .store
         .orgs(OrgFilter {
             body_id: Some(body.id),
@@ -137,7 +133,8 @@ async fn plan_page(
         })
         .await?;
     let users = if can_plan {
-        st.store
+        st.app
+            .store
             .users(crate::store::UserFilter {
                 body_id: Some(body.id),
             })
@@ -148,6 +145,7 @@ async fn plan_page(
     let mut proctors = Vec::new();
     for u in &users {
         if st
+            .app
             .store
             .grants(u.id)
             .await?
@@ -172,14 +170,14 @@ async fn plan_page(
         "can_plan": can_plan,
         "can_approve": can_approve,
         "sessions": sessions.iter().map(|s| json!({
-            "id": s.id, "room": s.room_name, "starts": ops::local_time(s.starts_at_ms), "candidates": s.candidates,
+            "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
             "proctors": s.proctors, "need": required_proctors(s.candidates as u32),
             "understaffed": (s.proctors.len() as u32) < required_proctors(s.candidates as u32),
         })).collect::<Vec<_>>(),
         "roster": roster.iter().map(|r| json!({"admission_no": r.admission_no, "name": r.name, "document": r.document_masked, "session_id": r.session_id, "seat": r.seat, "status": r.status})).collect::<Vec<_>>(),
         "rooms": rooms.iter().map(|r| json!({"id": r.id, "name": r.name})).collect::<Vec<_>>(),
         "proctors": proctors,
-        "inspectors": st.store.plan_inspectors(plan.id).await?,
+        "inspectors": st.app.store.plan_inspectors(plan.id).await?,
         "errors": errors,
     });
     Ok((status, page(st, ctx, "plan", "plans.title", data)?).into_response())
@@ -213,9 +211,9 @@ pub async fn add_session(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Form(f): Form<ops::SessionInput>,
+    Form(f): Form<app::plans::sessions::SessionInput>,
 ) -> Result<Response, AppError> {
-    let r = ops::add_session(&st, ctx.principal()?, id, f)
+    let r = app::plans::sessions::add_session(&st.app, ctx.principal()?, id, f)
         .await
         .map(|_| ());
     after(&st, &ctx, id, r).await
@@ -234,11 +232,11 @@ pub async fn assign_proctor(
     Path(id): Path<i64>,
     Form(f): Form<ProctorForm>,
 ) -> Result<Response, AppError> {
-    let r = ops::assign_proctor(
-        &st,
+    let r = app::plans::sessions::assign_proctor(
+        &st.app,
         ctx.principal()?,
         f.session_id,
-        ops::StaffInput { user_id: f.user_id },
+        app::plans::sessions::StaffInput { user_id: f.user_id },
     )
     .await;
     after(&st, &ctx, id, r).await
@@ -248,9 +246,9 @@ pub async fn assign_inspector(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Form(f): Form<ops::StaffInput>,
+    Form(f): Form<app::plans::sessions::StaffInput>,
 ) -> Result<Response, AppError> {
-    let r = ops::assign_inspector(&st, ctx.principal()?, id, f).await;
+    let r = app::inspection::assign_inspector(&st.app, ctx.principal()?, id, f).await;
     after(&st, &ctx, id, r).await
 }
 
@@ -274,8 +272,8 @@ pub async fn add_candidates(
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let (name, number) = l.split_once([',', '，', '\t']).unwrap_or((l, ""));
-            ops::CandidateInput {
-                person: ops::PersonInput {
+            app::plans::roster::CandidateInput {
+                person: app::plans::roster::PersonInput {
                     name: name.trim().into(),
                     document_type: None,
                     id_number: number.trim().into(),
@@ -284,9 +282,14 @@ pub async fn add_candidates(
             }
         })
         .collect();
-    let r = ops::add_candidates(&st, ctx.principal()?, id, ops::RosterInput { candidates })
-        .await
-        .map(|_| ());
+    let r = app::plans::roster::add_candidates(
+        &st.app,
+        ctx.principal()?,
+        id,
+        app::plans::roster::RosterInput { candidates },
+    )
+    .await
+    .map(|_| ());
     after(&st, &ctx, id, r).await
 }
 
@@ -295,7 +298,7 @@ pub async fn close_roster(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let r = ops::close_roster(&st, ctx.principal()?, id)
+    let r = app::plans::papers::close_roster(&st.app, ctx.principal()?, id)
         .await
         .map(|_| ());
     after(&st, &ctx, id, r).await
@@ -306,7 +309,7 @@ pub async fn approve(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let r = ops::approve_plan(&st, ctx.principal()?, id)
+    let r = app::plans::approve_plan(&st.app, ctx.principal()?, id)
         .await
         .map(|_| ());
     after(&st, &ctx, id, r).await
@@ -324,9 +327,9 @@ pub async fn relations_form(
 pub async fn declare_relation(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Form(f): Form<ops::RelationInput>,
+    Form(f): Form<app::plans::roster::RelationInput>,
 ) -> Result<Response, AppError> {
-    let errors = match ops::declare_relation(&st, ctx.principal()?, f).await {
+    let errors = match app::plans::roster::declare_relation(&st.app, ctx.principal()?, f).await {
         Ok(()) => json!([]),
         Err(e) => with_errors(&st, &ctx, e)?,
     };
@@ -349,9 +352,9 @@ pub async fn declare_relation(
 
 pub async fn proctor_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let sessions = st.store.proctor_sessions(p.user_id).await?;
+    let sessions = st.app.store.proctor_sessions(p.user_id).await?;
     let data = json!({
-        "sessions": sessions.iter().map(|(plan, s)| json!({"id": s.id, "plan": plan.name, "room": s.room_name, "starts": ops::local_time(s.starts_at_ms), "candidates": s.candidates})).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(|(plan, s)| json!({"id": s.id, "plan": plan.name, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates})).collect::<Vec<_>>(),
     });
     Ok(page(&st, &ctx, "proctor", "proctor.title", data)?.into_response())
 }
@@ -361,13 +364,14 @@ pub async fn console(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (plan, session) = ops::session_for_proctor(&st, ctx.principal()?, id).await?;
-    let roster = st.store.roster(plan.id, Some(session.id)).await?;
+    let (plan, session) =
+        app::proctoring::session_for_proctor(&st.app, ctx.principal()?, id).await?;
+    let roster = st.app.store.roster(plan.id, Some(session.id)).await?;
     let data = json!({
         "plan": {"id": plan.id, "name": plan.name},
-        "session": {"id": session.id, "room": session.room_name, "starts": ops::local_time(session.starts_at_ms)},
+        "session": {"id": session.id, "room": session.room_name, "starts": local_time(session.starts_at_ms)},
         "roster": roster.iter().map(|r| json!({"attempt_id": r.attempt_id, "admission_no": r.admission_no, "name": r.name, "seat": r.seat, "status": r.status, "answered": r.answered, "items": r.item_count, "saved": r.last_saved_at_ms.map(clock_time)})).collect::<Vec<_>>(),
-        "max_extension_minutes": st.config.exams.max_extension_minutes,
+        "max_extension_minutes": st.app.config.exams.max_extension_minutes,
     });
     Ok(page(&st, &ctx, "console", "proctor.console", data)?.into_response())
 }
@@ -376,7 +380,7 @@ pub async fn console(
 #[serde(default)]
 pub struct ActionForm {
     action: String,
-    #[serde(deserialize_with = "ops::lenient_i64")]
+    #[serde(deserialize_with = "app::lenient_i64")]
     minutes: Option<i64>,
     reason: Option<String>,
     session_id: i64,
@@ -389,11 +393,11 @@ pub async fn attempt_action(
     Path(id): Path<i64>,
     Form(f): Form<ActionForm>,
 ) -> Result<Response, AppError> {
-    ops::proctor_action(
-        &st,
+    app::proctoring::proctor_action(
+        &st.app,
         ctx.principal()?,
         id,
-        ops::ActionInput {
+        app::proctoring::ActionInput {
             action: f.action,
             minutes: f.minutes,
             reason: f.reason,
@@ -408,7 +412,7 @@ pub async fn admit_all(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    ops::admit_all(&st, ctx.principal()?, id).await?;
+    app::proctoring::admit_all(&st.app, ctx.principal()?, id).await?;
     Ok(see_other(&format!("/proctor/sessions/{id}")).into_response())
 }
 
@@ -419,9 +423,9 @@ async fn inspect_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let (plan, live) = ops::plan_live(st, p, id).await?;
+    let (plan, live) = app::inspection::plan_live(&st.app, p, id).await?;
     let can_file =
-        p.has_role(Role::QualityInspector) && st.store.is_plan_inspector(id, p.user_id).await?;
+        p.has_role(Role::QualityInspector) && st.app.store.is_plan_inspector(id, p.user_id).await?;
     let count = |sid: i64, s: AttemptStatus| {
         live.roster
             .iter()
@@ -432,13 +436,13 @@ async fn inspect_page(
         "plan": {"id": plan.id, "name": plan.name, "status": plan.status},
         "can_file": can_file,
         "sessions": live.sessions.iter().map(|s| json!({
-            "id": s.id, "room": s.room_name, "starts": ops::local_time(s.starts_at_ms), "candidates": s.candidates,
+            "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
             "proctors": s.proctors, "need": required_proctors(s.candidates as u32),
             "in_progress": count(s.id, AttemptStatus::InProgress), "paused": count(s.id, AttemptStatus::Paused),
             "submitted": count(s.id, AttemptStatus::Submitted) + count(s.id, AttemptStatus::Terminated),
         })).collect::<Vec<_>>(),
         "actions": live.actions.iter().map(|a| json!({"at": clock_time(a.at_ms), "actor": a.actor, "action": a.action, "detail": a.detail, "session_id": a.session_id, "attempt_id": a.attempt_id})).collect::<Vec<_>>(),
-        "findings": live.findings.iter().map(|f| json!({"at": ops::local_time(f.at_ms), "subject": f.subject, "subject_id": f.subject_id, "category": f.category, "severity": f.severity, "evidence": f.evidence, "by": f.filed_by})).collect::<Vec<_>>(),
+        "findings": live.findings.iter().map(|f| json!({"at": local_time(f.at_ms), "subject": f.subject, "subject_id": f.subject_id, "category": f.category, "severity": f.severity, "evidence": f.evidence, "by": f.filed_by})).collect::<Vec<_>>(),
         "errors": errors,
     });
     let status = if errors_present(&data) {
@@ -465,9 +469,9 @@ pub async fn file_finding(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Form(f): Form<ops::FindingInput>,
+    Form(f): Form<app::inspection::FindingInput>,
 ) -> Result<Response, AppError> {
-    match ops::file_finding(&st, ctx.principal()?, id, f).await {
+    match app::inspection::file_finding(&st.app, ctx.principal()?, id, f).await {
         Ok(_) => Ok(see_other(&format!("/inspect/plans/{id}")).into_response()),
         Err(e) => {
             let errors = with_errors(&st, &ctx, e)?;
@@ -507,7 +511,7 @@ pub async fn exam_login_form(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
 ) -> Result<Response, AppError> {
-    let (login_csrf, set_cookie) = crate::web::ctx::login_csrf(&ctx, st.config.cookie_secure);
+    let (login_csrf, set_cookie) = crate::web::ctx::login_csrf(&ctx, st.app.config.cookie_secure);
     let res = exam_page(
         &st,
         &ctx,
@@ -521,11 +525,11 @@ pub async fn exam_login_form(
 pub async fn exam_login(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Form(f): Form<ops::ExamLogin>,
+    Form(f): Form<app::delivery::ExamLogin>,
 ) -> Result<Response, AppError> {
-    match ops::exam_login(&st, &f, &ctx.address).await {
+    match app::delivery::login(&st.app, &f, &ctx.address).await {
         Ok((token, _)) => {
-            let cookie = exam_cookie(&token, st.config.cookie_secure, 14 * 3600);
+            let cookie = exam_cookie(&token, st.app.config.cookie_secure, 14 * 3600);
             Ok(([(header::SET_COOKIE, cookie)], see_other("/exam")).into_response())
         }
         Err(
@@ -556,12 +560,12 @@ pub async fn exam_logout(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(token) = crate::web::ctx::cookie(&headers, EXAM_COOKIE) {
-        ops::exam_logout(&st, token).await?;
+        app::delivery::logout(&st.app, token).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            clear_exam_cookie(st.config.cookie_secure),
+            clear_exam_cookie(st.app.config.cookie_secure),
         )],
         see_other("/exam/login"),
     )
@@ -572,7 +576,7 @@ pub async fn exam_logout(
 /// as last acknowledged), and the receipt after.
 pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
     let who = ctx.exam()?;
-    let state = ops::exam_state(&st, who).await?;
+    let state = app::delivery::state(&st.app, who).await?;
     let status = state.status;
     let running = matches!(
         status,
@@ -580,7 +584,13 @@ pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Resp
     );
     let items = match (running, state.attempt_id) {
         (true, Some(id)) => {
-            let paper = st.papers.get(st.store.as_ref(), id).await?.view();
+            let paper = st
+                .app
+                .delivery
+                .papers
+                .get(st.app.store.as_ref(), id)
+                .await?
+                .view();
             let saved: std::collections::HashMap<u32, &serde_json::Value> = state
                 .answers
                 .iter()
@@ -627,7 +637,7 @@ pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Resp
 }
 
 pub async fn exam_start(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    ops::exam_start(&st, ctx.exam()?).await?;
+    app::delivery::start(&st.app, ctx.exam()?).await?;
     Ok(see_other("/exam").into_response())
 }
 
@@ -643,8 +653,14 @@ async fn save_form(
     let Some(attempt_id) = who.attempt_id else {
         return Ok(());
     };
-    let seq = st.store.attempt(attempt_id).await?.last_seq + 1;
-    let paper = st.papers.get(st.store.as_ref(), attempt_id).await?.view();
+    let seq = st.app.store.attempt(attempt_id).await?.last_seq + 1;
+    let paper = st
+        .app
+        .delivery
+        .papers
+        .get(st.app.store.as_ref(), attempt_id)
+        .await?
+        .view();
     let mut changes = Vec::new();
     for it in &paper.items {
         let key = format!("a{}", it.position);
@@ -677,7 +693,7 @@ async fn save_form(
                 None => continue,
             },
         };
-        changes.push(ops::ChangeInput {
+        changes.push(app::delivery::ChangeInput {
             position: it.position,
             seq,
             answer,
@@ -686,7 +702,7 @@ async fn save_form(
     if changes.is_empty() {
         return Ok(());
     }
-    ops::exam_save(st, who, ops::SaveRequest { changes }).await?;
+    app::delivery::save(&st.app, who, app::delivery::SaveRequest { changes }).await?;
     Ok(())
 }
 
@@ -709,6 +725,6 @@ pub async fn exam_submit(
         Ok(()) | Err(AppError::Refused { .. }) | Err(AppError::Validation(_)) => {}
         Err(e) => return Err(e),
     }
-    ops::exam_submit(&st, ctx.exam()?).await?;
+    app::delivery::submit(&st.app, ctx.exam()?).await?;
     Ok(see_other("/exam").into_response())
 }

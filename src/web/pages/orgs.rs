@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
+use crate::app::{self, orgs::CreateOrg};
 use crate::domain::org::{BodyType, OrgKind};
 use crate::domain::policy::{decide, Action};
 use crate::store::OrgFilter;
 use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::{AppError, Form, Path};
-use crate::web::ops::{self, orgs::CreateOrg};
 use crate::web::AppState;
 
 async fn list_page(
@@ -23,8 +23,8 @@ async fn list_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let orgs = ops::orgs::list(st, p).await?;
-    let regulator = ops::orgs::regulator(st).await?;
+    let orgs = app::orgs::list(&st.app, p).await?;
+    let regulator = app::orgs::regulator(st.app.store.as_ref()).await?;
     let can_file = decide(
         p,
         Action::CreateChildOrg(OrgKind::Body),
@@ -63,10 +63,12 @@ pub async fn create(
         "province_code": f.province_code, "site_code": f.site_code, "address": f.address,
     });
     let parent = f.parent_id;
-    match ops::orgs::create(&st, p, f).await {
+    match app::orgs::create(&st.app, p, f).await {
         Ok(org) => Ok(see_other(&format!("/orgs/{}", org.id)).into_response()),
         Err(e) => match (form_errors(&st, &ctx, &e), parent) {
-            (Some(errors), Some(pid)) if pid != ops::orgs::regulator(&st).await?.id => {
+            (Some(errors), Some(pid))
+                if pid != app::orgs::regulator(st.app.store.as_ref()).await?.id =>
+            {
                 show_page(&st, &ctx, pid, echo, json!(errors)).await
             }
             (Some(errors), _) => list_page(&st, &ctx, echo, json!(errors)).await,
@@ -83,8 +85,9 @@ async fn show_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let org = ops::orgs::visible(st, p, id).await?;
+    let org = app::orgs::visible(&st.app, p, id).await?;
     let children = st
+        .app
         .store
         .orgs(OrgFilter {
             parent_id: Some(org.id),
@@ -103,7 +106,7 @@ async fn show_page(
         .is_some_and(|k| decide(p, Action::CreateChildOrg(k), &org.as_ref()).is_ok());
     let can_file = decide(p, Action::FileBody, &org.as_ref()).is_ok();
     let scope = if org.kind == OrgKind::Body {
-        st.store.body_scope(org.id).await?
+        st.app.store.body_scope(org.id).await?
     } else {
         Vec::new()
     };
@@ -120,7 +123,7 @@ async fn show_page(
             )
         })
         .collect();
-    let scope_rows: Vec<_> = scope.iter().map(ops::orgs::ScopeInput::from).collect();
+    let scope_rows: Vec<_> = scope.iter().map(app::orgs::ScopeInput::from).collect();
     let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -169,7 +172,7 @@ pub async fn set_status(
     Path(id): Path<i64>,
     Form(f): Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    ops::orgs::set_status(&st, ctx.principal()?, id, &f.status).await?;
+    app::orgs::set_status(&st.app, ctx.principal()?, id, &f.status).await?;
     Ok(see_other(&format!("/orgs/{id}")).into_response())
 }
 
@@ -186,8 +189,8 @@ pub async fn set_scope(
     Form(f): Form<ScopeForm>,
 ) -> Result<Response, AppError> {
     let result = async {
-        let entries = ops::orgs::parse_scope_lines(&f.scope)?;
-        ops::orgs::set_scope(&st, ctx.principal()?, id, entries).await
+        let entries = app::orgs::parse_scope_lines(&f.scope)?;
+        app::orgs::set_scope(&st.app, ctx.principal()?, id, entries).await
     }
     .await;
     match result {

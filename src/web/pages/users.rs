@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
+use crate::app::{self, users::CreateUser, users::RoleChange};
 use crate::domain::identity::DocumentType;
 use crate::domain::org::OrgKind;
 use crate::domain::policy::{decide, Action, Principal};
@@ -14,12 +15,11 @@ use crate::domain::role::Role;
 use crate::store::Org;
 use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::{AppError, Form, Path};
-use crate::web::ops::{self, users::CreateUser, users::RoleChange};
 use crate::web::AppState;
 
 /// Organisations where the caller may create accounts or grant roles.
 async fn grantable_orgs(st: &AppState, p: &Principal) -> Result<Vec<Org>, AppError> {
-    Ok(ops::orgs::list(st, p)
+    Ok(app::orgs::list(&st.app, p)
         .await?
         .into_iter()
         .filter(|o| matches!(o.kind, OrgKind::Regulator | OrgKind::Body))
@@ -49,10 +49,10 @@ async fn list_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let users = ops::users::list(st, p).await?;
+    let users = app::users::list(&st.app, p).await?;
     let orgs = grantable_orgs(st, p).await?;
     let mut names = std::collections::HashMap::new();
-    for o in ops::orgs::list(st, p).await? {
+    for o in app::orgs::list(&st.app, p).await? {
         names.insert(o.id, o.name);
     }
     let rows: Vec<_> = users
@@ -91,7 +91,7 @@ pub async fn create(
         "login": f.login, "display_name": f.display_name, "org_id": f.org_id, "role": f.role,
         "name": f.name, "document_type": f.document_type, "document_number": f.document_number,
     });
-    match ops::users::create(&st, p, f).await {
+    match app::users::create(&st.app, p, f).await {
         Ok(user) => Ok(see_other(&format!("/users/{}", user.id)).into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
             Some(errors) => list_page(&st, &ctx, echo, json!(errors)).await,
@@ -108,9 +108,9 @@ async fn show_page(
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let view = ops::users::view(st, p, id).await?;
+    let view = app::users::view(&st.app, p, id).await?;
     let orgs = grantable_orgs(st, p).await?;
-    let home = st.store.org(view.user.org_id).await?;
+    let home = st.app.store.org(view.user.org_id).await?;
     let can_reveal =
         view.person.is_some() && decide(p, Action::RevealDocument, &home.as_ref()).is_ok();
     let data = json!({
@@ -147,7 +147,7 @@ pub async fn grant(
     Path(id): Path<i64>,
     Form(f): Form<RoleChange>,
 ) -> Result<Response, AppError> {
-    match ops::users::grant(&st, ctx.principal()?, id, f).await {
+    match app::users::grant(&st.app, ctx.principal()?, id, f).await {
         Ok(()) => Ok(see_other(&format!("/users/{id}")).into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
             Some(errors) => show_page(&st, &ctx, id, None, json!(errors)).await,
@@ -162,7 +162,7 @@ pub async fn revoke(
     Path(id): Path<i64>,
     Form(f): Form<RoleChange>,
 ) -> Result<Response, AppError> {
-    match ops::users::revoke(&st, ctx.principal()?, id, f).await {
+    match app::users::revoke(&st.app, ctx.principal()?, id, f).await {
         Ok(()) => Ok(see_other(&format!("/users/{id}")).into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
             Some(errors) => show_page(&st, &ctx, id, None, json!(errors)).await,
@@ -177,6 +177,6 @@ pub async fn reveal(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let number = ops::users::reveal_document(&st, ctx.principal()?, id).await?;
+    let number = app::users::reveal_document(&st.app, ctx.principal()?, id).await?;
     show_page(&st, &ctx, id, Some(number), json!([])).await
 }

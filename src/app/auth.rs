@@ -1,14 +1,12 @@
 //! Signing in and out, with throttling per login name and per address that answers the
 //! same for unknown accounts, and session rotation at login.
 
+use crate::app::{App, Error, Result};
 use crate::crypto::{new_token, verify_password_blocking};
 use crate::domain::account::normalise_login;
 use crate::domain::audit::AuditEvent;
 use crate::domain::policy::Principal;
 use crate::store::NewSession;
-use crate::web::ctx::RequestCtx;
-use crate::web::error::AppError;
-use crate::web::AppState;
 
 pub struct SignedIn {
     pub token: String,
@@ -34,33 +32,32 @@ fn system_event(action: &str, actor: &str, details: serde_json::Value) -> AuditE
 /// Wrong password, unknown account and throttled attempts look alike from outside
 /// except for the throttling status, which is the same for known and unknown names.
 pub async fn sign_in(
-    st: &AppState,
-    ctx: &RequestCtx,
+    app: &App,
+    address: &str,
+    replaces: Option<String>,
     login: &str,
     password: &str,
-) -> Result<SignedIn, AppError> {
+) -> Result<SignedIn> {
     let login = normalise_login(login);
     if login.is_empty() || password.is_empty() {
-        return Err(AppError::BadCredentials);
+        return Err(Error::BadCredentials);
     }
     let now = crate::now_ms();
-    let t = &st.config.login_throttle;
+    let t = &app.config.login_throttle;
     let since = now - t.window_minutes * 60_000;
     // Count this attempt first, then check the limits including it: parallel attempts
     // cannot all pass a count taken before any of them is recorded.
-    st.store
-        .note_login_attempt(&login, &ctx.address, now)
-        .await?;
-    let (by_login, by_address) = st.store.login_failures(&login, &ctx.address, since).await?;
+    app.store.note_login_attempt(&login, address, now).await?;
+    let (by_login, by_address) = app.store.login_failures(&login, address, since).await?;
     if by_login > t.per_account || by_address > t.per_address {
-        return Err(AppError::Throttled);
+        return Err(Error::Throttled);
     }
-    let creds = st.store.credentials(&login).await?;
+    let creds = app.store.credentials(&login).await?;
     let known = creds.is_some();
     let ok = verify_password_blocking(
         password.to_string(),
         creds.as_ref().map(|(_, h)| h.clone()),
-        st.dummy_hash.clone(),
+        app.dummy_hash.clone(),
     )
     .await;
     let user = match (ok, creds) {
@@ -73,23 +70,23 @@ pub async fn sign_in(
             let event = system_event(
                 "auth.login_failed",
                 actor,
-                serde_json::json!({"address": ctx.address}),
+                serde_json::json!({"address": address}),
             );
-            st.store.append_audit(event).await?;
-            return Err(AppError::BadCredentials);
+            app.store.append_audit(event).await?;
+            return Err(Error::BadCredentials);
         }
     };
     let (token, token_hash) = new_token();
     let (csrf, _) = new_token();
-    let max_age_s = st.config.sessions.absolute_hours * 3600;
+    let max_age_s = app.config.sessions.absolute_hours * 3600;
     let mut event = system_event(
         "auth.login",
         &user.login,
-        serde_json::json!({"address": ctx.address}),
+        serde_json::json!({"address": address}),
     );
     event.actor_user_id = Some(user.id);
     event.object_id = user.id.to_string();
-    st.store
+    app.store
         .login(
             NewSession {
                 token_hash,
@@ -99,15 +96,15 @@ pub async fn sign_in(
                 expires_at_ms: now + max_age_s * 1000,
             },
             &login,
-            ctx.session.as_ref().map(|(h, _)| h.clone()),
+            replaces,
             event,
         )
         .await?;
-    let principal = st
+    let principal = app
         .store
         .principal(user.id)
         .await?
-        .ok_or(AppError::BadCredentials)?;
+        .ok_or(Error::BadCredentials)?;
     Ok(SignedIn {
         token,
         csrf,
@@ -116,35 +113,33 @@ pub async fn sign_in(
     })
 }
 
-/// Ends the caller's cookie session (a no-op for bearer tokens and anonymous callers).
-pub async fn sign_out(st: &AppState, ctx: &RequestCtx) -> Result<(), AppError> {
-    if let (Some((hash, _)), Some(p)) = (&ctx.session, &ctx.principal) {
-        let event = super::audit_by(
-            p,
-            "auth.logout",
-            "account",
-            p.user_id,
-            None,
-            serde_json::json!({}),
-        );
-        st.store.logout(hash, event).await?;
-    }
+/// Ends one cookie session of the caller.
+pub async fn sign_out(app: &App, p: &Principal, session_hash: &str) -> Result<()> {
+    let event = super::audit_by(
+        p,
+        "auth.logout",
+        "account",
+        p.user_id,
+        None,
+        serde_json::json!({}),
+    );
+    app.store.logout(session_hash, event).await?;
     Ok(())
 }
 
 /// Issues a bearer token for API clients to the signed-in caller.
 pub async fn issue_api_token(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     name: &str,
     days: i64,
-) -> Result<(String, i64), AppError> {
+) -> Result<(String, i64)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::field("name", "field.required"));
+        return Err(Error::field("name", "field.required"));
     }
     if !(1..=366).contains(&days) {
-        return Err(AppError::Validation(vec![
+        return Err(Error::Validation(vec![
             crate::domain::validate::FieldError::new("days", "field.range").with_detail("1–366"),
         ]));
     }
@@ -159,7 +154,7 @@ pub async fn issue_api_token(
         None,
         serde_json::json!({"name": name, "days": days}),
     );
-    st.store
+    app.store
         .create_api_token(p.user_id, name, &hash, now, expires, event)
         .await?;
     Ok((token, expires))

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{audit_by, authorize, non_empty};
+use super::{audit_by, authorize, non_empty, App, Error, Result};
 use crate::crypto::{hash_password_blocking, verify_password_blocking};
 use crate::domain::account::{validate_login, validate_password};
 use crate::domain::identity::{Document, DocumentError, DocumentType, IdNumberError};
@@ -12,8 +12,6 @@ use crate::domain::policy::{decide, Action, Grant, Principal};
 use crate::domain::role::Role;
 use crate::domain::validate::{FieldError, Fields};
 use crate::store::{NewPerson, NewUser, Person, User, UserFilter};
-use crate::web::error::AppError;
-use crate::web::AppState;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -70,7 +68,7 @@ pub fn document_field_error(e: DocumentError) -> FieldError {
 
 /// The stored real-name record for a checked document: encrypted, with its keyed
 /// look-up hash and masked form.
-pub fn new_person(st: &AppState, name: &str, d: &Document) -> NewPerson {
+pub fn new_person(app: &App, name: &str, d: &Document) -> NewPerson {
     let (birth, sex) = d.birth_and_sex().map_or((None, None), |(b, s)| {
         (
             Some(b.to_string()),
@@ -85,21 +83,21 @@ pub fn new_person(st: &AppState, name: &str, d: &Document) -> NewPerson {
     NewPerson {
         name: name.to_string(),
         document_type: d.doc_type,
-        document_cipher: st.keys.encrypt_document(d),
-        document_lookup: st.keys.document_lookup(d),
+        document_cipher: app.keys.encrypt_document(d),
+        document_lookup: app.keys.document_lookup(d),
         document_masked: d.masked(),
         sex,
         birth_date: birth,
     }
 }
 
-pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<User, AppError> {
+pub async fn create(app: &App, p: &Principal, input: CreateUser) -> Result<User> {
     // Authorise before validating: a caller who may not act here learns nothing more.
-    let org = st
+    let org = app
         .store
         .org(input.org_id)
         .await
-        .map_err(|_| AppError::field("org_id", "org.missing"))?;
+        .map_err(|_| Error::field("org_id", "org.missing"))?;
     if let Some(role) = Role::from_code(input.role.trim()) {
         authorize(p, Action::GrantRole(role), &org)?;
     }
@@ -143,22 +141,22 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<U
     } else if display_name.chars().count() > 100 {
         f.push(FieldError::new("display_name", "field.too_long").with_detail("100"));
     }
-    f.finish().map_err(AppError::Validation)?;
-    let role = role.ok_or(AppError::field("role", "role.unknown"))?;
+    f.finish().map_err(Error::Validation)?;
+    let role = role.ok_or(Error::field("role", "role.unknown"))?;
 
-    let org = st
+    let org = app
         .store
         .org(input.org_id)
         .await
-        .map_err(|_| AppError::field("org_id", "org.missing"))?;
+        .map_err(|_| Error::field("org_id", "org.missing"))?;
     authorize(p, Action::GrantRole(role), &org)?;
 
-    let person = document.map(|d| new_person(st, name.as_deref().unwrap_or_default(), &d));
+    let person = document.map(|d| new_person(app, name.as_deref().unwrap_or_default(), &d));
     let one_time = input.must_change_password.unwrap_or(true);
     let password_hash = hash_password_blocking(input.password).await?;
     let details = serde_json::json!({"login": login, "role": role, "org_id": org.id, "real_name": person.is_some(), "one_time_password": one_time});
     let event = audit_by(p, "user.create", "user", "", org.body_id, details);
-    let user = st
+    let user = app
         .store
         .create_user(
             NewUser {
@@ -179,21 +177,21 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateUser) -> Result<U
 }
 
 /// An account the caller may administer (404 otherwise).
-pub async fn visible(st: &AppState, p: &Principal, id: i64) -> Result<User, AppError> {
-    let user = st.store.user(id).await?;
-    let org = st.store.org(user.org_id).await?;
+pub async fn visible(app: &App, p: &Principal, id: i64) -> Result<User> {
+    let user = app.store.user(id).await?;
+    let org = app.store.org(user.org_id).await?;
     if p.user_id != user.id && decide(p, Action::ViewUsers, &org.as_ref()).is_err() {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok(user)
 }
 
-pub async fn view(st: &AppState, p: &Principal, id: i64) -> Result<UserView, AppError> {
-    let user = visible(st, p, id).await?;
-    let org = st.store.org(user.org_id).await?;
+pub async fn view(app: &App, p: &Principal, id: i64) -> Result<UserView> {
+    let user = visible(app, p, id).await?;
+    let org = app.store.org(user.org_id).await?;
     let mut grants = Vec::new();
-    for Grant { role, org: g } in st.store.grants(user.id).await? {
-        let name = st.store.org(g.id).await?.name;
+    for Grant { role, org: g } in app.store.grants(user.id).await? {
+        let name = app.store.org(g.id).await?.name;
         grants.push(GrantView {
             role,
             org_id: g.id,
@@ -201,7 +199,7 @@ pub async fn view(st: &AppState, p: &Principal, id: i64) -> Result<UserView, App
         });
     }
     let person = match user.person_id {
-        Some(pid) => Some(st.store.person(pid).await?),
+        Some(pid) => Some(app.store.person(pid).await?),
         None => None,
     };
     Ok(UserView {
@@ -213,9 +211,9 @@ pub async fn view(st: &AppState, p: &Principal, id: i64) -> Result<UserView, App
 }
 
 /// The accounts the caller administers: all for the regulator, a body's for its admins.
-pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<User>, AppError> {
+pub async fn list(app: &App, p: &Principal) -> Result<Vec<User>> {
     if p.is_regulator_admin() {
-        return Ok(st.store.users(UserFilter::default()).await?);
+        return Ok(app.store.users(UserFilter::default()).await?);
     }
     let mut out = Vec::new();
     let mut bodies: Vec<i64> = p
@@ -227,7 +225,7 @@ pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<User>, AppError> {
     bodies.sort_unstable();
     bodies.dedup();
     for b in bodies {
-        out.extend(st.store.users(UserFilter { body_id: Some(b) }).await?);
+        out.extend(app.store.users(UserFilter { body_id: Some(b) }).await?);
     }
     Ok(out)
 }
@@ -238,75 +236,61 @@ pub struct RoleChange {
     pub org_id: i64,
 }
 
-pub async fn grant(
-    st: &AppState,
-    p: &Principal,
-    user_id: i64,
-    change: RoleChange,
-) -> Result<(), AppError> {
-    let user = visible(st, p, user_id).await?;
+pub async fn grant(app: &App, p: &Principal, user_id: i64, change: RoleChange) -> Result<()> {
+    let user = visible(app, p, user_id).await?;
     if user.id == p.user_id {
         // Nobody changes their own roles (a body admin could otherwise make themselves a
         // bank author and read keys).
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
-    let role = Role::from_code(change.role.trim())
-        .ok_or_else(|| AppError::field("role", "role.unknown"))?;
-    let org = st
+    let role =
+        Role::from_code(change.role.trim()).ok_or_else(|| Error::field("role", "role.unknown"))?;
+    let org = app
         .store
         .org(change.org_id)
         .await
-        .map_err(|_| AppError::field("org_id", "org.missing"))?;
+        .map_err(|_| Error::field("org_id", "org.missing"))?;
     authorize(p, Action::GrantRole(role), &org)?;
     let details = serde_json::json!({"role": role, "org_id": org.id});
     let event = audit_by(p, "role.grant", "user", user.id, org.body_id, details);
-    st.store
+    app.store
         .grant_role(user.id, role, org.id, p.user_id, event)
         .await?;
     Ok(())
 }
 
-pub async fn revoke(
-    st: &AppState,
-    p: &Principal,
-    user_id: i64,
-    change: RoleChange,
-) -> Result<(), AppError> {
-    let user = visible(st, p, user_id).await?;
+pub async fn revoke(app: &App, p: &Principal, user_id: i64, change: RoleChange) -> Result<()> {
+    let user = visible(app, p, user_id).await?;
     if user.id == p.user_id {
         // Nobody changes their own roles (a body admin could otherwise make themselves a
         // bank author and read keys).
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
-    let role = Role::from_code(change.role.trim())
-        .ok_or_else(|| AppError::field("role", "role.unknown"))?;
-    let org = st
+    let role =
+        Role::from_code(change.role.trim()).ok_or_else(|| Error::field("role", "role.unknown"))?;
+    let org = app
         .store
         .org(change.org_id)
         .await
-        .map_err(|_| AppError::field("org_id", "org.missing"))?;
+        .map_err(|_| Error::field("org_id", "org.missing"))?;
     authorize(p, Action::GrantRole(role), &org)?;
     if user.id == p.user_id && role == Role::RegulatorAdmin {
         // The last way back in must not be removed by accident.
-        return Err(AppError::field("role", "role.self_revoke"));
+        return Err(Error::field("role", "role.self_revoke"));
     }
     let details = serde_json::json!({"role": role, "org_id": org.id});
     let event = audit_by(p, "role.revoke", "user", user.id, org.body_id, details);
-    st.store.revoke_role(user.id, role, org.id, event).await?;
+    app.store.revoke_role(user.id, role, org.id, event).await?;
     Ok(())
 }
 
 /// The full document number of an account's person, for a caller entitled to it; the
 /// read is written to the audit log before the number is returned.
-pub async fn reveal_document(
-    st: &AppState,
-    p: &Principal,
-    user_id: i64,
-) -> Result<String, AppError> {
-    let user = visible(st, p, user_id).await?;
-    let org = st.store.org(user.org_id).await?;
+pub async fn reveal_document(app: &App, p: &Principal, user_id: i64) -> Result<String> {
+    let user = visible(app, p, user_id).await?;
+    let org = app.store.org(user.org_id).await?;
     authorize(p, Action::RevealDocument, &org)?;
-    let person_id = user.person_id.ok_or(AppError::NotFound)?;
+    let person_id = user.person_id.ok_or(Error::NotFound)?;
     let event = audit_by(
         p,
         "person.reveal_document",
@@ -315,8 +299,8 @@ pub async fn reveal_document(
         org.body_id,
         serde_json::json!({"user_id": user.id}),
     );
-    let (doc_type, cipher) = st.store.reveal_document(person_id, event).await?;
-    Ok(st.keys.decrypt_document(doc_type, &cipher)?)
+    let (doc_type, cipher) = app.store.reveal_document(person_id, event).await?;
+    Ok(app.keys.decrypt_document(doc_type, &cipher)?)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -328,22 +312,19 @@ pub struct ChangePassword {
 
 /// Changes the caller's own password and ends their other sessions.
 pub async fn change_password(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     keep_session: Option<String>,
     input: ChangePassword,
-) -> Result<(), AppError> {
-    let (_, hash) = st
+) -> Result<()> {
+    let (_, hash) = app
         .store
         .credentials(&p.login)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(Error::Unauthenticated)?;
     let same = input.new_password == input.current_password;
-    if !verify_password_blocking(input.current_password, Some(hash), st.dummy_hash.clone()).await {
-        return Err(AppError::field(
-            "current_password",
-            "account.password_wrong",
-        ));
+    if !verify_password_blocking(input.current_password, Some(hash), app.dummy_hash.clone()).await {
+        return Err(Error::field("current_password", "account.password_wrong"));
     }
     let mut f = Fields::default();
     validate_password("new_password", &input.new_password, &p.login, &mut f);
@@ -351,7 +332,7 @@ pub async fn change_password(
     if same {
         f.push(FieldError::new("new_password", "account.password_same"));
     }
-    f.finish().map_err(AppError::Validation)?;
+    f.finish().map_err(Error::Validation)?;
     let new_hash = hash_password_blocking(input.new_password).await?;
     let event = audit_by(
         p,
@@ -361,7 +342,7 @@ pub async fn change_password(
         p.home_org.body_id,
         serde_json::json!({}),
     );
-    st.store
+    app.store
         .set_password(p.user_id, new_hash, keep_session, event)
         .await?;
     Ok(())

@@ -4,21 +4,23 @@
 //! (SQLite `synchronous=FULL`) or one WAL flush (PostgreSQL `synchronous_commit=on`)
 //! then acknowledges hundreds of saves instead of one.
 //!
-//! Written by hand: the batching is a few lines over a tokio channel, and the ops need
-//! the store's own transaction helpers, which no queue library could reach.
+//! Written by hand: the batching is a few lines over a tokio channel; what a batch does
+//! is one store call ([`crate::store::DeliveryStore::apply_exam_ops`]).
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::exams::{ExamOp, ExamOpResult};
-use super::{Store, StoreError};
+use crate::store::delivery::{ExamOp, ExamOpResult};
+use crate::store::{Store, StoreError};
 
 /// Most ops in one transaction: large enough to amortise the commit under a start
 /// burst, small enough that one batch never holds the writer for long.
 pub const MAX_BATCH: usize = 1024;
 
-type Reply = oneshot::Sender<Result<ExamOpResult, String>>;
+/// Each op's own answer: its result, or the store's error with its kind intact (a
+/// `NotFound` stays a `NotFound`, not an internal error).
+type Reply = oneshot::Sender<Result<ExamOpResult, StoreError>>;
 
 #[derive(Clone)]
 pub struct GroupCommit {
@@ -60,22 +62,18 @@ impl GroupCommit {
         let (tx, rx) = oneshot::channel();
         let closed = || StoreError::Database(sqlx::Error::PoolClosed);
         self.queue.send((op, tx)).await.map_err(|_| closed())?;
-        match rx.await {
-            Ok(Ok(r)) => Ok(r),
-            Ok(Err(msg)) => Err(StoreError::Database(sqlx::Error::Protocol(msg))),
-            Err(_) => Err(closed()),
-        }
+        rx.await.unwrap_or_else(|_| Err(closed()))
     }
 }
 
 async fn run_batch(store: &dyn Store, mut batch: Vec<(ExamOp, Reply)>, grace_ms: i64) {
     // One lock order for every batch (see `ExamOp::lock_key`).
     batch.sort_by_key(|(op, _)| op.lock_key());
-    let (ops, replies): (Vec<ExamOp>, Vec<Reply>) = batch.into_iter().unzip();
+    let (ops, mut replies): (Vec<ExamOp>, Vec<Reply>) = batch.into_iter().unzip();
     let now = crate::now_ms();
     let t0 = std::time::Instant::now();
     let res = store.apply_exam_ops(&ops, now, grace_ms).await;
-    // `RUST_LOG=skillcert::store::group_commit=debug` shows every batch: its size and
+    // `RUST_LOG=skillcert::app::delivery::writer=debug` shows every batch: its size and
     // how long the writer held it are what the load figures in BENCHMARKS.md rest on.
     tracing::debug!(
         ops = ops.len(),
@@ -90,8 +88,8 @@ async fn run_batch(store: &dyn Store, mut batch: Vec<(ExamOp, Reply)>, grace_ms:
         }
         Err(e) if ops.len() == 1 => {
             tracing::warn!(error = %e, "exam write failed");
-            for reply in replies {
-                let _ = reply.send(Err(e.to_string()));
+            if let Some(reply) = replies.pop() {
+                let _ = reply.send(Err(e));
             }
         }
         // Nothing of the batch was committed. Apply the ops one by one, so one bad op
@@ -103,8 +101,7 @@ async fn run_batch(store: &dyn Store, mut batch: Vec<(ExamOp, Reply)>, grace_ms:
                 let r = store
                     .apply_exam_ops(std::slice::from_ref(&op), now, grace_ms)
                     .await
-                    .map(|mut v| v.remove(0))
-                    .map_err(|e| e.to_string());
+                    .map(|mut v| v.remove(0));
                 let _ = reply.send(r);
             }
         }

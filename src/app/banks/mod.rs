@@ -1,9 +1,13 @@
-//! Question banks at the web edge: who may see which bank, reading items (every read of
-//! a key is audited), writing and reviewing items, importing files, and the pool report.
+//! Question banks: who may see which bank, reading items (every read of a key is
+//! audited), writing and reviewing items, importing files, and the pool report.
+
+pub mod import;
+pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
 
-use super::audit_by;
+use self::import::{Actor, ImportOptions, ImportReport};
+use crate::app::{audit_by, App, Error, Result};
 use crate::domain::item::{ItemContent, ItemInput, ItemStatus, Transition};
 use crate::domain::org::OrgKind;
 use crate::domain::policy::{decide, Action, Principal};
@@ -11,11 +15,8 @@ use crate::domain::role::Role;
 use crate::domain::standard::{pool_report, Mode, PoolReport, Standard, Sufficiency};
 use crate::domain::validate::FieldError;
 use crate::formats::{sanitize_html, Format, Limits};
-use crate::import::{Actor, ImportOptions, ImportReport};
 use crate::store::banks::{BankInfo, ItemFilter, ItemReview, ItemSummary, ItemVersion};
 use crate::store::Org;
-use crate::web::error::AppError;
-use crate::web::AppState;
 
 /// A bank and the organisation that owns it.
 pub struct BankCtx {
@@ -23,34 +24,25 @@ pub struct BankCtx {
     pub owner: Org,
 }
 
-async fn load(st: &AppState, bank_id: i64) -> Result<BankCtx, AppError> {
-    let bank = st.store.bank(bank_id).await?;
-    let owner = st.store.org(bank.org_id).await?;
+async fn load(app: &App, bank_id: i64) -> Result<BankCtx> {
+    let bank = app.store.bank(bank_id).await?;
+    let owner = app.store.org(bank.org_id).await?;
     Ok(BankCtx { bank, owner })
 }
 
 /// The bank, if the caller may do `action` on it (404 when they may not even read it).
-pub async fn bank_for(
-    st: &AppState,
-    p: &Principal,
-    bank_id: i64,
-    action: Action,
-) -> Result<BankCtx, AppError> {
-    let ctx = load(st, bank_id).await?;
+pub async fn bank_for(app: &App, p: &Principal, bank_id: i64, action: Action) -> Result<BankCtx> {
+    let ctx = load(app, bank_id).await?;
     if decide(p, Action::ReadBank, &ctx.owner.as_ref()).is_err() {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
-    decide(p, action, &ctx.owner.as_ref()).map_err(|_| AppError::Forbidden)?;
+    decide(p, action, &ctx.owner.as_ref()).map_err(|_| Error::Forbidden)?;
     Ok(ctx)
 }
 
 /// Bodies a bank is shared with may see that it exists and its pool report, never items.
-async fn shared_with_callers_body(
-    st: &AppState,
-    p: &Principal,
-    bank_id: i64,
-) -> Result<bool, AppError> {
-    let bodies = st.store.bank_shared_with(bank_id).await?;
+async fn shared_with_callers_body(app: &App, p: &Principal, bank_id: i64) -> Result<bool> {
+    let bodies = app.store.bank_shared_with(bank_id).await?;
     Ok(p.grants
         .iter()
         .any(|g| g.role == Role::BodyAdmin && g.org.body_id.is_some_and(|b| bodies.contains(&b))))
@@ -67,12 +59,12 @@ pub struct BankView {
     pub can_review: bool,
 }
 
-pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<BankView>, AppError> {
+pub async fn list(app: &App, p: &Principal) -> Result<Vec<BankView>> {
     let mut out = Vec::new();
-    for bank in st.store.banks().await? {
-        let owner = st.store.org(bank.org_id).await?;
+    for bank in app.store.banks().await? {
+        let owner = app.store.org(bank.org_id).await?;
         let can_read = decide(p, Action::ReadBank, &owner.as_ref()).is_ok();
-        if !can_read && !shared_with_callers_body(st, p, bank.id).await? {
+        if !can_read && !shared_with_callers_body(app, p, bank.id).await? {
             continue;
         }
         out.push(BankView {
@@ -88,20 +80,20 @@ pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<BankView>, AppErro
 
 /// The pool report of every standard of the bank's occupation.
 pub async fn pool(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     bank_id: i64,
-) -> Result<(BankInfo, Vec<Standard>, Vec<PoolReport>), AppError> {
-    let ctx = load(st, bank_id).await?;
+) -> Result<(BankInfo, Vec<Standard>, Vec<PoolReport>), Error> {
+    let ctx = load(app, bank_id).await?;
     if decide(p, Action::ReadBank, &ctx.owner.as_ref()).is_err()
-        && !shared_with_callers_body(st, p, bank_id).await?
+        && !shared_with_callers_body(app, p, bank_id).await?
     {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
-    let standards = st.store.standards(ctx.bank.occupation_id).await?;
+    let standards = app.store.standards(ctx.bank.occupation_id).await?;
     let mut reports = Vec::new();
     for s in &standards {
-        let counts = st.store.point_counts(bank_id, s.level, s.mode).await?;
+        let counts = app.store.point_counts(bank_id, s.level, s.mode).await?;
         reports.push(pool_report(s, Sufficiency::default(), |pt| {
             counts
                 .iter()
@@ -128,12 +120,12 @@ pub struct ItemQuery {
 pub const PAGE_SIZE: i64 = 50;
 
 pub async fn items(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     bank_id: i64,
     q: &ItemQuery,
-) -> Result<Vec<ItemSummary>, AppError> {
-    bank_for(st, p, bank_id, Action::ReadBank).await?;
+) -> Result<Vec<ItemSummary>> {
+    bank_for(app, p, bank_id, Action::ReadBank).await?;
     let nonempty = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
@@ -151,7 +143,7 @@ pub async fn items(
         limit: PAGE_SIZE,
         offset: q.page.unwrap_or(0).clamp(0, 100_000) * PAGE_SIZE,
     };
-    Ok(st.store.items(bank_id, filter).await?)
+    Ok(app.store.items(bank_id, filter).await?)
 }
 
 #[derive(Debug, Serialize)]
@@ -165,13 +157,9 @@ pub struct ItemDetail {
 }
 
 /// An item with every version and its keys; the read is audited.
-pub async fn item_detail(
-    st: &AppState,
-    p: &Principal,
-    item_id: i64,
-) -> Result<ItemDetail, AppError> {
-    let item = st.store.item(item_id).await?;
-    let ctx = bank_for(st, p, item.bank_id, Action::ReadBank).await?;
+pub async fn item_detail(app: &App, p: &Principal, item_id: i64) -> Result<ItemDetail> {
+    let item = app.store.item(item_id).await?;
+    let ctx = bank_for(app, p, item.bank_id, Action::ReadBank).await?;
     let event = audit_by(
         p,
         "item.read_key",
@@ -180,10 +168,10 @@ pub async fn item_detail(
         ctx.owner.body_id,
         serde_json::json!({"bank_id": item.bank_id, "version": item.latest_version}),
     );
-    st.store.append_audit(event).await?;
+    app.store.append_audit(event).await?;
     Ok(ItemDetail {
-        versions: st.store.item_versions(item_id).await?,
-        reviews: st.store.item_reviews(item_id).await?,
+        versions: app.store.item_versions(item_id).await?,
+        reviews: app.store.item_reviews(item_id).await?,
         can_author: decide(p, Action::AuthorBank, &ctx.owner.as_ref()).is_ok(),
         can_review: decide(p, Action::ReviewBank, &ctx.owner.as_ref()).is_ok(),
         bank: ctx.bank,
@@ -192,9 +180,9 @@ pub async fn item_detail(
 }
 
 /// Checks and cleans an item a person wrote: rich text sanitised, type rules applied.
-pub fn clean(input: ItemInput) -> Result<ItemContent, AppError> {
+pub fn clean(input: ItemInput) -> Result<ItemContent> {
     let mut c = input.into_content().map_err(|m| {
-        AppError::Validation(vec![
+        Error::Validation(vec![
             FieldError::new("correct", "item.correct").with_detail(m)
         ])
     })?;
@@ -211,7 +199,7 @@ pub fn clean(input: ItemInput) -> Result<ItemContent, AppError> {
         .map(|r| sanitize_html(&r))
         .filter(|r| !r.is_empty());
     c.validate().map_err(|e| {
-        AppError::Validation(vec![
+        Error::Validation(vec![
             FieldError::new("item", "item.invalid").with_detail(e.to_string())
         ])
     })?;
@@ -235,18 +223,18 @@ fn theory() -> String {
 
 /// Writes one new item as a draft (through the import path, so the same checks apply).
 pub async fn create_item(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     bank_id: i64,
     input: NewItemInput,
-) -> Result<i64, AppError> {
-    let ctx = bank_for(st, p, bank_id, Action::AuthorBank).await?;
-    let mode = Mode::from_code(&input.mode).ok_or_else(|| AppError::field("mode", "item.mode"))?;
+) -> Result<i64> {
+    let ctx = bank_for(app, p, bank_id, Action::AuthorBank).await?;
+    let mode = Mode::from_code(&input.mode).ok_or_else(|| Error::field("mode", "item.mode"))?;
     let content = clean(input.item)?;
     if let Some(ext) = &input.external_id {
         // Creating never overwrites: edits go through edit_item, which keeps the history.
-        if st.store.item_id_by_external(bank_id, ext).await?.is_some() {
-            return Err(AppError::Conflict(FieldError::new(
+        if app.store.item_id_by_external(bank_id, ext).await?.is_some() {
+            return Err(Error::Conflict(FieldError::new(
                 "external_id",
                 "item.exists",
             )));
@@ -267,8 +255,8 @@ pub async fn create_item(
         mode: Some(mode),
         ..Default::default()
     };
-    let report = crate::import::import(
-        st.store.as_ref(),
+    let report = import::import(
+        app.store.as_ref(),
         parsed,
         &opts,
         &Actor {
@@ -278,17 +266,17 @@ pub async fn create_item(
     )
     .await?;
     if let Some(e) = report.errors.first() {
-        return Err(AppError::Validation(vec![FieldError::new(
+        return Err(Error::Validation(vec![FieldError::new(
             "item",
             "item.invalid",
         )
         .with_detail(e.message.clone())]));
     }
-    let ext = report_external_id(&report).ok_or(AppError::NotFound)?;
-    st.store
+    let ext = report_external_id(&report).ok_or(Error::NotFound)?;
+    app.store
         .item_id_by_external(bank_id, &ext)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 fn report_external_id(report: &ImportReport) -> Option<String> {
@@ -296,22 +284,22 @@ fn report_external_id(report: &ImportReport) -> Option<String> {
 }
 
 pub async fn edit_item(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     item_id: i64,
     input: ItemInput,
     point: Option<String>,
-) -> Result<i64, AppError> {
-    let item = st.store.item(item_id).await?;
-    let ctx = bank_for(st, p, item.bank_id, Action::AuthorBank).await?;
+) -> Result<i64> {
+    let item = app.store.item(item_id).await?;
+    let ctx = bank_for(app, p, item.bank_id, Action::AuthorBank).await?;
     let content = clean(input)?;
     if let Some(pt) = &point {
-        let standards = st.store.standards(ctx.bank.occupation_id).await?;
+        let standards = app.store.standards(ctx.bank.occupation_id).await?;
         let ok = standards
             .iter()
             .any(|s| s.level == item.level && s.mode == item.mode && s.area_of(pt).is_some());
         if !ok {
-            return Err(AppError::field("point", "item.point_invalid"));
+            return Err(Error::field("point", "item.point_invalid"));
         }
     }
     let event = audit_by(
@@ -322,7 +310,7 @@ pub async fn edit_item(
         ctx.owner.body_id,
         serde_json::json!({"bank_id": item.bank_id}),
     );
-    Ok(st
+    Ok(app
         .store
         .edit_item(item_id, content, point, p.user_id, event)
         .await?)
@@ -336,19 +324,19 @@ pub struct TransitionInput {
 }
 
 pub async fn transition(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     item_id: i64,
     input: TransitionInput,
-) -> Result<ItemStatus, AppError> {
+) -> Result<ItemStatus> {
     let by: Transition = serde_json::from_value(serde_json::Value::String(input.action.clone()))
-        .map_err(|_| AppError::field("action", "item.action"))?;
-    let item = st.store.item(item_id).await?;
+        .map_err(|_| Error::field("action", "item.action"))?;
+    let item = app.store.item(item_id).await?;
     let needed = match by {
         Transition::Approve | Transition::Reject => Action::ReviewBank,
         Transition::Submit | Transition::Retire => Action::AuthorBank,
     };
-    let ctx = bank_for(st, p, item.bank_id, needed).await?;
+    let ctx = bank_for(app, p, item.bank_id, needed).await?;
     let comment = input
         .comment
         .map(|c| c.trim().to_string())
@@ -361,7 +349,7 @@ pub async fn transition(
         ctx.owner.body_id,
         serde_json::json!({"bank_id": item.bank_id}),
     );
-    Ok(st
+    Ok(app
         .store
         .transition_item(item_id, by, p.user_id, comment, event)
         .await?)
@@ -380,17 +368,17 @@ pub struct ImportParams {
 
 /// Imports a file into a bank as drafts (or only checks it, `dry_run`).
 pub async fn import_file(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     bank_id: i64,
     bytes: &[u8],
     params: &ImportParams,
-) -> Result<ImportReport, AppError> {
-    let ctx = bank_for(st, p, bank_id, Action::AuthorBank).await?;
+) -> Result<ImportReport> {
+    let ctx = bank_for(app, p, bank_id, Action::AuthorBank).await?;
     let format = match params.format.as_deref().filter(|f| !f.is_empty()) {
         None => Format::Auto,
         Some(f) => <Format as clap::ValueEnum>::from_str(f, true)
-            .map_err(|_| AppError::field("format", "import.format_invalid"))?,
+            .map_err(|_| Error::field("format", "import.format_invalid"))?,
     };
     let limits = Limits {
         max_bytes: 64 << 20,
@@ -403,9 +391,9 @@ pub async fn import_file(
     let parsed =
         tokio::task::spawn_blocking(move || crate::formats::read(format, &name, &owned, &limits))
             .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+            .map_err(|e| Error::Internal(e.into()))?;
     let mode = match params.mode.as_deref().filter(|m| !m.is_empty()) {
-        Some(m) => Some(Mode::from_code(m).ok_or_else(|| AppError::field("mode", "item.mode"))?),
+        Some(m) => Some(Mode::from_code(m).ok_or_else(|| Error::field("mode", "item.mode"))?),
         None => None,
     };
     let opts = ImportOptions {
@@ -417,8 +405,8 @@ pub async fn import_file(
         status: Some(ItemStatus::Draft),
         dry_run: params.dry_run.unwrap_or(false),
     };
-    Ok(crate::import::import(
-        st.store.as_ref(),
+    Ok(import::import(
+        app.store.as_ref(),
         parsed,
         &opts,
         &Actor {
@@ -429,21 +417,16 @@ pub async fn import_file(
     .await?)
 }
 
-pub async fn share(
-    st: &AppState,
-    p: &Principal,
-    bank_id: i64,
-    body_id: i64,
-) -> Result<(), AppError> {
-    let ctx = load(st, bank_id).await?;
-    decide(p, Action::ManageCatalogue, &ctx.owner.as_ref()).map_err(|_| AppError::Forbidden)?;
-    let body = st
+pub async fn share(app: &App, p: &Principal, bank_id: i64, body_id: i64) -> Result<()> {
+    let ctx = load(app, bank_id).await?;
+    decide(p, Action::ManageCatalogue, &ctx.owner.as_ref()).map_err(|_| Error::Forbidden)?;
+    let body = app
         .store
         .org(body_id)
         .await
-        .map_err(|_| AppError::field("body_id", "org.missing"))?;
+        .map_err(|_| Error::field("body_id", "org.missing"))?;
     if body.kind != OrgKind::Body {
-        return Err(AppError::field("body_id", "org.not_a_body"));
+        return Err(Error::field("body_id", "org.not_a_body"));
     }
     let event = audit_by(
         p,
@@ -453,7 +436,7 @@ pub async fn share(
         Some(body_id),
         serde_json::json!({"body_id": body_id}),
     );
-    st.store.share_bank(bank_id, body_id, event).await?;
+    app.store.share_bank(bank_id, body_id, event).await?;
     Ok(())
 }
 
@@ -500,9 +483,9 @@ pub fn diff(old: &ItemContent, new: &ItemContent) -> Vec<(String, String, String
 
 /// Drafts an item can be created from with a plain form: type, stem, options one per
 /// line, and the answer written as in the CSV template (B, ACD, 对/错, accepted|answers).
-pub fn input_from_form(f: &ItemForm) -> Result<ItemInput, AppError> {
+pub fn input_from_form(f: &ItemForm) -> Result<ItemInput> {
     let t = crate::domain::item::ItemType::from_code(f.item_type.trim())
-        .ok_or_else(|| AppError::field("type", "item.type_invalid"))?;
+        .ok_or_else(|| Error::field("type", "item.type_invalid"))?;
     let options: Vec<crate::domain::item::Choice> = f
         .options
         .lines()
@@ -533,7 +516,7 @@ pub fn input_from_form(f: &ItemForm) -> Result<ItemInput, AppError> {
             .collect::<Vec<_>>()),
         T::Numerical => {
             let (v, tol) = a.split_once(['±', ':']).unwrap_or((a, "0"));
-            serde_json::json!({"value": v.trim().parse::<f64>().map_err(|_| AppError::field("answer", "item.correct"))?, "tolerance": tol.trim().parse::<f64>().unwrap_or(0.0)})
+            serde_json::json!({"value": v.trim().parse::<f64>().map_err(|_| Error::field("answer", "item.correct"))?, "tolerance": tol.trim().parse::<f64>().unwrap_or(0.0)})
         }
         T::Matching => serde_json::json!(a
             .lines()
@@ -618,14 +601,14 @@ fn date_ok(s: &str) -> bool {
 
 /// Publishes a dated shortage catalogue (regulator only).
 pub async fn publish_shortage(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     name: &str,
     valid_from: &str,
     valid_to: &str,
     occupation_ids: &[i64],
-) -> Result<i64, AppError> {
-    decide(p, Action::ManageCatalogue, &p.home_org).map_err(|_| AppError::Forbidden)?;
+) -> Result<i64> {
+    decide(p, Action::ManageCatalogue, &p.home_org).map_err(|_| Error::Forbidden)?;
     let mut f = crate::domain::validate::Fields::default();
     let name = f.text("name", name, 100);
     if !date_ok(valid_from) {
@@ -637,7 +620,7 @@ pub async fn publish_shortage(
     if occupation_ids.is_empty() {
         f.push(FieldError::new("occupation_ids", "field.required"));
     }
-    f.finish().map_err(AppError::Validation)?;
+    f.finish().map_err(Error::Validation)?;
     let event = audit_by(
         p,
         "shortage.create",
@@ -646,7 +629,7 @@ pub async fn publish_shortage(
         None,
         serde_json::json!({"name": name}),
     );
-    Ok(st
+    Ok(app
         .store
         .create_shortage_catalogue(&name, valid_from, valid_to, occupation_ids, event)
         .await?)

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{audit_by, authorize, non_empty};
+use super::{audit_by, authorize, non_empty, App, Error, Result};
 use crate::domain::org::{
     validate_body_codes, BodyType, CertificateKind, Level, OccupationCode, OrgKind, OrgStatus,
     ScopeEntry,
@@ -12,8 +12,6 @@ use crate::domain::policy::{decide, Action, Principal};
 use crate::domain::role::Role;
 use crate::domain::validate::{FieldError, Fields};
 use crate::store::{NewOrg, Org, OrgFilter};
-use crate::web::error::AppError;
-use crate::web::AppState;
 
 /// Input for a new organisation; text fields are checked here, so that a bad value gets
 /// a message naming its field instead of a parser error.
@@ -37,8 +35,9 @@ pub struct CreateOrg {
     pub address: Option<String>,
 }
 
-pub async fn regulator(st: &AppState) -> Result<Org, AppError> {
-    st.store
+/// The regulator organisation (there is exactly one once the instance has started).
+pub async fn regulator(store: &dyn crate::store::Store) -> Result<Org> {
+    store
         .orgs(OrgFilter {
             kind: Some(OrgKind::Regulator),
             ..Default::default()
@@ -46,17 +45,17 @@ pub async fn regulator(st: &AppState) -> Result<Org, AppError> {
         .await?
         .into_iter()
         .next()
-        .ok_or(AppError::NotFound)
+        .ok_or(Error::NotFound)
 }
 
 /// Loads an organisation the caller may see (404 otherwise).
-pub async fn visible(st: &AppState, p: &Principal, id: i64) -> Result<Org, AppError> {
-    let org = st.store.org(id).await?;
-    decide(p, Action::ViewOrg, &org.as_ref()).map_err(|_| AppError::NotFound)?;
+pub async fn visible(app: &App, p: &Principal, id: i64) -> Result<Org> {
+    let org = app.store.org(id).await?;
+    decide(p, Action::ViewOrg, &org.as_ref()).map_err(|_| Error::NotFound)?;
     Ok(org)
 }
 
-pub async fn create(st: &AppState, p: &Principal, input: CreateOrg) -> Result<Org, AppError> {
+pub async fn create(app: &App, p: &Principal, input: CreateOrg) -> Result<Org> {
     let mut f = Fields::default();
     let kind = match OrgKind::from_code(input.kind.trim()) {
         Some(k) if k != OrgKind::Regulator => Some(k),
@@ -101,34 +100,34 @@ pub async fn create(st: &AppState, p: &Principal, input: CreateOrg) -> Result<Or
         new.province_code = Some(province);
         new.site_code = Some(site);
         if new.parent_id.is_none() {
-            new.parent_id = Some(regulator(st).await?.id);
+            new.parent_id = Some(regulator(app.store.as_ref()).await?.id);
         }
     } else if kind.is_some() && new.parent_id.is_none() {
         f.push(FieldError::new("parent_id", "field.required"));
     }
-    f.finish().map_err(AppError::Validation)?;
+    f.finish().map_err(Error::Validation)?;
     let kind = new.kind;
-    let parent = st
+    let parent = app
         .store
         .org(new.parent_id.unwrap_or_default())
         .await
-        .map_err(|_| AppError::field("parent_id", "org.parent_missing"))?;
+        .map_err(|_| Error::field("parent_id", "org.parent_missing"))?;
     authorize(p, Action::CreateChildOrg(kind), &parent)?;
     let details =
         serde_json::json!({"kind": kind.code(), "name": new.name, "parent_id": parent.id});
     let event = audit_by(p, "org.create", "org", "", parent.body_id, details);
-    Ok(st.store.create_org(new, event).await?)
+    Ok(app.store.create_org(new, event).await?)
 }
 
 /// The organisations the caller may see: everything for the regulator, else the trees of
 /// the bodies where they administer or inspect.
-pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<Org>, AppError> {
+pub async fn list(app: &App, p: &Principal) -> Result<Vec<Org>> {
     let sees_all = p.is_regulator_admin()
         || p.grants
             .iter()
             .any(|g| g.role == Role::QualityInspector && g.org.kind == OrgKind::Regulator);
     if sees_all {
-        return Ok(st.store.orgs(OrgFilter::default()).await?);
+        return Ok(app.store.orgs(OrgFilter::default()).await?);
     }
     let mut out = Vec::new();
     let mut bodies: Vec<i64> = p
@@ -141,7 +140,7 @@ pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<Org>, AppError> {
     bodies.dedup();
     for b in bodies {
         out.extend(
-            st.store
+            app.store
                 .orgs(OrgFilter {
                     body_id: Some(b),
                     ..Default::default()
@@ -152,16 +151,11 @@ pub async fn list(st: &AppState, p: &Principal) -> Result<Vec<Org>, AppError> {
     Ok(out)
 }
 
-pub async fn set_status(
-    st: &AppState,
-    p: &Principal,
-    id: i64,
-    status: &str,
-) -> Result<Org, AppError> {
-    let org = visible(st, p, id).await?;
+pub async fn set_status(app: &App, p: &Principal, id: i64, status: &str) -> Result<Org> {
+    let org = visible(app, p, id).await?;
     authorize(p, Action::FileBody, &org)?;
     let status = OrgStatus::from_code(status.trim())
-        .ok_or_else(|| AppError::field("status", "org.status_invalid"))?;
+        .ok_or_else(|| Error::field("status", "org.status_invalid"))?;
     let event = audit_by(
         p,
         "org.status",
@@ -170,7 +164,7 @@ pub async fn set_status(
         org.body_id,
         serde_json::json!({"from": org.status, "to": status}),
     );
-    Ok(st.store.set_org_status(id, status, event).await?)
+    Ok(app.store.set_org_status(id, status, event).await?)
 }
 
 /// One scope entry as clients send it.
@@ -198,7 +192,7 @@ impl From<&ScopeEntry> for ScopeInput {
 
 /// Parses the scope text of the body page: one entry per line,
 /// `occupation-code edition level certificate-kind` (level `-` for none).
-pub fn parse_scope_lines(text: &str) -> Result<Vec<ScopeInput>, AppError> {
+pub fn parse_scope_lines(text: &str) -> Result<Vec<ScopeInput>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -207,7 +201,7 @@ pub fn parse_scope_lines(text: &str) -> Result<Vec<ScopeInput>, AppError> {
         }
         let parts: Vec<&str> = line.split_whitespace().collect();
         let bad = || {
-            AppError::Validation(vec![
+            Error::Validation(vec![
                 FieldError::new("scope", "org.scope_line").with_detail((i + 1).to_string())
             ])
         };
@@ -229,12 +223,12 @@ pub fn parse_scope_lines(text: &str) -> Result<Vec<ScopeInput>, AppError> {
 }
 
 pub async fn set_scope(
-    st: &AppState,
+    app: &App,
     p: &Principal,
     id: i64,
     input: Vec<ScopeInput>,
-) -> Result<Vec<ScopeEntry>, AppError> {
-    let org = visible(st, p, id).await?;
+) -> Result<Vec<ScopeEntry>> {
+    let org = visible(app, p, id).await?;
     authorize(p, Action::FileBody, &org)?;
     let mut f = Fields::default();
     let mut scope = Vec::new();
@@ -272,7 +266,7 @@ pub async fn set_scope(
             });
         }
     }
-    f.finish().map_err(AppError::Validation)?;
+    f.finish().map_err(Error::Validation)?;
     scope.sort();
     scope.dedup();
     let event = audit_by(
@@ -283,6 +277,6 @@ pub async fn set_scope(
         org.body_id,
         serde_json::json!({"entries": scope.len()}),
     );
-    st.store.set_body_scope(id, scope.clone(), event).await?;
+    app.store.set_body_scope(id, scope.clone(), event).await?;
     Ok(scope)
 }

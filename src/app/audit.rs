@@ -1,0 +1,45 @@
+//! The audit log: reading it (regulator only) and checking its hash chain.
+
+use crate::app::{App, Error, Result};
+use crate::domain::audit::{AuditEntry, ChainBreak, ChainVerifier};
+use crate::domain::policy::{decide, Action, Principal};
+use crate::store::{Store, StoreError};
+
+/// The newest entries first, for the audit page.
+pub async fn recent(app: &App, p: &Principal, limit: i64) -> Result<Vec<AuditEntry>> {
+    decide(p, Action::ViewAudit, &p.home_org).map_err(|_| Error::Forbidden)?;
+    Ok(app.store.audit_recent(limit.clamp(1, 1000)).await?)
+}
+
+/// Entries after a sequence number, in order (API clients page through the log).
+pub async fn after(
+    app: &App,
+    p: &Principal,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    decide(p, Action::ViewAudit, &p.home_org).map_err(|_| Error::Forbidden)?;
+    Ok(app
+        .store
+        .audit_page(after_seq, limit.clamp(1, 1000), None)
+        .await?)
+}
+
+/// Walks the whole chain in pages and checks it against its head: `Ok(n)` with the
+/// number of entries, or the first break.
+pub async fn verify(store: &dyn Store) -> Result<Result<i64, ChainBreak>, StoreError> {
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0;
+    loop {
+        let page = store.audit_page(after, 1000, None).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for e in &page {
+            if let Err(b) = verifier.feed(e) {
+                return Ok(Err(b));
+            }
+        }
+    }
+    let (seq, hash) = store.audit_head().await?;
+    Ok(verifier.finish(seq, &hash))
+}

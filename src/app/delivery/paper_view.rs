@@ -1,0 +1,102 @@
+//! What a candidate sees of a paper: stems and options in their shuffled order,
+//! relabelled A, B, C…; never a key, reference, rubric or explanation.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::domain::item::{ItemContent, ItemType};
+
+/// One item as the candidate sees it: the stem and the options in their shuffled order,
+/// relabelled A, B, C… in that order. Never the key, reference, rubric or explanation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ItemView {
+    pub position: u32,
+    pub item_type: ItemType,
+    pub points: f64,
+    /// Sanitised HTML.
+    pub stem: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OptionView {
+    pub label: String,
+    /// Sanitised HTML.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CandidatePaper {
+    pub attempt_id: i64,
+    pub duration_ms: i64,
+    pub total_points: f64,
+    pub items: Vec<ItemView>,
+}
+
+/// A generated paper as the server keeps it in memory: each position points at the
+/// shared item version and carries its points and option order. About 60 bytes per
+/// position, so 10,000 papers in progress cost tens of megabytes, not the stems copied
+/// 10,000 times; the candidate's view is built from it on request.
+pub struct CachedPaper {
+    pub attempt_id: i64,
+    pub duration_ms: i64,
+    pub total_points: f64,
+    pub(super) slots: Vec<Slot>,
+}
+
+/// One position of a cached paper.
+pub(super) struct Slot {
+    pub(super) content: Arc<ItemContent>,
+    pub(super) points: f64,
+    pub(super) option_order: Box<[u8]>,
+}
+
+impl CachedPaper {
+    /// Item type and option count at a position: what a save is checked against.
+    pub fn layout(&self, position: usize) -> Option<(ItemType, usize)> {
+        self.slots
+            .get(position)
+            .map(|s| (s.content.item_type, s.content.options.len()))
+    }
+
+    /// What the candidate sees: stems and options in their shuffled order, relabelled
+    /// A, B, C…; never a key, reference, rubric or explanation.
+    pub fn view(&self) -> CandidatePaper {
+        let items = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(pos, slot)| {
+                let c = &slot.content;
+                let order: Vec<usize> = if slot.option_order.is_empty() {
+                    (0..c.options.len()).collect()
+                } else {
+                    slot.option_order.iter().map(|&o| usize::from(o)).collect()
+                };
+                ItemView {
+                    position: pos as u32,
+                    item_type: c.item_type,
+                    points: slot.points,
+                    stem: c.stem.clone(),
+                    options: order
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(shown, &orig)| {
+                            c.options.get(orig).map(|o| OptionView {
+                                label: crate::domain::item::option_key(shown),
+                                text: o.text.clone(),
+                            })
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        CandidatePaper {
+            attempt_id: self.attempt_id,
+            duration_ms: self.duration_ms,
+            total_points: self.total_points,
+            items,
+        }
+    }
+}

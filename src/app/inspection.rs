@@ -1,0 +1,173 @@
+//! Inspection (督导, DESIGN §3.4): the regulator dispatches quality inspectors to plans;
+//! inspectors watch a plan live and file findings against its body, a proctor or a
+//! session.
+
+use serde::{Deserialize, Serialize};
+
+use super::plans::plan_for_viewer;
+use super::plans::sessions::StaffInput;
+use crate::app::{audit_by, lenient_i64, App, Error, Result};
+use crate::domain::exam::{FindingCategory, FindingSubject, Severity};
+use crate::domain::policy::{decide, Action, Principal};
+use crate::domain::role::Role;
+use crate::domain::validate::{FieldError, Fields};
+use crate::store::inspection::{Finding, NewFinding};
+use crate::store::plans::{Plan, PlanSession, RosterEntry};
+use crate::store::proctoring::ProctorActionRow;
+
+/// The regulator dispatches a quality inspector to a plan.
+pub async fn assign_inspector(
+    app: &App,
+    p: &Principal,
+    plan_id: i64,
+    input: StaffInput,
+) -> Result<()> {
+    let plan = app.store.plan(plan_id).await?;
+    let body = app.store.org(plan.body_id).await?;
+    decide(p, Action::ApprovePlan, &body.as_ref()).map_err(|_| Error::Forbidden)?;
+    let grants = app.store.grants(input.user_id).await.unwrap_or_default();
+    if !grants.iter().any(|g| g.role == Role::QualityInspector) {
+        return Err(Error::field("user_id", "exam_error.not_inspector"));
+    }
+    let event = audit_by(
+        p,
+        "plan.assign_inspector",
+        "plan",
+        plan_id,
+        Some(body.id),
+        serde_json::json!({"user_id": input.user_id}),
+    );
+    app.store
+        .assign_inspector(plan_id, input.user_id, p.user_id, event)
+        .await?;
+    Ok(())
+}
+
+/// The live picture of a plan for its inspectors (and the body and regulator).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanLive {
+    pub server_now_ms: i64,
+    pub sessions: Vec<PlanSession>,
+    pub roster: Vec<RosterEntry>,
+    pub actions: Vec<ProctorActionRow>,
+    pub findings: Vec<Finding>,
+}
+
+pub async fn plan_live(app: &App, p: &Principal, plan_id: i64) -> Result<(Plan, PlanLive)> {
+    let (plan, _) = plan_for_viewer(app, p, plan_id).await?;
+    let live = PlanLive {
+        server_now_ms: crate::now_ms(),
+        sessions: app.store.sessions(plan.id).await?,
+        roster: app.store.roster(plan.id, None).await?,
+        actions: app.store.proctor_actions(plan.id, 200).await?,
+        findings: app.store.findings(plan.id).await?,
+    };
+    Ok((plan, live))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct FindingInput {
+    /// `body`, `proctor` (subject_id = user id) or `session` (subject_id = session id).
+    pub subject: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub subject_id: Option<i64>,
+    /// `staffing`, `identity`, `discipline`, `procedure`, `facilities`, `integrity`.
+    pub category: String,
+    /// `minor`, `major`, `serious`.
+    pub severity: String,
+    pub evidence: String,
+}
+
+/// An inspector assigned to the plan files a finding against its body, a proctor of
+/// one of its sessions, or one of its sessions.
+pub async fn file_finding(
+    app: &App,
+    p: &Principal,
+    plan_id: i64,
+    input: FindingInput,
+) -> Result<i64> {
+    let plan = app.store.plan(plan_id).await?;
+    if !(p.has_role(Role::QualityInspector)
+        && app.store.is_plan_inspector(plan_id, p.user_id).await?)
+    {
+        return Err(Error::NotFound);
+    }
+    let mut f = Fields::default();
+    let parse = |s: &str, all: &[&str]| all.iter().position(|x| *x == s.trim());
+    let subject = match parse(&input.subject, &["body", "proctor", "session"]) {
+        Some(0) => Some(FindingSubject::Body),
+        Some(1) => Some(FindingSubject::Proctor),
+        Some(2) => Some(FindingSubject::Session),
+        _ => None,
+    };
+    let category = [
+        FindingCategory::Staffing,
+        FindingCategory::Identity,
+        FindingCategory::Discipline,
+        FindingCategory::Procedure,
+        FindingCategory::Facilities,
+        FindingCategory::Integrity,
+    ]
+    .into_iter()
+    .find(|c| c.code() == input.category.trim());
+    let severity = [Severity::Minor, Severity::Major, Severity::Serious]
+        .into_iter()
+        .find(|s| s.code() == input.severity.trim());
+    if subject.is_none() {
+        f.push(FieldError::new("subject", "exam_error.subject"));
+    }
+    if category.is_none() {
+        f.push(FieldError::new("category", "exam_error.category"));
+    }
+    if severity.is_none() {
+        f.push(FieldError::new("severity", "exam_error.severity"));
+    }
+    let evidence = f.text("evidence", &input.evidence, 4000);
+    let sessions = app.store.sessions(plan.id).await?;
+    let subject_id = match subject {
+        Some(FindingSubject::Body) => Some(plan.body_id),
+        Some(FindingSubject::Session) => input
+            .subject_id
+            .filter(|id| sessions.iter().any(|s| s.id == *id)),
+        Some(FindingSubject::Proctor) => input.subject_id.filter(|id| {
+            sessions
+                .iter()
+                .any(|s| s.proctors.iter().any(|x| x.user_id == *id))
+        }),
+        None => Some(0),
+    };
+    if subject_id.is_none() {
+        f.push(FieldError::new("subject_id", "exam_error.subject"));
+    }
+    f.finish().map_err(Error::Validation)?;
+    let (Some(subject), Some(category), Some(severity), Some(subject_id)) =
+        (subject, category, severity, subject_id)
+    else {
+        unreachable!("checked")
+    };
+    let event = audit_by(
+        p,
+        "finding.file",
+        "finding",
+        "",
+        Some(plan.body_id),
+        serde_json::json!({"plan_id": plan.id, "subject": subject.code(), "category": category.code(), "severity": severity.code()}),
+    );
+    Ok(app
+        .store
+        .file_finding(
+            NewFinding {
+                plan_id: plan.id,
+                body_id: plan.body_id,
+                subject,
+                subject_id,
+                category,
+                severity,
+                evidence,
+                filed_by: p.user_id,
+            },
+            event,
+        )
+        .await?)
+}

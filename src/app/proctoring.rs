@@ -1,0 +1,177 @@
+//! The proctor's actions on the attempts of the rooms they are assigned to: admit,
+//! pause, resume, extend (with a reason, within the cap), terminate, and
+//! irregularities (违纪). Every action is audited and logged for the inspectors.
+
+use serde::Deserialize;
+
+use crate::app::{audit_by, lenient_i64, App, Error, Result};
+use crate::domain::exam::{Clock, Extension, IrregularityOutcome, ProctorAction};
+use crate::domain::policy::{decide, Action, Principal};
+use crate::domain::role::Role;
+use crate::domain::validate::{FieldError, Fields};
+use crate::store::plans::{Plan, PlanSession};
+
+/// A session the caller proctors (or administers at its body); 404 otherwise.
+pub async fn session_for_proctor(
+    app: &App,
+    p: &Principal,
+    session_id: i64,
+) -> Result<(Plan, PlanSession)> {
+    let session = app
+        .store
+        .plan_session(session_id)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    let plan = app.store.plan(session.plan_id).await?;
+    // The assignment counts only while the proctor role is still held at the body:
+    // someone who moved to another body loses the room at once.
+    let proctor_here = p
+        .grants
+        .iter()
+        .any(|g| g.role == Role::Proctor && g.org.body_id == Some(plan.body_id));
+    if !(proctor_here && app.store.is_session_proctor(session_id, p.user_id).await?) {
+        let body = app.store.org(plan.body_id).await?;
+        decide(p, Action::PlanExams, &body.as_ref()).map_err(|_| Error::NotFound)?;
+    }
+    Ok((plan, session))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ActionInput {
+    /// `admit`, `pause`, `resume`, `extend`, `terminate`.
+    pub action: String,
+    /// For `extend`.
+    #[serde(deserialize_with = "lenient_i64")]
+    pub minutes: Option<i64>,
+    /// Required for `extend` and `terminate`.
+    pub reason: Option<String>,
+}
+
+pub async fn proctor_action(
+    app: &App,
+    p: &Principal,
+    attempt_id: i64,
+    input: ActionInput,
+) -> Result<Clock> {
+    let rec = app
+        .store
+        .attempt(attempt_id)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    let (plan, _) = session_for_proctor(app, p, rec.session_id).await?;
+    let action = match input.action.trim() {
+        "admit" => ProctorAction::Admit,
+        "pause" => ProctorAction::Pause,
+        "resume" => ProctorAction::Resume,
+        "extend" => ProctorAction::Extend,
+        "terminate" => ProctorAction::Terminate,
+        _ => return Err(Error::field("action", "exam_error.action")),
+    };
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
+    if matches!(action, ProctorAction::Extend | ProctorAction::Terminate) && reason.is_empty() {
+        return Err(Error::field("reason", "field.required"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(Error::Validation(vec![FieldError::new(
+            "reason",
+            "field.too_long",
+        )
+        .with_detail("500")]));
+    }
+    let extension = Extension {
+        ms: input.minutes.unwrap_or(0).clamp(0, 24 * 60) * 60_000,
+        cap_ms: app.config.exams.max_extension_minutes.max(0) * 60_000,
+    };
+    if action == ProctorAction::Extend && extension.ms <= 0 {
+        return Err(Error::field("minutes", "field.required"));
+    }
+    let event = audit_by(
+        p,
+        &format!("attempt.{}", action.code()),
+        "attempt",
+        attempt_id,
+        Some(plan.body_id),
+        serde_json::json!({"reason": reason, "minutes": input.minutes}),
+    );
+    Ok(app
+        .store
+        .proctor_action(attempt_id, action, extension, p.user_id, reason, event)
+        .await?)
+}
+
+pub async fn admit_all(app: &App, p: &Principal, session_id: i64) -> Result<u64> {
+    let (plan, _) = session_for_proctor(app, p, session_id).await?;
+    let event = audit_by(
+        p,
+        "session.admit_all",
+        "session",
+        session_id,
+        Some(plan.body_id),
+        serde_json::json!({}),
+    );
+    Ok(app
+        .store
+        .admit_session(session_id, p.user_id, event)
+        .await?)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct IrregularityInput {
+    /// `warning`, `deduction`, `void`.
+    pub outcome: String,
+    /// Points off for a deduction (default 10).
+    pub points: Option<f64>,
+    pub description: String,
+}
+
+pub async fn irregularity(
+    app: &App,
+    p: &Principal,
+    attempt_id: i64,
+    input: IrregularityInput,
+) -> Result<i64> {
+    let rec = app
+        .store
+        .attempt(attempt_id)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    let (plan, _) = session_for_proctor(app, p, rec.session_id).await?;
+    let mut f = Fields::default();
+    let outcome = match input.outcome.trim() {
+        "warning" => IrregularityOutcome::Warning,
+        "deduction" => IrregularityOutcome::Deduction,
+        "void" => IrregularityOutcome::Void,
+        _ => {
+            f.push(FieldError::new("outcome", "exam_error.outcome"));
+            IrregularityOutcome::Warning
+        }
+    };
+    let description = f.text("description", &input.description, 1000);
+    let points = match outcome {
+        IrregularityOutcome::Deduction => input.points.unwrap_or(10.0),
+        _ => 0.0,
+    };
+    if !(0.0..=100.0).contains(&points) {
+        f.push(FieldError::new("points", "field.range").with_detail("0–100"));
+    }
+    f.finish().map_err(Error::Validation)?;
+    let event = audit_by(
+        p,
+        "attempt.irregularity",
+        "attempt",
+        attempt_id,
+        Some(plan.body_id),
+        serde_json::json!({"outcome": outcome.code(), "points": points}),
+    );
+    Ok(app
+        .store
+        .record_irregularity(attempt_id, outcome, points, description, p.user_id, event)
+        .await?)
+}
