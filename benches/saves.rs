@@ -13,8 +13,9 @@ use skillcert::domain::exam::{PartialCredit, PlanTemplate};
 use skillcert::domain::identity::DocumentType;
 use skillcert::domain::item::ItemStatus;
 use skillcert::domain::org::{BodyType, OrgKind};
-use skillcert::store::banks::NewItem;
-use skillcert::store::exams::*;
+use skillcert::store::delivery::*;
+use skillcert::store::items::NewItem;
+use skillcert::store::plans::*;
 use skillcert::store::{Bootstrap, NewOrg, NewPerson, OrgFilter, Store};
 
 fn ev(action: &str) -> AuditEvent {

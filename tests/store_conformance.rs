@@ -529,7 +529,7 @@ async fn durable_settings_are_in_force(s: Arc<dyn Store>) {
 
 async fn banks_import_version_and_review(s: Arc<dyn Store>) {
     use skillcert::domain::item::{ItemStatus, Transition};
-    use skillcert::store::banks::{ItemFilter, NewItem};
+    use skillcert::store::items::{ItemFilter, NewItem};
     bootstrap(s.as_ref()).await;
     let reg = regulator_id(s.as_ref()).await;
     // A synthetic bank of 1,000 items: more than one insert batch.
@@ -755,8 +755,10 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         AttemptStatus, Extension, PartialCredit, PlanTemplate, ProctorAction, Relation, SaveRefusal,
     };
     use skillcert::domain::item::ItemStatus;
-    use skillcert::store::banks::NewItem;
-    use skillcert::store::exams::*;
+    use skillcert::store::delivery::*;
+    use skillcert::store::inspection::NewFinding;
+    use skillcert::store::items::NewItem;
+    use skillcert::store::plans::*;
     bootstrap(s.as_ref()).await;
     let reg = regulator_id(s.as_ref()).await;
     let files: Vec<(String, Vec<u8>)> = skillcert::synth::bank_files(200, 5)
@@ -1426,6 +1428,135 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     );
 }
 
+/// Every unique constraint a request can run into comes back as a conflict naming the
+/// field, in both dialects (PostgreSQL by constraint name, SQLite by its columns), and
+/// the transaction changes nothing.
+async fn unique_violations_name_their_field(s: Arc<dyn Store>) {
+    use skillcert::domain::exam::{PartialCredit, PlanTemplate};
+    use skillcert::store::plans::NewPlan;
+    bootstrap(s.as_ref()).await;
+    let reg = regulator_id(s.as_ref()).await;
+    fn conflict<T>(r: Result<T, StoreError>, want: (&str, &str)) {
+        match r {
+            Err(StoreError::Conflict { field, code }) => assert_eq!((field, code), want),
+            Err(e) => panic!("expected conflict {want:?}, got {e:?}"),
+            Ok(_) => panic!("expected conflict {want:?}, got Ok"),
+        }
+    }
+    let b = s.create_org(body("机构", reg), ev("org")).await.unwrap();
+    conflict(
+        s.create_org(body("机构", reg), ev("org")).await,
+        ("name", "org.name_taken"),
+    );
+    let site = s
+        .create_org(child(OrgKind::TestSite, "考点", b.id), ev("org"))
+        .await
+        .unwrap();
+    let room = s
+        .create_org(child(OrgKind::Room, "101", site.id), ev("org"))
+        .await
+        .unwrap();
+    let u = s
+        .create_user(
+            new_user("proctor1", b.id, vec![Role::Proctor], None),
+            ev("user"),
+        )
+        .await
+        .unwrap();
+    conflict(
+        s.create_user(
+            new_user("proctor1", b.id, vec![Role::Proctor], None),
+            ev("user"),
+        )
+        .await,
+        ("login", "account.login_taken"),
+    );
+    conflict(
+        s.grant_role(u.id, Role::Proctor, b.id, u.id, ev("grant"))
+            .await,
+        ("role", "role.already_granted"),
+    );
+    let entry = skillcert::formats::OccupationEntry {
+        code: "4-10-01-05".into(),
+        edition: 2015,
+        name: "养老护理员".into(),
+        name_en: None,
+        levels: vec![5],
+        certificate_kinds: vec![],
+    };
+    let occ = s.upsert_occupation(&entry, 1).await.unwrap();
+    let bank = s.ensure_bank(occ.id, reg, "题库", 1).await.unwrap();
+    let plan = s
+        .create_plan(
+            NewPlan {
+                body_id: b.id,
+                occupation_id: occ.id,
+                level: 5,
+                bank_id: bank,
+                name: "计划".into(),
+                exam_date: "2030-01-01".into(),
+                template: PlanTemplate {
+                    paper: skillcert::domain::assembly::demo_template(),
+                    duration_seconds: 600,
+                    pass_mark: 60.0,
+                    partial_credit: PartialCredit::None,
+                },
+                requires_approval: false,
+                created_by: u.id,
+            },
+            ev("plan"),
+        )
+        .await
+        .unwrap();
+    let session = s
+        .add_session(plan.id, room.id, 1_900_000_000_000, ev("session"))
+        .await
+        .unwrap();
+    conflict(
+        s.add_session(plan.id, room.id, 1_900_000_000_000, ev("session"))
+            .await,
+        ("starts_at", "exam_error.session_taken"),
+    );
+    s.assign_proctor(session, u.id, u.id, ev("assign"))
+        .await
+        .unwrap();
+    conflict(
+        s.assign_proctor(session, u.id, u.id, ev("assign")).await,
+        ("user_id", "exam_error.already_assigned"),
+    );
+    s.assign_inspector(plan.id, u.id, u.id, ev("inspector"))
+        .await
+        .unwrap();
+    conflict(
+        s.assign_inspector(plan.id, u.id, u.id, ev("inspector"))
+            .await,
+        ("user_id", "exam_error.already_assigned"),
+    );
+    assert_eq!(s.sessions(plan.id).await.unwrap().len(), 1);
+    assert_eq!(
+        skillcert::app::audit::verify(s.as_ref())
+            .await
+            .unwrap()
+            .map(|_| ()),
+        Ok(())
+    );
+}
+
+/// An op that fails inside a group commit comes back with its error's kind: a missing
+/// attempt is `NotFound` (a 404 at the web edge), not an internal error.
+async fn group_commit_errors_keep_their_kind(s: Arc<dyn Store>) {
+    use skillcert::app::delivery::writer::GroupCommit;
+    use skillcert::store::delivery::ExamOp;
+    let writer = GroupCommit::start(s.clone(), 1, 0);
+    let missing = writer
+        .submit(ExamOp::Submit {
+            attempt_id: 987_654,
+            audit: ev("attempt.submit"),
+        })
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1465,4 +1596,6 @@ conformance!(
     durable_settings_are_in_force,
     banks_import_version_and_review,
     exams_plan_deliver_and_group_commit,
+    unique_violations_name_their_field,
+    group_commit_errors_keep_their_kind,
 );

@@ -409,6 +409,28 @@ pub enum Transition {
     Retire,
 }
 
+impl Transition {
+    pub const ALL: [Transition; 4] = [
+        Transition::Submit,
+        Transition::Approve,
+        Transition::Reject,
+        Transition::Retire,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+            Transition::Retire => "retire",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("this item cannot go from {from:?} by {by:?}")]

@@ -3,6 +3,13 @@
 //! transactions queue in the process instead of failing with `SQLITE_BUSY`, and the
 //! audit chain head needs no row lock; reads use a separate pool that WAL lets run
 //! beside the writer.
+//!
+//! The SQL itself is in `store/sql/`, written once and compiled here and in
+//! [`super::postgres`]: each file there is a module of this one (by `#[path]`) and
+//! names the database through `super::{Db, DbStore, dialect}`. Why not generics: sqlx's
+//! executor and codec bounds make a generic implementation unreadable; why not a macro
+//! (as before): code inside `macro_rules!` escapes rustfmt and reads poorly, while these
+//! are plain modules that rustfmt formats and the compiler checks once per backend.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,10 +18,42 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{
-    sql::impl_store, sql_banks::impl_bank_store, sql_exams::impl_exam_store, Result,
-    SettingMismatch,
-};
+use super::{Result, SettingMismatch};
+
+use super::dialect::sqlite as dialect;
+type Db = sqlx::Sqlite;
+type DbStore = SqliteStore;
+
+#[path = "sql/accounts.rs"]
+mod accounts;
+#[path = "sql/audit.rs"]
+mod audit;
+#[path = "sql/catalogue.rs"]
+mod catalogue;
+#[path = "sql/common.rs"]
+mod common;
+#[path = "sql/delivery.rs"]
+mod delivery;
+#[path = "sql/delivery_batch.rs"]
+mod delivery_batch;
+#[path = "sql/inspection.rs"]
+mod inspection;
+#[path = "sql/items.rs"]
+mod items;
+#[path = "sql/items_import.rs"]
+mod items_import;
+#[path = "sql/orgs.rs"]
+mod orgs;
+#[path = "sql/plans.rs"]
+mod plans;
+#[path = "sql/proctoring.rs"]
+mod proctoring;
+#[path = "sql/roster.rs"]
+mod roster;
+#[path = "sql/sessions.rs"]
+mod sessions;
+#[path = "sql/system.rs"]
+mod system;
 
 pub struct SqliteStore {
     writer: SqlitePool,
@@ -22,30 +61,6 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Appended to a row read that precedes an update in the same transaction. The
-    /// single writer serialises transactions, so a plain read is enough (here and in the
-    /// next; the exam batches also skip their up-front row locking).
-    const ROW_LOCK: &'static str = "";
-
-    /// Appended to the attempt reads of a batch of saves (the attempts table is `a`).
-    const SHARE_LOCK: &'static str = "";
-
-    /// The rows of the JSON array bound as `$1`, one per element, in a column `value`.
-    /// Batch statements bind one JSON text rather than thousands of parameters: sqlx
-    /// looks every SQLite parameter up by name, which SQLite answers by a linear scan,
-    /// so a 5,500-parameter audit insert cost 15 million string compares (measured
-    /// with `perf` during a start burst: 15 % of the server's CPU).
-    const JSON_ROWS: &'static str = "json_each($1)";
-
-    /// `id` is one of the JSON array of ids bound as `$1`.
-    const IN_JSON_IDS: &'static str = " IN (SELECT CAST(value AS BIGINT) FROM json_each($1))";
-
-    /// `token_hash` (or any text column before it) is one of the JSON array of strings
-    /// bound as `$1`.
-    const IN_JSON_TEXTS: &'static str = " IN (SELECT value FROM json_each($1))";
-
-    const AUDIT_HEAD_LOCK: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
-
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -77,7 +92,7 @@ impl SqliteStore {
     /// deferred one that reads first fails at once with SQLITE_BUSY_SNAPSHOT (the busy
     /// timeout does not help) when another process, say a `skillcert import`, commits
     /// between its read and its first write; taking the lock up front waits instead.
-    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Db>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 
@@ -128,7 +143,3 @@ impl SqliteStore {
         self.writer.close().await;
     }
 }
-
-impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
-impl_bank_store!(SqliteStore, sqlx::Sqlite);
-impl_exam_store!(SqliteStore, sqlx::Sqlite);

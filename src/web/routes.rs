@@ -332,7 +332,7 @@ pub fn table() -> Vec<RouteSpec> {
         )
         .api("catalogue", "Create or update an occupation")
         .req::<a_banks::OccupationInput>()
-        .res::<crate::store::banks::Occupation>(),
+        .res::<crate::store::catalogue::Occupation>(),
         get("/api/v1/shortage-catalogue", PUBLIC, a_banks::shortage)
             .api("catalogue", "Shortage catalogues in force today")
             .res::<a_banks::ShortageList>(),

@@ -14,7 +14,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::item::{ItemJson, ItemStatus};
 use crate::domain::standard::{Mode, Standard};
 use crate::formats::{ImportError, Parsed};
-use crate::store::banks::{ImportOutcome, NewItem};
+use crate::store::items::{ImportOutcome, NewItem};
 use crate::store::{Store, StoreError};
 
 /// Where the items go and how.

@@ -15,7 +15,7 @@ use crate::domain::role::Role;
 use crate::domain::standard::{pool_report, Mode, PoolReport, Standard, Sufficiency};
 use crate::domain::validate::FieldError;
 use crate::formats::{sanitize_html, Format, Limits};
-use crate::store::banks::{BankInfo, ItemFilter, ItemReview, ItemSummary, ItemVersion};
+use crate::store::items::{BankInfo, ItemFilter, ItemReview, ItemSummary, ItemVersion};
 use crate::store::Org;
 
 /// A bank and the organisation that owns it.

@@ -56,7 +56,7 @@ pub async fn save(app: &App, who: &ExamIdentity, req: SaveRequest) -> Result<Sav
                 "exam_error.position",
             ));
         };
-        if c.seq <= 0 {
+        if !(1..=exam::MAX_SEQ).contains(&c.seq) {
             return Err(Error::field(&format!("changes[{i}].seq"), "exam_error.seq"));
         }
         if let Err(code) = exam::validate_answer(item_type, options.min(255) as u8, &c.answer) {

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::app;
 use crate::domain::exam::Clock;
-use crate::store::exams::{Enrolled, Plan, PlanSession, RosterEntry, StaffRef, StoredSeq};
+use crate::store::delivery::StoredSeq;
+use crate::store::plans::{Enrolled, Plan, PlanSession, RosterEntry, StaffRef};
 use crate::web::ctx::{exam_cookie, Ctx, EXAM_COOKIE};
 use crate::web::error::{AppError, Json, Path};
 use crate::web::AppState;

@@ -1,0 +1,112 @@
+//! Assessment plans and theory-exam delivery (DESIGN §3.4): the per-plan paper
+//! template ([`PlanTemplate`]), staffing and recusal ([`staffing`]), the attempt's clock
+//! and proctor actions ([`clock`]: the server decides), the answer-save rules
+//! ([`answers`]: sequence numbers, deadline plus grace) and inspection findings
+//! ([`findings`]). Pure: the store applies these rules inside its transactions.
+
+pub mod answers;
+pub mod clock;
+pub mod findings;
+pub mod staffing;
+
+pub use answers::*;
+pub use clock::*;
+pub use findings::*;
+pub use staffing::*;
+
+use serde::{Deserialize, Serialize};
+
+use super::assembly::Template;
+
+/// How multiple-choice items score a partly right answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartialCredit {
+    /// All or nothing.
+    None,
+    /// Half the points for a non-empty subset of the keys with no wrong option (the
+    /// usual rule of national theory papers).
+    HalfForSubset,
+}
+
+/// What a plan fixes about its paper (DESIGN §3.2: a per-plan template, not a constant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanTemplate {
+    pub paper: Template,
+    /// Seconds (plans set minutes; drills and tests use short papers).
+    pub duration_seconds: u32,
+    pub pass_mark: f64,
+    pub partial_credit: PartialCredit,
+}
+
+impl PlanTemplate {
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if !(10..=36_000).contains(&self.duration_seconds) {
+            return Err("duration_minutes");
+        }
+        if self.paper.quotas.is_empty() || self.paper.item_count() == 0 {
+            return Err("quotas");
+        }
+        if self.paper.item_count() > 1000 {
+            return Err("quotas");
+        }
+        if self
+            .paper
+            .quotas
+            .iter()
+            .any(|q| q.points <= 0.0 || !q.points.is_finite())
+        {
+            return Err("quotas");
+        }
+        if !(0.0..=self.paper.total_points()).contains(&self.pass_mark) {
+            return Err("pass_mark");
+        }
+        if !(1.0..=5.0).contains(&self.paper.difficulty_target)
+            || !(0.0..=4.0).contains(&self.paper.difficulty_tolerance)
+        {
+            return Err("difficulty");
+        }
+        Ok(())
+    }
+
+    pub fn duration_ms(&self) -> i64 {
+        i64::from(self.duration_seconds) * 1000
+    }
+}
+
+/// A plan's life: drafted, (approved by the regulator where required,) open for its
+/// roster, roster closed with papers generated, finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    PendingApproval,
+    Open,
+    RosterClosed,
+    Closed,
+}
+
+impl PlanStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanStatus::PendingApproval => "pending_approval",
+            PlanStatus::Open => "open",
+            PlanStatus::RosterClosed => "roster_closed",
+            PlanStatus::Closed => "closed",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [
+            PlanStatus::PendingApproval,
+            PlanStatus::Open,
+            PlanStatus::RosterClosed,
+            PlanStatus::Closed,
+        ]
+        .into_iter()
+        .find(|p| p.code() == s)
+    }
+}
+
+/// An admission number (准考证号): plan, session and seat, unique and readable out loud.
+pub fn admission_number(plan_id: i64, ordinal: i64) -> String {
+    format!("{plan_id:05}{ordinal:06}")
+}

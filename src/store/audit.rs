@@ -1,0 +1,25 @@
+//! The append-only audit log: entries chained by hash, with the head kept apart so that
+//! removing the newest entries is detected. Writes append through the transaction of
+//! the action they record; [`AuditStore::append_audit`] is for actions that change
+//! nothing else (a key read, a failed login).
+
+use async_trait::async_trait;
+
+use super::Result;
+use crate::domain::audit::{AuditEntry, AuditEvent};
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, e: AuditEvent) -> Result<AuditEntry>;
+    /// Entries with `seq > after_seq` in order, optionally only those of one body.
+    async fn audit_page(
+        &self,
+        after_seq: i64,
+        limit: i64,
+        org_id: Option<i64>,
+    ) -> Result<Vec<AuditEntry>>;
+    /// Newest entries first, for the audit page.
+    async fn audit_recent(&self, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// The separately kept end of the chain: `(seq, hash)`.
+    async fn audit_head(&self) -> Result<(i64, String)>;
+}

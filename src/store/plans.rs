@@ -1,0 +1,175 @@
+//! Assessment plans (认定计划): the plan and its template, sessions in rooms and their
+//! proctors, the roster with real-name records and admission numbers, the relations
+//! staff declared (回避), the pool a plan draws from, and the papers written when the
+//! roster closes.
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use super::{NewPerson, Result};
+use crate::domain::assembly::Paper;
+use crate::domain::audit::AuditEvent;
+use crate::domain::exam::{AttemptStatus, PlanStatus, PlanTemplate, Relation};
+
+#[derive(Debug, Clone)]
+pub struct NewPlan {
+    pub body_id: i64,
+    pub occupation_id: i64,
+    pub level: u8,
+    pub bank_id: i64,
+    pub name: String,
+    pub exam_date: String,
+    pub template: PlanTemplate,
+    pub requires_approval: bool,
+    pub created_by: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub id: i64,
+    pub body_id: i64,
+    pub occupation_id: i64,
+    pub occupation_code: String,
+    pub occupation_name: String,
+    pub level: u8,
+    pub bank_id: i64,
+    pub name: String,
+    pub exam_date: String,
+    pub status: PlanStatus,
+    pub template: PlanTemplate,
+    pub created_at_ms: i64,
+    pub approved_at_ms: Option<i64>,
+    pub roster_closed_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StaffRef {
+    pub user_id: i64,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanSession {
+    pub id: i64,
+    pub plan_id: i64,
+    pub room_id: i64,
+    pub room_name: String,
+    pub starts_at_ms: i64,
+    pub candidates: i64,
+    pub proctors: Vec<StaffRef>,
+}
+
+/// A candidate to put on the roster: their real-name record (found by its look-up hash
+/// when the person is known) and the session.
+#[derive(Clone)]
+pub struct NewCandidate {
+    pub person: NewPerson,
+    pub session_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Enrolled {
+    pub candidate_id: i64,
+    pub admission_no: String,
+    pub seat: i64,
+}
+
+/// One row of a room's live roster.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RosterEntry {
+    pub candidate_id: i64,
+    pub admission_no: String,
+    pub name: String,
+    pub document_masked: String,
+    pub session_id: i64,
+    pub seat: i64,
+    pub attempt_id: Option<i64>,
+    pub status: Option<AttemptStatus>,
+    pub started_at_ms: Option<i64>,
+    pub deadline_ms: Option<i64>,
+    pub paused_at_ms: Option<i64>,
+    pub extension_ms: i64,
+    pub submitted_at_ms: Option<i64>,
+    pub last_saved_at_ms: Option<i64>,
+    pub answered: i64,
+    pub item_count: i64,
+}
+
+/// An active item version as assembly needs it (no content beyond the option count).
+#[derive(Debug, Clone)]
+pub struct PoolRow {
+    pub item_id: i64,
+    pub version: i64,
+    pub point_code: String,
+    pub item_type: crate::domain::item::ItemType,
+    pub difficulty: u8,
+    pub options: u8,
+}
+
+/// A generated paper for one candidate, written when the roster closes.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    pub candidate_id: i64,
+    pub session_id: i64,
+    pub paper: Paper,
+}
+
+#[async_trait]
+pub trait PlanStore: Send + Sync {
+    async fn create_plan(&self, new: NewPlan, audit: AuditEvent) -> Result<Plan>;
+    async fn plan(&self, id: i64) -> Result<Plan>;
+    /// Plans of one body, or all (regulator), newest first.
+    async fn plans(&self, body_id: Option<i64>) -> Result<Vec<Plan>>;
+    async fn approve_plan(&self, id: i64, by: i64, audit: AuditEvent) -> Result<Plan>;
+    async fn add_session(
+        &self,
+        plan_id: i64,
+        room_id: i64,
+        starts_at_ms: i64,
+        audit: AuditEvent,
+    ) -> Result<i64>;
+    async fn sessions(&self, plan_id: i64) -> Result<Vec<PlanSession>>;
+    async fn plan_session(&self, id: i64) -> Result<PlanSession>;
+    /// Assigns a proctor to a session; refused (`Refused`, field `user_id`) when they
+    /// declared a relation to one of its candidates.
+    async fn assign_proctor(
+        &self,
+        session_id: i64,
+        user_id: i64,
+        by: i64,
+        audit: AuditEvent,
+    ) -> Result<()>;
+    /// Records a staff member's relation to a person (found or created by document).
+    async fn declare_relation(
+        &self,
+        user_id: i64,
+        person: NewPerson,
+        relation: Relation,
+        audit: AuditEvent,
+    ) -> Result<()>;
+    /// Puts candidates on the roster in one transaction: seats and admission numbers
+    /// are assigned in order; refused as a whole when a candidate is already on the
+    /// plan or a session's proctor declared a relation to one.
+    async fn add_candidates(
+        &self,
+        plan_id: i64,
+        candidates: Vec<NewCandidate>,
+        audit: AuditEvent,
+    ) -> Result<Vec<Enrolled>>;
+    async fn roster(&self, plan_id: i64, session_id: Option<i64>) -> Result<Vec<RosterEntry>>;
+    /// Active versions of the bank's theory items at a level, with exposure counts.
+    async fn pool(&self, bank_id: i64, level: u8) -> Result<(Vec<PoolRow>, Vec<(i64, u32)>)>;
+    /// Items on earlier papers of the plan's candidates, per person (re-sits).
+    async fn earlier_items(&self, plan_id: i64) -> Result<Vec<(i64, Vec<i64>)>>;
+    /// `(candidate id, person id, session id)` of the roster.
+    async fn roster_people(&self, plan_id: i64) -> Result<Vec<(i64, i64, i64)>>;
+    /// Writes every candidate's paper, counts exposure and closes the roster, in one
+    /// transaction.
+    async fn close_roster(
+        &self,
+        plan_id: i64,
+        attempts: Vec<NewAttempt>,
+        duration_ms: i64,
+        audit: AuditEvent,
+    ) -> Result<()>;
+}
