@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use skillcert::domain::assembly::{assemble, assemble_indexed, synthetic, PoolIndex};
+use skillcert::domain::assembly::{assemble, assemble_indexed, PoolIndex};
+use skillcert::synth::assembly as synthetic;
 
 fn bench(c: &mut Criterion) {
     // 5 areas × 667 points × 3 types × 2 items ≈ 20,000 items.

@@ -67,6 +67,13 @@ pub struct ExamConfig {
     /// (late arrival, 迟到); admitted candidates and running attempts log in (resume)
     /// until the attempt ends.
     pub late_entry_minutes: i64,
+    /// A plan's paper duration when the plan does not set one.
+    pub default_duration_minutes: u32,
+    /// The pass mark as a share of the paper's total, when the plan does not set one
+    /// (DESIGN §3.5: 60 of 100).
+    pub pass_mark_percent: f64,
+    /// Proctors per theory room (DESIGN §3.4).
+    pub proctors: crate::domain::exam::ProctorRatio,
 }
 
 impl Default for ExamConfig {
@@ -78,6 +85,9 @@ impl Default for ExamConfig {
             max_extension_minutes: 30,
             login_opens_minutes_before: 60,
             late_entry_minutes: 30,
+            default_duration_minutes: 90,
+            pass_mark_percent: 60.0,
+            proctors: crate::domain::exam::ProctorRatio::default(),
         }
     }
 }
@@ -99,6 +109,29 @@ pub struct ThrottleConfig {
     pub per_account: i64,
     /// Failed logins from one address within the window before further tries are refused.
     pub per_address: i64,
+    /// Exam-day login: wrong ID numbers for one admission number within the window
+    /// before it is locked (a proctor of the candidate's room can unlock it).
+    pub exam_per_admission: i64,
+    /// Exam-day login attempts from one address within the window: a whole exam hall
+    /// may sit behind one address, so this is far higher than for staff.
+    pub exam_per_address: i64,
+}
+
+impl ThrottleConfig {
+    /// The limits of one scope of sign-in.
+    pub fn limits(&self, scope: crate::domain::throttle::Scope) -> crate::domain::throttle::Limits {
+        use crate::domain::throttle::{Limits, Scope};
+        match scope {
+            Scope::Staff => Limits {
+                per_key: self.per_account,
+                per_address: self.per_address,
+            },
+            Scope::Exam => Limits {
+                per_key: self.exam_per_admission,
+                per_address: self.exam_per_address,
+            },
+        }
+    }
 }
 
 impl Default for Config {
@@ -137,6 +170,8 @@ impl Default for ThrottleConfig {
             window_minutes: 15,
             per_account: 5,
             per_address: 30,
+            exam_per_admission: 5,
+            exam_per_address: 600,
         }
     }
 }

@@ -453,28 +453,58 @@ async fn sessions_expire_rotate_and_end(s: Arc<dyn Store>) {
 }
 
 async fn login_failures_are_counted_and_cleared(s: Arc<dyn Store>) {
+    use skillcert::domain::throttle::{Attempts, Scope};
     let admin = bootstrap(s.as_ref()).await;
-    let mut e = ev("auth.login_failed");
+    let counts = |key: &'static str, address: &'static str, since: i64| {
+        let s = s.clone();
+        async move {
+            let a = s
+                .login_attempts(Scope::Staff, key, address, since)
+                .await
+                .unwrap();
+            (a.by_key, a.by_address)
+        }
+    };
     for i in 0..3 {
-        e.at_ms = 1_800_000_000_000 + i;
-        s.record_login_failure("admin", "10.0.0.1", e.clone())
+        s.note_login_attempt(Scope::Staff, "admin", "10.0.0.1", 1_800_000_000_000 + i)
             .await
             .unwrap();
     }
-    s.record_login_failure("ghost", "10.0.0.1", e.clone())
+    s.note_login_attempt(Scope::Staff, "ghost", "10.0.0.1", 1_800_000_000_002)
+        .await
+        .unwrap();
+    assert_eq!(counts("admin", "10.0.0.1", 1_800_000_000_000).await, (3, 4));
+    assert_eq!(counts("admin", "10.0.0.2", 1_800_000_000_002).await, (1, 0));
+    // Exam-day attempts are counted apart: neither the key nor the address mixes.
+    s.note_login_attempt(Scope::Exam, "admin", "10.0.0.1", 1_800_000_000_003)
+        .await
+        .unwrap();
+    assert_eq!(counts("admin", "10.0.0.1", 1_800_000_000_000).await, (3, 4));
+    assert_eq!(
+        s.login_attempts(Scope::Exam, "admin", "10.0.0.1", 0)
+            .await
+            .unwrap(),
+        Attempts {
+            by_key: 1,
+            by_address: 1
+        }
+    );
+    let keys = vec!["admin".to_string(), "ghost".to_string()];
+    assert_eq!(
+        s.keys_with_attempts(Scope::Staff, &keys, 0, 2)
+            .await
+            .unwrap(),
+        vec!["admin".to_string()]
+    );
+    s.clear_login_attempts(Scope::Exam, "admin", ev("exam.login_unlocked"))
         .await
         .unwrap();
     assert_eq!(
-        s.login_failures("admin", "10.0.0.1", 1_800_000_000_000)
+        s.login_attempts(Scope::Exam, "admin", "10.0.0.1", 0)
             .await
-            .unwrap(),
-        (3, 4)
-    );
-    assert_eq!(
-        s.login_failures("admin", "10.0.0.2", 1_800_000_000_002)
-            .await
-            .unwrap(),
-        (1, 0)
+            .unwrap()
+            .by_key,
+        0
     );
     let session = NewSession {
         token_hash: "t".into(),
@@ -486,10 +516,7 @@ async fn login_failures_are_counted_and_cleared(s: Arc<dyn Store>) {
     s.login(session, "admin", None, ev("auth.login"))
         .await
         .unwrap();
-    assert_eq!(
-        s.login_failures("admin", "10.0.0.9", 0).await.unwrap(),
-        (0, 0)
-    );
+    assert_eq!(counts("admin", "10.0.0.9", 0).await, (0, 0));
 }
 
 async fn audit_chain_holds_under_concurrency(s: Arc<dyn Store>) {
@@ -828,7 +855,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         .unwrap();
     s.declare_relation(
         related.id,
-        person("lookup-a"),
+        "lookup-a",
         Relation::MasterApprentice,
         ev("rel"),
     )

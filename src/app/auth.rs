@@ -6,6 +6,7 @@ use crate::crypto::{new_token, verify_password_blocking};
 use crate::domain::account::normalise_login;
 use crate::domain::audit::AuditEvent;
 use crate::domain::policy::Principal;
+use crate::domain::throttle::{self, Scope};
 use crate::store::NewSession;
 
 pub struct SignedIn {
@@ -43,15 +44,7 @@ pub async fn sign_in(
         return Err(Error::BadCredentials);
     }
     let now = crate::now_ms();
-    let t = &app.config.login_throttle;
-    let since = now - t.window_minutes * 60_000;
-    // Count this attempt first, then check the limits including it: parallel attempts
-    // cannot all pass a count taken before any of them is recorded.
-    app.store.note_login_attempt(&login, address, now).await?;
-    let (by_login, by_address) = app.store.login_failures(&login, address, since).await?;
-    if by_login > t.per_account || by_address > t.per_address {
-        return Err(Error::Throttled);
-    }
+    throttle(app, Scope::Staff, &login, address, now).await?;
     let creds = app.store.credentials(&login).await?;
     let known = creds.is_some();
     let ok = verify_password_blocking(
@@ -111,6 +104,25 @@ pub async fn sign_in(
         principal,
         max_age_s,
     })
+}
+
+/// Records a sign-in attempt and refuses it when its key or address is over the limits
+/// of its scope ([`crate::domain::throttle`]): counted before the credentials are
+/// checked, so parallel attempts cannot outrun it.
+pub async fn throttle(
+    app: &App,
+    scope: Scope,
+    key: &str,
+    address: &str,
+    now_ms: i64,
+) -> Result<()> {
+    let t = &app.config.login_throttle;
+    app.store
+        .note_login_attempt(scope, key, address, now_ms)
+        .await?;
+    let since = now_ms - t.window_minutes * 60_000;
+    let attempts = app.store.login_attempts(scope, key, address, since).await?;
+    throttle::check(attempts, t.limits(scope)).map_err(|_| Error::Throttled)
 }
 
 /// Ends one cookie session of the caller.

@@ -8,7 +8,7 @@ use super::plans::plan_for_viewer;
 use super::plans::sessions::StaffInput;
 use crate::app::{audit_by, lenient_i64, App, Error, Result};
 use crate::domain::exam::{FindingCategory, FindingSubject, Severity};
-use crate::domain::policy::{decide, Action, Principal};
+use crate::domain::policy::{decide, may_serve, Action, Principal};
 use crate::domain::role::Role;
 use crate::domain::validate::{FieldError, Fields};
 use crate::store::inspection::{Finding, NewFinding};
@@ -26,9 +26,8 @@ pub async fn assign_inspector(
     let body = app.store.org(plan.body_id).await?;
     decide(p, Action::ApprovePlan, &body.as_ref()).map_err(|_| Error::Forbidden)?;
     let grants = app.store.grants(input.user_id).await.unwrap_or_default();
-    if !grants.iter().any(|g| g.role == Role::QualityInspector) {
-        return Err(Error::field("user_id", "exam_error.not_inspector"));
-    }
+    may_serve(&grants, Role::QualityInspector, &body.as_ref())
+        .map_err(|_| Error::field("user_id", "exam_error.not_inspector"))?;
     let event = audit_by(
         p,
         "plan.assign_inspector",
@@ -88,11 +87,14 @@ pub async fn file_finding(
     input: FindingInput,
 ) -> Result<i64> {
     let plan = app.store.plan(plan_id).await?;
-    if !(p.has_role(Role::QualityInspector)
-        && app.store.is_plan_inspector(plan_id, p.user_id).await?)
-    {
-        return Err(Error::NotFound);
-    }
+    let body = app.store.org(plan.body_id).await?;
+    let inspector_assigned = app.store.is_plan_inspector(plan_id, p.user_id).await?;
+    decide(
+        p,
+        Action::FileFinding { inspector_assigned },
+        &body.as_ref(),
+    )
+    .map_err(|_| Error::NotFound)?;
     let mut f = Fields::default();
     let parse = |s: &str, all: &[&str]| all.iter().position(|x| *x == s.trim());
     let subject = match parse(&input.subject, &["body", "proctor", "session"]) {

@@ -7,9 +7,9 @@ use serde::Deserialize;
 use crate::app::{audit_by, lenient_i64, App, Error, Result};
 use crate::domain::exam::{Clock, Extension, IrregularityOutcome, ProctorAction};
 use crate::domain::policy::{decide, Action, Principal};
-use crate::domain::role::Role;
+use crate::domain::throttle::Scope;
 use crate::domain::validate::{FieldError, Fields};
-use crate::store::plans::{Plan, PlanSession};
+use crate::store::plans::{Plan, PlanSession, RosterEntry};
 
 /// A session the caller proctors (or administers at its body); 404 otherwise.
 pub async fn session_for_proctor(
@@ -23,16 +23,9 @@ pub async fn session_for_proctor(
         .await
         .map_err(|_| Error::NotFound)?;
     let plan = app.store.plan(session.plan_id).await?;
-    // The assignment counts only while the proctor role is still held at the body:
-    // someone who moved to another body loses the room at once.
-    let proctor_here = p
-        .grants
-        .iter()
-        .any(|g| g.role == Role::Proctor && g.org.body_id == Some(plan.body_id));
-    if !(proctor_here && app.store.is_session_proctor(session_id, p.user_id).await?) {
-        let body = app.store.org(plan.body_id).await?;
-        decide(p, Action::PlanExams, &body.as_ref()).map_err(|_| Error::NotFound)?;
-    }
+    let body = app.store.org(plan.body_id).await?;
+    let assigned = app.store.is_session_proctor(session_id, p.user_id).await?;
+    decide(p, Action::ProctorSession { assigned }, &body.as_ref()).map_err(|_| Error::NotFound)?;
     Ok((plan, session))
 }
 
@@ -173,5 +166,78 @@ pub async fn irregularity(
     Ok(app
         .store
         .record_irregularity(attempt_id, outcome, points, description, p.user_id, event)
+        .await?)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct UnlockInput {
+    /// The admission number locked out after too many wrong ID numbers.
+    pub admission_no: String,
+}
+
+/// Unlocks a candidate's exam-day login after too many wrong ID numbers: a proctor of
+/// the candidate's room (or the body's admin) who has seen the candidate's document.
+pub async fn unlock_login(
+    app: &App,
+    p: &Principal,
+    session_id: i64,
+    input: UnlockInput,
+) -> Result<()> {
+    let (plan, session) = session_for_proctor(app, p, session_id).await?;
+    let admission = input.admission_no.trim();
+    let on_roster = app
+        .store
+        .roster(plan.id, Some(session.id))
+        .await?
+        .into_iter()
+        .any(|r| r.admission_no == admission);
+    if !on_roster {
+        return Err(Error::field("admission_no", "exam_error.not_on_roster"));
+    }
+    let event = audit_by(
+        p,
+        "exam.login_unlocked",
+        "session",
+        session_id,
+        Some(plan.body_id),
+        serde_json::json!({"admission_no": admission}),
+    );
+    app.store
+        .clear_login_attempts(Scope::Exam, admission, event)
+        .await?;
+    Ok(())
+}
+
+/// A room as its proctor sees it: the live roster, and who is locked out of exam-day
+/// login.
+pub struct Room {
+    pub plan: Plan,
+    pub session: PlanSession,
+    pub roster: Vec<RosterEntry>,
+    pub locked_out: Vec<String>,
+}
+
+pub async fn room(app: &App, p: &Principal, session_id: i64) -> Result<Room> {
+    let (plan, session) = session_for_proctor(app, p, session_id).await?;
+    let roster = app.store.roster(plan.id, Some(session.id)).await?;
+    let locked_out = locked_out(app, &roster).await?;
+    Ok(Room {
+        plan,
+        session,
+        roster,
+        locked_out,
+    })
+}
+
+/// The admission numbers of a room that are locked out of exam-day login now.
+async fn locked_out(app: &App, roster: &[RosterEntry]) -> Result<Vec<String>> {
+    let t = &app.config.login_throttle;
+    let keys: Vec<String> = roster.iter().map(|r| r.admission_no.clone()).collect();
+    let since = crate::now_ms() - t.window_minutes * 60_000;
+    let limits = t.limits(Scope::Exam);
+    Ok(app
+        .store
+        .keys_with_attempts(Scope::Exam, &keys, since, limits.per_key)
         .await?)
 }

@@ -11,7 +11,7 @@ use crate::domain::identity::{Document, DocumentError, DocumentType, IdNumberErr
 use crate::domain::policy::{decide, Action, Grant, Principal};
 use crate::domain::role::Role;
 use crate::domain::validate::{FieldError, Fields};
-use crate::store::{NewPerson, NewUser, Person, User, UserFilter};
+use crate::store::{NewPerson, NewUser, Org, Person, User, UserFilter};
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -236,13 +236,15 @@ pub struct RoleChange {
     pub org_id: i64,
 }
 
-pub async fn grant(app: &App, p: &Principal, user_id: i64, change: RoleChange) -> Result<()> {
+/// The account, role and organisation of a role change the caller may make: never on
+/// their own account (see [`Action::ChangeRoles`]).
+async fn role_change(
+    app: &App,
+    p: &Principal,
+    user_id: i64,
+    change: &RoleChange,
+) -> Result<(User, Role, Org)> {
     let user = visible(app, p, user_id).await?;
-    if user.id == p.user_id {
-        // Nobody changes their own roles (a body admin could otherwise make themselves a
-        // bank author and read keys).
-        return Err(Error::Forbidden);
-    }
     let role =
         Role::from_code(change.role.trim()).ok_or_else(|| Error::field("role", "role.unknown"))?;
     let org = app
@@ -250,7 +252,13 @@ pub async fn grant(app: &App, p: &Principal, user_id: i64, change: RoleChange) -
         .org(change.org_id)
         .await
         .map_err(|_| Error::field("org_id", "org.missing"))?;
-    authorize(p, Action::GrantRole(role), &org)?;
+    let own_account = user.id == p.user_id;
+    authorize(p, Action::ChangeRoles { role, own_account }, &org)?;
+    Ok((user, role, org))
+}
+
+pub async fn grant(app: &App, p: &Principal, user_id: i64, change: RoleChange) -> Result<()> {
+    let (user, role, org) = role_change(app, p, user_id, &change).await?;
     let details = serde_json::json!({"role": role, "org_id": org.id});
     let event = audit_by(p, "role.grant", "user", user.id, org.body_id, details);
     app.store
@@ -260,24 +268,7 @@ pub async fn grant(app: &App, p: &Principal, user_id: i64, change: RoleChange) -
 }
 
 pub async fn revoke(app: &App, p: &Principal, user_id: i64, change: RoleChange) -> Result<()> {
-    let user = visible(app, p, user_id).await?;
-    if user.id == p.user_id {
-        // Nobody changes their own roles (a body admin could otherwise make themselves a
-        // bank author and read keys).
-        return Err(Error::Forbidden);
-    }
-    let role =
-        Role::from_code(change.role.trim()).ok_or_else(|| Error::field("role", "role.unknown"))?;
-    let org = app
-        .store
-        .org(change.org_id)
-        .await
-        .map_err(|_| Error::field("org_id", "org.missing"))?;
-    authorize(p, Action::GrantRole(role), &org)?;
-    if user.id == p.user_id && role == Role::RegulatorAdmin {
-        // The last way back in must not be removed by accident.
-        return Err(Error::field("role", "role.self_revoke"));
-    }
+    let (user, role, org) = role_change(app, p, user_id, &change).await?;
     let details = serde_json::json!({"role": role, "org_id": org.id});
     let event = audit_by(p, "role.revoke", "user", user.id, org.body_id, details);
     app.store.revoke_role(user.id, role, org.id, event).await?;

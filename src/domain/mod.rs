@@ -11,5 +11,6 @@ pub mod org;
 pub mod policy;
 pub mod role;
 pub mod standard;
+pub mod throttle;
 pub mod time;
 pub mod validate;

@@ -140,6 +140,37 @@ pub enum Action {
     /// See this body's plans (not the candidates' answers). Inspectors see only the
     /// plans they are dispatched to, which is an assignment, not a role.
     ViewPlans,
+    /// See one plan of this body: its body's admins and the regulator, and a quality
+    /// inspector dispatched to it (`inspector_assigned`).
+    ViewPlan { inspector_assigned: bool },
+    /// File findings on a plan of this body: only an inspector dispatched to it.
+    FileFinding { inspector_assigned: bool },
+    /// Act on a room (session) of this body as its proctor: a proctor assigned to the
+    /// session who still holds the proctor role at the body (someone who moved to
+    /// another body loses the room at once), or the body's admin.
+    ProctorSession { assigned: bool },
+    /// Grant or revoke `role` here for an account; never one's own (a body admin could
+    /// otherwise make themselves a bank author and read keys).
+    ChangeRoles { role: Role, own_account: bool },
+}
+
+/// Whether an account may be assigned to serve as `role` for `target` (an evaluation
+/// body): proctors must hold the proctor role at that body; quality inspectors hold
+/// their role at the regulator or at a body. Judged on the assignee's grants, not the
+/// caller's.
+pub fn may_serve(assignee: &[Grant], role: Role, target: &OrgRef) -> Result<(), Denied> {
+    let ok = match role {
+        Role::Proctor | Role::Assessor => assignee
+            .iter()
+            .any(|g| g.role == role && target.body_id.is_some() && g.org.body_id == target.body_id),
+        Role::QualityInspector => assignee.iter().any(|g| g.role == role),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Denied)
+    }
 }
 
 /// Why an action was refused; shown to the caller as a plain 403/404.
@@ -192,6 +223,20 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         Action::ApprovePlan => regulator,
         // Inspectors see the plans they are dispatched to (checked by assignment).
         Action::ViewPlans => regulator || body_admin,
+        Action::ViewPlan { inspector_assigned } => {
+            regulator
+                || body_admin
+                || (inspector_assigned && principal.has_role(Role::QualityInspector))
+        }
+        Action::FileFinding { inspector_assigned } => {
+            inspector_assigned && principal.has_role(Role::QualityInspector)
+        }
+        Action::ProctorSession { assigned } => {
+            (assigned && principal.has_role_in_body(Role::Proctor, target)) || body_admin
+        }
+        Action::ChangeRoles { role, own_account } => {
+            !own_account && decide(principal, Action::GrantRole(role), target).is_ok()
+        }
     };
     if allowed {
         Ok(())
@@ -308,6 +353,89 @@ mod tests {
         assert!(decide(&reg, Action::ReadBank, &BODY_A).is_ok());
         assert!(decide(&reg, Action::AuthorBank, &REG).is_ok());
         assert!(decide(&reg, Action::ReviewBank, &REG).is_err());
+    }
+
+    #[test]
+    fn assignments_decide_rooms_plans_and_findings() {
+        let proctor = principal(&[(Role::Proctor, SITE_A)]);
+        let assigned = Action::ProctorSession { assigned: true };
+        let unassigned = Action::ProctorSession { assigned: false };
+        assert!(decide(&proctor, assigned, &BODY_A).is_ok());
+        assert!(decide(&proctor, unassigned, &BODY_A).is_err());
+        // An assignment at another body does not count once the role is held elsewhere.
+        assert!(decide(&proctor, assigned, &BODY_B).is_err());
+        let admin = principal(&[(Role::BodyAdmin, BODY_A)]);
+        assert!(decide(&admin, unassigned, &BODY_A).is_ok());
+        assert!(decide(&admin, unassigned, &BODY_B).is_err());
+        let inspector = principal(&[(Role::QualityInspector, REG)]);
+        let dispatched = Action::ViewPlan {
+            inspector_assigned: true,
+        };
+        assert!(decide(&inspector, dispatched, &BODY_B).is_ok());
+        assert!(decide(
+            &inspector,
+            Action::ViewPlan {
+                inspector_assigned: false
+            },
+            &BODY_B
+        )
+        .is_err());
+        assert!(decide(
+            &inspector,
+            Action::FileFinding {
+                inspector_assigned: true
+            },
+            &BODY_B
+        )
+        .is_ok());
+        // The body's admin sees the plan but files no findings on it.
+        assert!(decide(
+            &admin,
+            Action::ViewPlan {
+                inspector_assigned: false
+            },
+            &BODY_A
+        )
+        .is_ok());
+        assert!(decide(
+            &admin,
+            Action::FileFinding {
+                inspector_assigned: true
+            },
+            &BODY_A
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn nobody_changes_their_own_roles() {
+        let reg = principal(&[(Role::RegulatorAdmin, REG)]);
+        let grant = |own_account| Action::ChangeRoles {
+            role: Role::BankAuthor,
+            own_account,
+        };
+        assert!(decide(&reg, grant(false), &BODY_A).is_ok());
+        assert!(decide(&reg, grant(true), &BODY_A).is_err());
+    }
+
+    #[test]
+    fn only_the_bodys_proctors_serve_in_its_rooms() {
+        let grants = |role, org| vec![Grant { role, org }];
+        assert!(may_serve(&grants(Role::Proctor, SITE_A), Role::Proctor, &BODY_A).is_ok());
+        assert!(may_serve(&grants(Role::Proctor, BODY_B), Role::Proctor, &BODY_A).is_err());
+        assert!(may_serve(&grants(Role::BodyAdmin, BODY_A), Role::Proctor, &BODY_A).is_err());
+        assert!(may_serve(
+            &grants(Role::QualityInspector, REG),
+            Role::QualityInspector,
+            &BODY_A
+        )
+        .is_ok());
+        assert!(may_serve(
+            &grants(Role::Proctor, BODY_A),
+            Role::QualityInspector,
+            &BODY_A
+        )
+        .is_err());
     }
 
     #[test]

@@ -139,11 +139,12 @@ pub trait PlanStore: Send + Sync {
         by: i64,
         audit: AuditEvent,
     ) -> Result<()>;
-    /// Records a staff member's relation to a person (found or created by document).
+    /// Records a staff member's relation to the person with this document (by its keyed
+    /// look-up hash): it creates or changes no real-name record.
     async fn declare_relation(
         &self,
         user_id: i64,
-        person: NewPerson,
+        document_lookup: &str,
         relation: Relation,
         audit: AuditEvent,
     ) -> Result<()>;

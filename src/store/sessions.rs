@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::Result;
 use crate::domain::audit::AuditEvent;
+use crate::domain::throttle::{Attempts, Scope};
 
 /// A signed-in session as the web layer needs it.
 #[derive(Debug, Clone)]
@@ -53,17 +54,31 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<i64>;
     async fn api_token_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<i64>>;
 
-    // Login throttling.
-    /// Failed logins since `since_ms` for this login name and for this address.
-    async fn login_failures(&self, login: &str, address: &str, since_ms: i64)
-        -> Result<(i64, i64)>;
-    async fn record_login_failure(
+    // Login throttling (`domain::throttle`).
+    /// Records an attempt before its credentials are checked.
+    async fn note_login_attempt(
         &self,
-        login: &str,
+        scope: Scope,
+        key: &str,
         address: &str,
-        audit: AuditEvent,
+        at_ms: i64,
     ) -> Result<()>;
-    /// Counts an attempt before the password is checked, so parallel attempts cannot all
-    /// slip under the limit; a successful login clears it with the others of that login.
-    async fn note_login_attempt(&self, login: &str, address: &str, at_ms: i64) -> Result<()>;
+    /// Attempts since `since_ms` in `scope` for this key and for this address.
+    async fn login_attempts(
+        &self,
+        scope: Scope,
+        key: &str,
+        address: &str,
+        since_ms: i64,
+    ) -> Result<Attempts>;
+    /// Forgets a key's attempts (a proctor unlocks an admission number); audited.
+    async fn clear_login_attempts(&self, scope: Scope, key: &str, audit: AuditEvent) -> Result<()>;
+    /// The keys among `keys` with at least `at_least` attempts since `since_ms`.
+    async fn keys_with_attempts(
+        &self,
+        scope: Scope,
+        keys: &[String],
+        since_ms: i64,
+        at_least: i64,
+    ) -> Result<Vec<String>>;
 }

@@ -6,7 +6,9 @@
 //! - [`ctx`] resolves the caller, checks CSRF and renders errors;
 //! - [`pages`] and [`api`] are the two faces.
 
+pub mod address;
 pub mod api;
+pub mod cookies;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
@@ -64,8 +66,13 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for spec in routes::table() {
         let gate = axum::middleware::from_fn_with_state(
-            (spec.policy, spec.during_password_change),
-            ctx::enforce,
+            ctx::Gate {
+                state: state.clone(),
+                policy: spec.policy,
+                during_password_change: spec.during_password_change,
+                face: spec.face,
+            },
+            ctx::gate,
         );
         router = router.route(spec.path, spec.handler.route_layer(gate));
     }

@@ -31,10 +31,50 @@ pub struct ApiDoc {
     pub response: Option<SchemaFn>,
 }
 
+/// Who a route answers to, which decides how [`super::ctx::gate`] resolves the caller
+/// and checks CSRF. Declared here, on the route, so that no middleware looks at paths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Face {
+    /// Staff pages and API: the account session or a bearer token; CSRF on changes made
+    /// with the session cookie.
+    #[default]
+    Staff,
+    /// The staff sign-in form: a post carries the token of the form's own cookie.
+    SignIn,
+    /// The candidate's pages and API: the exam-day session only (a staff session on the
+    /// same browser is ignored there); changes carry the exam session's CSRF token.
+    Exam,
+    /// The exam-day sign-in form: the form's own CSRF cookie; it replaces any exam
+    /// session, so no exam-session token.
+    ExamSignIn,
+    /// Exam-day sign-in over the API (JSON, which another site cannot send).
+    ExamSignInApi,
+    /// The answer save: as `Exam`, with the session taken from the process's cache.
+    ExamSave,
+}
+
+impl Face {
+    pub fn is_exam(self) -> bool {
+        matches!(
+            self,
+            Face::Exam | Face::ExamSignIn | Face::ExamSignInApi | Face::ExamSave
+        )
+    }
+
+    pub fn is_exam_sign_in(self) -> bool {
+        matches!(self, Face::ExamSignIn | Face::ExamSignInApi)
+    }
+
+    pub fn is_sign_in_form(self) -> bool {
+        matches!(self, Face::SignIn | Face::ExamSignIn)
+    }
+}
+
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub policy: RoutePolicy,
+    pub face: Face,
     /// Reachable by an account that must first replace its one-time password.
     pub during_password_change: bool,
     pub doc: Option<ApiDoc>,
@@ -52,6 +92,7 @@ impl RouteSpec {
             method,
             path,
             policy,
+            face: Face::Staff,
             during_password_change: false,
             doc: None,
             handler,
@@ -87,6 +128,11 @@ impl RouteSpec {
         self.handler = self
             .handler
             .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    fn face(mut self, face: Face) -> Self {
+        self.face = face;
         self
     }
 
@@ -165,8 +211,8 @@ pub fn table() -> Vec<RouteSpec> {
         get("/static/app.css", PUBLIC, pages::assets::css),
         get("/lang/{code}", PUBLIC, p_auth::set_lang),
         // Pages.
-        get("/login", PUBLIC, p_auth::login_form),
-        post("/login", PUBLIC, p_auth::login),
+        get("/login", PUBLIC, p_auth::login_form).face(Face::SignIn),
+        post("/login", PUBLIC, p_auth::login).face(Face::SignIn),
         post("/logout", SIGNED_IN, p_auth::logout).while_changing_password(),
         get("/account/password", SIGNED_IN, p_auth::password_form).while_changing_password(),
         post("/account/password", SIGNED_IN, p_auth::change_password).while_changing_password(),
@@ -214,16 +260,17 @@ pub fn table() -> Vec<RouteSpec> {
         get("/proctor", PROCTORS, p_exams::proctor_home),
         get("/proctor/sessions/{id}", PROCTORS, p_exams::console),
         post("/proctor/sessions/{id}/admit-all", PROCTORS, p_exams::admit_all),
+        post("/proctor/sessions/{id}/unlock", PROCTORS, p_exams::unlock_login),
         post("/proctor/attempts/{id}/action", PROCTORS, p_exams::attempt_action),
         get("/inspect/plans/{id}", PLAN_VIEWERS, p_exams::inspect),
         post("/inspect/plans/{id}/findings", INSPECTORS, p_exams::file_finding),
-        get("/exam/login", PUBLIC, p_exams::exam_login_form),
-        post("/exam/login", PUBLIC, p_exams::exam_login),
-        post("/exam/logout", PUBLIC, p_exams::exam_logout),
-        get("/exam", EXAMINEE, p_exams::exam_home),
-        post("/exam/start", EXAMINEE, p_exams::exam_start),
-        post("/exam/answers", EXAMINEE, p_exams::exam_save_form),
-        post("/exam/submit", EXAMINEE, p_exams::exam_submit),
+        get("/exam/login", PUBLIC, p_exams::exam_login_form).face(Face::ExamSignIn),
+        post("/exam/login", PUBLIC, p_exams::exam_login).face(Face::ExamSignIn),
+        post("/exam/logout", PUBLIC, p_exams::exam_logout).face(Face::Exam),
+        get("/exam", EXAMINEE, p_exams::exam_home).face(Face::Exam),
+        post("/exam/start", EXAMINEE, p_exams::exam_start).face(Face::Exam),
+        post("/exam/answers", EXAMINEE, p_exams::exam_save_form).face(Face::Exam),
+        post("/exam/submit", EXAMINEE, p_exams::exam_submit).face(Face::Exam),
         get("/static/exam.js", PUBLIC, pages::assets::exam_js),
         get("/static/console.js", PUBLIC, pages::assets::console_js),
         get("/static/inspect.js", PUBLIC, pages::assets::inspect_js),
@@ -439,8 +486,11 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<system::ProcessStats>(),
         // API: proctors.
         get("/api/v1/sessions/{id}/roster", PROCTORS, a_exams::session_roster)
-            .api("proctoring", "Live roster of a room")
-            .res::<a_exams::Roster>(),
+            .api("proctoring", "Live roster of a room, with who is locked out of exam-day login")
+            .res::<a_exams::RoomRoster>(),
+        post("/api/v1/sessions/{id}/unlock", PROCTORS, a_exams::unlock_login)
+            .api("proctoring", "Unlock a candidate's exam-day login after too many wrong ID numbers")
+            .req::<crate::app::proctoring::UnlockInput>(),
         post("/api/v1/sessions/{id}/admit-all", PROCTORS, a_exams::admit_all)
             .api("proctoring", "Admit every candidate of the room")
             .res::<a_exams::Admitted>(),
@@ -454,24 +504,30 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<a_exams::Created>(),
         // API: the candidate's exam day.
         post("/api/v1/exam/login", PUBLIC, a_exams::exam_login)
+            .face(Face::ExamSignInApi)
             .api("exam", "Exam-day login with admission number and ID number; sets the exam cookie")
             .req::<crate::app::delivery::ExamLogin>()
             .res::<a_exams::ExamSession>(),
-        post("/api/v1/exam/logout", PUBLIC, a_exams::exam_logout).api("exam", "End the exam-day session"),
+        post("/api/v1/exam/logout", PUBLIC, a_exams::exam_logout).face(Face::Exam).api("exam", "End the exam-day session"),
         get("/api/v1/exam/state", EXAMINEE, a_exams::exam_state)
+            .face(Face::Exam)
             .api("exam", "Status, server clock and acknowledged answers (no keys, no scores)")
             .res::<crate::app::delivery::ExamState>(),
         get("/api/v1/exam/paper", EXAMINEE, a_exams::exam_paper)
+            .face(Face::Exam)
             .api("exam", "The candidate's paper once started (no keys)")
             .res::<crate::app::delivery::paper_view::CandidatePaper>(),
         post("/api/v1/exam/start", EXAMINEE, a_exams::exam_start)
+            .face(Face::Exam)
             .api("exam", "Start (after admission) or resume")
             .res::<a_exams::Started>(),
         post("/api/v1/exam/answers", EXAMINEE, a_exams::exam_save)
+            .face(Face::ExamSave)
             .api("exam", "Save changes; answered only after the durable commit; 409 when paused, closed or past the deadline")
             .req::<crate::app::delivery::SaveRequest>()
             .res::<crate::app::delivery::SaveAck>(),
         post("/api/v1/exam/submit", EXAMINEE, a_exams::exam_submit)
+            .face(Face::Exam)
             .api("exam", "Submit with the saved answers")
             .res::<a_exams::Submitted>(),
         // API: audit.

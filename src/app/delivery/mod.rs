@@ -18,7 +18,7 @@ pub mod sweeper;
 pub mod writer;
 
 pub use login::{login, logout, ExamLogin};
-pub use save::{save, ChangeInput, SaveAck, SaveRequest};
+pub use save::{save, save_form, ChangeInput, SaveAck, SaveRequest};
 pub use start::start;
 pub use submit::submit;
 
@@ -119,6 +119,43 @@ pub async fn state(app: &App, who: &ExamIdentity) -> Result<ExamState> {
             })
             .collect(),
     })
+}
+
+/// The candidate's paper (no keys), only while the attempt runs
+/// ([`AttemptStatus::shows_paper`]).
+pub async fn paper(app: &App, who: &ExamIdentity) -> Result<paper_view::CandidatePaper> {
+    let state = state(app, who).await?;
+    match (state.attempt_id, state.status) {
+        (Some(id), Some(s)) if s.shows_paper() => Ok(app
+            .delivery
+            .papers
+            .get(app.store.as_ref(), id)
+            .await?
+            .view()),
+        _ => Err(Error::BadRequest {
+            code: "attempt_not_started",
+            detail: None,
+        }),
+    }
+}
+
+/// What the exam page shows: the state, and the paper while the attempt runs.
+pub async fn page(
+    app: &App,
+    who: &ExamIdentity,
+) -> Result<(ExamState, Option<paper_view::CandidatePaper>)> {
+    let state = state(app, who).await?;
+    let paper = match (state.attempt_id, state.status) {
+        (Some(id), Some(s)) if s.shows_paper() => Some(
+            app.delivery
+                .papers
+                .get(app.store.as_ref(), id)
+                .await?
+                .view(),
+        ),
+        _ => None,
+    };
+    Ok((state, paper))
 }
 
 fn attempt_of(who: &ExamIdentity) -> Result<i64> {

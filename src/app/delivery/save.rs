@@ -39,8 +39,20 @@ pub struct SaveAck {
 /// durable. Refusals (paused, closed, past the deadline) come back as 409 with the
 /// reason; the writer logs them.
 pub async fn save(app: &App, who: &ExamIdentity, req: SaveRequest) -> Result<SaveAck> {
+    checked_save(app, who, req.changes, exam::MAX_SEQ).await
+}
+
+/// A save whose sequence numbers may go up to `max_seq`: clients number their changes
+/// (bounded by [`exam::MAX_SEQ`]); the server numbers plain-form saves after whatever is
+/// stored, so those may go one past it.
+async fn checked_save(
+    app: &App,
+    who: &ExamIdentity,
+    input: Vec<ChangeInput>,
+    max_seq: i64,
+) -> Result<SaveAck> {
     let attempt_id = attempt_of(who)?;
-    if req.changes.is_empty() || req.changes.len() > exam::MAX_CHANGES_PER_SAVE {
+    if input.is_empty() || input.len() > exam::MAX_CHANGES_PER_SAVE {
         return Err(Error::field("changes", "exam_error.changes"));
     }
     let paper = app
@@ -48,15 +60,15 @@ pub async fn save(app: &App, who: &ExamIdentity, req: SaveRequest) -> Result<Sav
         .papers
         .get(app.store.as_ref(), attempt_id)
         .await?;
-    let mut changes = Vec::with_capacity(req.changes.len());
-    for (i, c) in req.changes.into_iter().enumerate() {
+    let mut changes = Vec::with_capacity(input.len());
+    for (i, c) in input.into_iter().enumerate() {
         let Some((item_type, options)) = paper.layout(c.position as usize) else {
             return Err(Error::field(
                 &format!("changes[{i}].position"),
                 "exam_error.position",
             ));
         };
-        if !(1..=exam::MAX_SEQ).contains(&c.seq) {
+        if !(1..=max_seq).contains(&c.seq) {
             return Err(Error::field(&format!("changes[{i}].seq"), "exam_error.seq"));
         }
         if let Err(code) = exam::validate_answer(item_type, options.min(255) as u8, &c.answer) {
@@ -104,4 +116,63 @@ pub async fn save(app: &App, who: &ExamIdentity, req: SaveRequest) -> Result<Sav
 
 pub fn refusal(r: SaveRefusal) -> Error {
     Error::Refused { code: r.code() }
+}
+
+/// The plain-form save of the exam page (no script): every answer field of the paper at
+/// once (`a{n}` holds the answer to position `n`; `p{n}` marks a choice item present,
+/// so clearing all its boxes clears it). The server numbers it after everything already
+/// stored, so a later form save always wins over an earlier one.
+pub async fn save_form(app: &App, who: &ExamIdentity, fields: &[(String, String)]) -> Result<()> {
+    use crate::domain::item::ItemType;
+    use serde_json::json;
+    let Some(attempt_id) = who.attempt_id else {
+        return Ok(());
+    };
+    let seq = app.store.attempt(attempt_id).await?.last_seq + 1;
+    let paper = app
+        .delivery
+        .papers
+        .get(app.store.as_ref(), attempt_id)
+        .await?
+        .view();
+    let mut changes = Vec::new();
+    for it in &paper.items {
+        let key = format!("a{}", it.position);
+        let values: Vec<&str> = fields
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let answer = match it.item_type {
+            ItemType::TrueFalse => match values.first() {
+                Some(&"true") => json!(true),
+                Some(&"false") => json!(false),
+                _ => continue,
+            },
+            ItemType::SingleChoice | ItemType::MultipleChoice => {
+                let marker = format!("p{}", it.position);
+                if values.is_empty() && !fields.iter().any(|(k, _)| *k == marker) {
+                    continue;
+                }
+                json!(values
+                    .iter()
+                    .filter_map(|v| v.parse::<u64>().ok())
+                    .collect::<Vec<_>>())
+            }
+            _ => match values.first() {
+                Some(v) => json!(v),
+                None => continue,
+            },
+        };
+        changes.push(ChangeInput {
+            position: it.position,
+            seq,
+            answer,
+        });
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    checked_save(app, who, changes, seq.max(exam::MAX_SEQ)).await?;
+    Ok(())
 }

@@ -81,11 +81,9 @@ fn refuse_frozen(body: &Org) -> Result<()> {
 pub async fn plan_for_viewer(app: &App, p: &Principal, id: i64) -> Result<(Plan, Org)> {
     let plan = app.store.plan(id).await?;
     let body = app.store.org(plan.body_id).await?;
-    let assigned =
-        p.has_role(Role::QualityInspector) && app.store.is_plan_inspector(id, p.user_id).await?;
-    if !assigned && decide(p, Action::ViewPlans, &body.as_ref()).is_err() {
-        return Err(Error::NotFound);
-    }
+    let inspector_assigned = app.store.is_plan_inspector(id, p.user_id).await?;
+    decide(p, Action::ViewPlan { inspector_assigned }, &body.as_ref())
+        .map_err(|_| Error::NotFound)?;
     Ok((plan, body))
 }
 
@@ -185,11 +183,16 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
         None => demo_template(),
     };
     let template = PlanTemplate {
-        pass_mark: input.pass_mark.unwrap_or(paper.total_points() * 0.6),
+        pass_mark: input
+            .pass_mark
+            .unwrap_or(paper.total_points() * app.config.exams.pass_mark_percent / 100.0),
         paper,
-        duration_seconds: input
-            .duration_seconds
-            .unwrap_or_else(|| input.duration_minutes.unwrap_or(90).saturating_mul(60)),
+        duration_seconds: input.duration_seconds.unwrap_or_else(|| {
+            input
+                .duration_minutes
+                .unwrap_or(app.config.exams.default_duration_minutes)
+                .saturating_mul(60)
+        }),
         partial_credit: input.partial_credit.unwrap_or(PartialCredit::HalfForSubset),
     };
     if let Err(field) = template.validate() {

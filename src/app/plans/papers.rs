@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use super::plan_to_change;
 use crate::app::{audit_by, App, Error, Result};
 use crate::domain::assembly::{assemble_indexed, PoolIndex, PoolItem};
-use crate::domain::exam::{required_proctors, PlanStatus};
+use crate::domain::exam::PlanStatus;
 use crate::domain::policy::Principal;
 use crate::domain::standard::Mode;
 use crate::domain::validate::FieldError;
@@ -68,7 +68,7 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
     }
     let sessions = app.store.sessions(plan.id).await?;
     for s in &sessions {
-        let need = required_proctors(s.candidates as u32);
+        let need = app.config.exams.proctors.needed(s.candidates as u32);
         if s.candidates > 0 && (s.proctors.len() as u32) < need {
             return Err(Error::Validation(vec![FieldError::new(
                 "session",

@@ -20,15 +20,20 @@ pub struct PersonInput {
     pub id_number: String,
 }
 
+/// A relation to declare: the other person's document and how they are related. No
+/// name: the declaration is matched by the document alone and never creates or renames
+/// a real-name record (a `name` sent by older clients is ignored).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RelationInput {
-    #[serde(flatten)]
-    pub person: PersonInput,
+    /// `resident_id` (default), `residence_permit`, `foreign_permanent_resident`, `passport`.
+    pub document_type: Option<String>,
+    pub id_number: String,
     /// `close_relative`, `teacher_student`, `master_apprentice`, `colleague`, `same_training_body`.
     pub relation: String,
 }
 
+/// A checked real-name record for enrolment: name and document.
 fn parse_person(
     app: &App,
     input: &PersonInput,
@@ -36,15 +41,24 @@ fn parse_person(
     f: &mut Fields,
 ) -> Option<crate::store::NewPerson> {
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 50 {
+    if name.is_empty() {
         f.push(FieldError::new(format!("{prefix}name"), "field.required"));
+    } else if name.chars().count() > 50 {
+        f.push(FieldError::new(format!("{prefix}name"), "field.too_long").with_detail("50"));
     }
-    let doc_type = match input
-        .document_type
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let d = parse_document(input.document_type.as_deref(), &input.id_number, prefix, f)?;
+    Some(crate::app::users::new_person(app, name, &d))
+}
+
+/// A checked identity document; errors go to `{prefix}document_type` or
+/// `{prefix}id_number`.
+fn parse_document(
+    document_type: Option<&str>,
+    id_number: &str,
+    prefix: &str,
+    f: &mut Fields,
+) -> Option<Document> {
+    let doc_type = match document_type.map(str::trim).filter(|s| !s.is_empty()) {
         None => DocumentType::ResidentId,
         Some(code) => match DocumentType::from_code(code) {
             Some(t) => t,
@@ -57,8 +71,8 @@ fn parse_person(
             }
         },
     };
-    match Document::parse(doc_type, &input.id_number, crate::today()) {
-        Ok(d) => Some(crate::app::users::new_person(app, name, &d)),
+    match Document::parse(doc_type, id_number, crate::today()) {
+        Ok(d) => Some(d),
         Err(e) => {
             let mut fe = crate::app::users::document_field_error(e);
             fe.field = format!("{prefix}id_number");
@@ -76,9 +90,9 @@ pub async fn declare_relation(app: &App, p: &Principal, input: RelationInput) ->
     if relation.is_none() {
         f.push(FieldError::new("relation", "exam_error.relation"));
     }
-    let person = parse_person(app, &input.person, "", &mut f);
+    let document = parse_document(input.document_type.as_deref(), &input.id_number, "", &mut f);
     f.finish().map_err(Error::Validation)?;
-    let (Some(person), Some(relation)) = (person, relation) else {
+    let (Some(document), Some(relation)) = (document, relation) else {
         unreachable!("checked")
     };
     let event = audit_by(
@@ -90,7 +104,12 @@ pub async fn declare_relation(app: &App, p: &Principal, input: RelationInput) ->
         serde_json::json!({"relation": relation.code()}),
     );
     app.store
-        .declare_relation(p.user_id, person, relation, event)
+        .declare_relation(
+            p.user_id,
+            &app.keys.document_lookup(&document),
+            relation,
+            event,
+        )
         .await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::plan_to_change;
 use crate::app::{audit_by, App, Error, Result};
-use crate::domain::policy::Principal;
+use crate::domain::policy::{may_serve, Principal};
 use crate::domain::role::Role;
 use crate::domain::time::parse_local_time;
 
@@ -56,12 +56,8 @@ pub async fn assign_proctor(
     let session = app.store.plan_session(session_id).await?;
     let (plan, body) = plan_to_change(app, p, session.plan_id).await?;
     let grants = app.store.grants(input.user_id).await.unwrap_or_default();
-    if !grants
-        .iter()
-        .any(|g| g.role == Role::Proctor && g.org.body_id == Some(body.id))
-    {
-        return Err(Error::field("user_id", "exam_error.not_proctor"));
-    }
+    may_serve(&grants, Role::Proctor, &body.as_ref())
+        .map_err(|_| Error::field("user_id", "exam_error.not_proctor"))?;
     let event = audit_by(
         p,
         "session.assign_proctor",

@@ -62,6 +62,13 @@ impl AttemptStatus {
     pub fn is_final(self) -> bool {
         matches!(self, AttemptStatus::Submitted | AttemptStatus::Terminated)
     }
+
+    /// Whether the candidate may see the paper: only while the attempt runs (paused
+    /// included), not before the start and not after the end, since bank items are
+    /// reused on later papers.
+    pub fn shows_paper(self) -> bool {
+        matches!(self, AttemptStatus::InProgress | AttemptStatus::Paused)
+    }
 }
 
 /// The part of an attempt the clock and the save rules need.

@@ -383,6 +383,14 @@ async fn apply_one(
                 .bind(*candidate_id)
                 .execute(&mut **tx)
                 .await?;
+            // A successful login clears its admission number's attempts (throttling).
+            sqlx::query(
+                "DELETE FROM login_attempts WHERE scope = 'exam' \
+                 AND login = (SELECT admission_no FROM candidates WHERE id = $1)",
+            )
+            .bind(*candidate_id)
+            .execute(&mut **tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO exam_sessions (token_hash, candidate_id, csrf_token, \
                  created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5)",

@@ -14,7 +14,7 @@ use crate::store::dialect::Unique;
 use crate::store::plans::{
     Enrolled, NewAttempt, NewCandidate, NewPlan, Plan, PlanSession, PoolRow, RosterEntry, StaffRef,
 };
-use crate::store::{NewPerson, PlanStore, Result, StoreError};
+use crate::store::{PlanStore, Result, StoreError};
 
 pub(super) const PLAN_SELECT: &str = "SELECT p.id, p.body_id, p.occupation_id, \
      o.code AS occupation_code, o.name AS occupation_name, p.level, p.bank_id, p.name, \
@@ -55,18 +55,22 @@ const SESSION_SELECT: &str = "SELECT s.id, s.plan_id, s.room_id, r.name AS room_
      FROM plan_sessions s JOIN organisations r ON r.id = s.room_id";
 
 /// Refuses when the staff member declared a relation to a candidate of the session (or
-/// is one).
+/// is one). People are matched by their document's keyed look-up hash.
 pub(super) async fn check_recusal(tx: &mut Tx, session_id: i64, user_id: i64) -> Result<()> {
-    let staff_person: Option<i64> = sqlx::query_scalar("SELECT person_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(not_found)?;
-    let declared: Vec<(i64, String)> =
-        sqlx::query_as("SELECT person_id, relation FROM staff_relations WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    let staff_person: Option<String> = sqlx::query_scalar(
+        "SELECT p.document_lookup FROM users u LEFT JOIN people p ON p.id = u.person_id \
+         WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(not_found)?;
+    let declared: Vec<(String, String)> = sqlx::query_as(
+        "SELECT document_lookup, relation FROM declared_relations WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?;
     if declared.is_empty() && staff_person.is_none() {
         return Ok(());
     }
@@ -75,12 +79,14 @@ pub(super) async fn check_recusal(tx: &mut Tx, session_id: i64, user_id: i64) ->
         let rel = Relation::from_code(&rel).ok_or_else(|| super::common::bad_value("relation"))?;
         relations.push((person, rel));
     }
-    let candidates: Vec<(i64, String)> =
-        sqlx::query_as("SELECT person_id, admission_no FROM candidates WHERE session_id = $1")
-            .bind(session_id)
-            .fetch_all(&mut **tx)
-            .await?;
-    match recusal(staff_person, &relations, &candidates) {
+    let candidates: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.document_lookup, c.admission_no FROM candidates c \
+         JOIN people p ON p.id = c.person_id WHERE c.session_id = $1",
+    )
+    .bind(session_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    match recusal(staff_person.as_ref(), &relations, &candidates) {
         Some(r) => Err(StoreError::Refused {
             field: "user_id",
             code: "exam_error.recusal",
@@ -292,12 +298,23 @@ impl PlanStore for DbStore {
     async fn declare_relation(
         &self,
         user_id: i64,
-        person: NewPerson,
+        document_lookup: &str,
         relation: Relation,
         audit: AuditEvent,
     ) -> Result<()> {
-        let tx = self.begin_write().await?;
-        roster::declare_relation(tx, user_id, person, relation, audit).await
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO declared_relations (user_id, document_lookup, relation, declared_at_ms) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(document_lookup)
+        .bind(relation.code())
+        .bind(audit.at_ms)
+        .execute(&mut *tx)
+        .await?;
+        write_audited(tx, audit).await?;
+        Ok(())
     }
 
     async fn add_candidates(

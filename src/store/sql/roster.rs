@@ -11,7 +11,7 @@ use super::plans::{check_recusal, plan_tx};
 use super::{dialect, Db};
 use crate::domain::assembly::Paper;
 use crate::domain::audit::AuditEvent;
-use crate::domain::exam::{admission_number, AttemptStatus, PlanStatus, Relation};
+use crate::domain::exam::{admission_number, AttemptStatus, PlanStatus};
 use crate::domain::item::{ItemContent, ItemType};
 use crate::store::dialect::Unique;
 use crate::store::plans::{Enrolled, NewAttempt, NewCandidate, PoolRow, RosterEntry};
@@ -62,28 +62,6 @@ async fn person_id(tx: &mut Tx, p: &NewPerson, now_ms: i64) -> Result<i64> {
         Some(id) => Ok(id),
         None => super::accounts::insert_person(tx, p, now_ms).await,
     }
-}
-
-pub(super) async fn declare_relation(
-    mut tx: Tx,
-    user_id: i64,
-    person: NewPerson,
-    relation: Relation,
-    audit: AuditEvent,
-) -> Result<()> {
-    let person_id = person_id(&mut tx, &person, audit.at_ms).await?;
-    sqlx::query(
-        "INSERT INTO staff_relations (user_id, person_id, relation, declared_at_ms) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(person_id)
-    .bind(relation.code())
-    .bind(audit.at_ms)
-    .execute(&mut *tx)
-    .await?;
-    write_audited(tx, audit).await?;
-    Ok(())
 }
 
 /// Enrols candidates in order (all or none): seats and admission numbers are assigned
@@ -246,8 +224,8 @@ pub(super) async fn earlier_items(pool: &Pool, plan_id: i64) -> Result<Vec<(i64,
     rows.iter()
         .map(|r| {
             let paper: Paper = json(r, "paper")?;
-            let items = paper.items.iter().map(|i| i.item_id).collect();
-            Ok((r.try_get("person_id")?, items))
+            let person: i64 = r.try_get("person_id")?;
+            Ok((person, paper.items.iter().map(|i| i.item_id).collect()))
         })
         .collect()
 }

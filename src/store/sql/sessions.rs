@@ -2,9 +2,10 @@
 
 use async_trait::async_trait;
 
-use super::common::write_audited;
-use super::DbStore;
+use super::common::{to_json, write_audited};
+use super::{dialect, DbStore};
 use crate::domain::audit::AuditEvent;
+use crate::domain::throttle::{Attempts, Scope};
 use crate::store::{NewSession, Result, SessionRecord, SessionStore};
 
 #[async_trait]
@@ -34,8 +35,13 @@ impl SessionStore for DbStore {
         .bind(s.expires_at_ms)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM login_failures WHERE login = $1")
+        sqlx::query("DELETE FROM login_attempts WHERE scope = 'staff' AND login = $1")
             .bind(login)
+            .execute(&mut *tx)
+            .await?;
+        // Attempts older than a day no longer count for anything.
+        sqlx::query("DELETE FROM login_attempts WHERE at_ms < $1")
+            .bind(s.now_ms - 86_400_000)
             .execute(&mut *tx)
             .await?;
         // Expired sessions of anyone are swept here, on a write we make anyway.
@@ -135,52 +141,78 @@ impl SessionStore for DbStore {
         .await?)
     }
 
-    async fn login_failures(
+    async fn note_login_attempt(
         &self,
-        login: &str,
+        scope: Scope,
+        key: &str,
+        address: &str,
+        at_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO login_attempts (scope, login, address, at_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(scope.code())
+        .bind(key)
+        .bind(address)
+        .bind(at_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn login_attempts(
+        &self,
+        scope: Scope,
+        key: &str,
         address: &str,
         since_ms: i64,
-    ) -> Result<(i64, i64)> {
-        Ok(sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM login_failures WHERE login = $1 AND at_ms >= $3), \
-             (SELECT COUNT(*) FROM login_failures WHERE address = $2 AND at_ms >= $3)",
+    ) -> Result<Attempts> {
+        let (by_key, by_address) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM login_attempts WHERE scope = $1 AND login = $2 \
+             AND at_ms >= $4), (SELECT COUNT(*) FROM login_attempts WHERE scope = $1 \
+             AND address = $3 AND at_ms >= $4)",
         )
-        .bind(login)
+        .bind(scope.code())
+        .bind(key)
         .bind(address)
         .bind(since_ms)
         .fetch_one(self.reader())
-        .await?)
+        .await?;
+        Ok(Attempts { by_key, by_address })
     }
 
-    async fn record_login_failure(
-        &self,
-        login: &str,
-        address: &str,
-        audit: AuditEvent,
-    ) -> Result<()> {
+    async fn clear_login_attempts(&self, scope: Scope, key: &str, audit: AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO login_failures (login, address, at_ms) VALUES ($1, $2, $3)")
-            .bind(login)
-            .bind(address)
-            .bind(audit.at_ms)
-            .execute(&mut *tx)
-            .await?;
-        // Keep the table small: failures older than a day no longer matter.
-        sqlx::query("DELETE FROM login_failures WHERE at_ms < $1")
-            .bind(audit.at_ms - 86_400_000)
+        sqlx::query("DELETE FROM login_attempts WHERE scope = $1 AND login = $2")
+            .bind(scope.code())
+            .bind(key)
             .execute(&mut *tx)
             .await?;
         write_audited(tx, audit).await?;
         Ok(())
     }
 
-    async fn note_login_attempt(&self, login: &str, address: &str, at_ms: i64) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (login, address, at_ms) VALUES ($1, $2, $3)")
-            .bind(login)
-            .bind(address)
-            .bind(at_ms)
-            .execute(self.writer())
-            .await?;
-        Ok(())
+    async fn keys_with_attempts(
+        &self,
+        scope: Scope,
+        keys: &[String],
+        since_ms: i64,
+        at_least: i64,
+    ) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT login FROM login_attempts WHERE scope = $2 AND at_ms >= $3 AND login{} \
+             GROUP BY login HAVING COUNT(*) >= $4 ORDER BY login",
+            dialect::IN_JSON_TEXTS
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(to_json(&keys)?)
+            .bind(scope.code())
+            .bind(since_ms)
+            .bind(at_least)
+            .fetch_all(self.reader())
+            .await?)
     }
 }

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::app;
 use crate::domain::policy::Principal;
 use crate::domain::role::Role;
-use crate::web::ctx::{clear_session_cookie, session_cookie, Ctx};
+use crate::web::cookies::{clear_session_cookie, session_cookie};
+use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Json};
 use crate::web::AppState;
 

@@ -10,7 +10,8 @@ use crate::app;
 use crate::domain::exam::Clock;
 use crate::store::delivery::StoredSeq;
 use crate::store::plans::{Enrolled, Plan, PlanSession, RosterEntry, StaffRef};
-use crate::web::ctx::{exam_cookie, Ctx, EXAM_COOKIE};
+use crate::web::cookies::{exam_cookie, EXAM_COOKIE};
+use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Json, Path};
 use crate::web::AppState;
 
@@ -200,17 +201,36 @@ pub async fn file_finding(
     Ok((StatusCode::CREATED, Json(Created { id: fid })))
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RoomRoster {
+    pub server_now_ms: i64,
+    pub roster: Vec<RosterEntry>,
+    /// Admission numbers locked out of exam-day login after too many wrong ID numbers
+    /// (`POST /api/v1/sessions/{id}/unlock` lets them in again).
+    pub locked_out: Vec<String>,
+}
+
 pub async fn session_roster(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-) -> Result<Json<Roster>, AppError> {
-    let (plan, session) =
-        app::proctoring::session_for_proctor(&st.app, ctx.principal()?, id).await?;
-    Ok(Json(Roster {
+) -> Result<Json<RoomRoster>, AppError> {
+    let room = app::proctoring::room(&st.app, ctx.principal()?, id).await?;
+    Ok(Json(RoomRoster {
         server_now_ms: crate::now_ms(),
-        roster: st.app.store.roster(plan.id, Some(session.id)).await?,
+        roster: room.roster,
+        locked_out: room.locked_out,
     }))
+}
+
+pub async fn unlock_login(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<app::proctoring::UnlockInput>,
+) -> Result<StatusCode, AppError> {
+    app::proctoring::unlock_login(&st.app, ctx.principal()?, id, input).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -275,13 +295,13 @@ pub async fn exam_logout(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Some(token) = crate::web::ctx::cookie(&headers, EXAM_COOKIE) {
+    if let Some(token) = crate::web::cookies::cookie(&headers, EXAM_COOKIE) {
         app::delivery::logout(&st.app, token).await?;
     }
     Ok((
         [(
             header::SET_COOKIE,
-            crate::web::ctx::clear_exam_cookie(st.app.config.cookie_secure),
+            crate::web::cookies::clear_exam_cookie(st.app.config.cookie_secure),
         )],
         StatusCode::NO_CONTENT,
     )
@@ -295,27 +315,11 @@ pub async fn exam_state(
     Ok(Json(app::delivery::state(&st.app, ctx.exam()?).await?))
 }
 
-pub async fn exam_paper(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    let who = ctx.exam()?;
-    let state = app::delivery::state(&st.app, who).await?;
-    // The paper is shown only while the attempt runs: not before the start, and not
-    // after the end (bank items are reused on later papers).
-    use crate::domain::exam::AttemptStatus::{InProgress, Paused};
-    match (state.attempt_id, state.status) {
-        (Some(id), Some(InProgress | Paused)) => {
-            let paper = st
-                .app
-                .delivery
-                .papers
-                .get(st.app.store.as_ref(), id)
-                .await?;
-            Ok(axum::Json(paper.view()).into_response())
-        }
-        _ => Err(AppError::BadRequest {
-            code: "attempt_not_started",
-            detail: None,
-        }),
-    }
+pub async fn exam_paper(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Json<app::delivery::paper_view::CandidatePaper>, AppError> {
+    Ok(Json(app::delivery::paper(&st.app, ctx.exam()?).await?))
 }
 
 /// The clock after the start, from the start's own commit: a burst of thousands of

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use super::{form_errors, page, see_other};
 use crate::app;
-use crate::web::ctx::{clear_session_cookie, login_csrf, session_cookie, Ctx, LANG_COOKIE};
+use crate::web::cookies::{clear_session_cookie, login_csrf, session_cookie, LANG_COOKIE};
+use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Form, Path, Query};
 use crate::web::i18n::Lang;
 use crate::web::AppState;

@@ -11,12 +11,13 @@ use serde_json::json;
 
 use super::{form_errors, page, see_other};
 use crate::app;
-use crate::domain::exam::{required_proctors, AttemptStatus, Relation};
+use crate::domain::exam::{AttemptStatus, Relation};
 use crate::domain::org::OrgKind;
 use crate::domain::role::Role;
 use crate::domain::time::{clock_time, local_time};
 use crate::store::OrgFilter;
-use crate::web::ctx::{clear_exam_cookie, exam_cookie, Ctx, RequestCtx, EXAM_COOKIE};
+use crate::web::cookies::{clear_exam_cookie, exam_cookie, EXAM_COOKIE};
+use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::{AppError, Form, Path};
 use crate::web::AppState;
 
@@ -171,8 +172,8 @@ async fn plan_page(
         "can_approve": can_approve,
         "sessions": sessions.iter().map(|s| json!({
             "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
-            "proctors": s.proctors, "need": required_proctors(s.candidates as u32),
-            "understaffed": (s.proctors.len() as u32) < required_proctors(s.candidates as u32),
+            "proctors": s.proctors, "need": st.app.config.exams.proctors.needed(s.candidates as u32),
+            "understaffed": (s.proctors.len() as u32) < st.app.config.exams.proctors.needed(s.candidates as u32),
         })).collect::<Vec<_>>(),
         "roster": roster.iter().map(|r| json!({"admission_no": r.admission_no, "name": r.name, "document": r.document_masked, "session_id": r.session_id, "seat": r.seat, "status": r.status})).collect::<Vec<_>>(),
         "rooms": rooms.iter().map(|r| json!({"id": r.id, "name": r.name})).collect::<Vec<_>>(),
@@ -416,6 +417,17 @@ pub async fn admit_all(
     Ok(see_other(&format!("/proctor/sessions/{id}")).into_response())
 }
 
+/// The console's unlock of a candidate locked out of exam-day login.
+pub async fn unlock_login(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<app::proctoring::UnlockInput>,
+) -> Result<Response, AppError> {
+    app::proctoring::unlock_login(&st.app, ctx.principal()?, id, f).await?;
+    Ok(see_other(&format!("/proctor/sessions/{id}")).into_response())
+}
+
 async fn inspect_page(
     st: &AppState,
     ctx: &RequestCtx,
@@ -437,7 +449,7 @@ async fn inspect_page(
         "can_file": can_file,
         "sessions": live.sessions.iter().map(|s| json!({
             "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
-            "proctors": s.proctors, "need": required_proctors(s.candidates as u32),
+            "proctors": s.proctors, "need": st.app.config.exams.proctors.needed(s.candidates as u32),
             "in_progress": count(s.id, AttemptStatus::InProgress), "paused": count(s.id, AttemptStatus::Paused),
             "submitted": count(s.id, AttemptStatus::Submitted) + count(s.id, AttemptStatus::Terminated),
         })).collect::<Vec<_>>(),
@@ -511,7 +523,8 @@ pub async fn exam_login_form(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
 ) -> Result<Response, AppError> {
-    let (login_csrf, set_cookie) = crate::web::ctx::login_csrf(&ctx, st.app.config.cookie_secure);
+    let (login_csrf, set_cookie) =
+        crate::web::cookies::login_csrf(&ctx, st.app.config.cookie_secure);
     let res = exam_page(
         &st,
         &ctx,
@@ -559,7 +572,7 @@ pub async fn exam_logout(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Some(token) = crate::web::ctx::cookie(&headers, EXAM_COOKIE) {
+    if let Some(token) = crate::web::cookies::cookie(&headers, EXAM_COOKIE) {
         app::delivery::logout(&st.app, token).await?;
     }
     Ok((
@@ -575,49 +588,33 @@ pub async fn exam_logout(
 /// The exam page: the waiting room before the start, the paper while it runs (answers
 /// as last acknowledged), and the receipt after.
 pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    let who = ctx.exam()?;
-    let state = app::delivery::state(&st.app, who).await?;
+    let (state, paper) = app::delivery::page(&st.app, ctx.exam()?).await?;
     let status = state.status;
-    let running = matches!(
-        status,
-        Some(AttemptStatus::InProgress) | Some(AttemptStatus::Paused)
-    );
-    let items = match (running, state.attempt_id) {
-        (true, Some(id)) => {
-            let paper = st
-                .app
-                .delivery
-                .papers
-                .get(st.app.store.as_ref(), id)
-                .await?
-                .view();
-            let saved: std::collections::HashMap<u32, &serde_json::Value> = state
-                .answers
-                .iter()
-                .map(|a| (a.position, &a.answer))
-                .collect();
-            paper
-                .items
-                .iter()
-                .map(|it| {
-                    let ans = saved.get(&it.position).copied().cloned().unwrap_or(serde_json::Value::Null);
-                    let chosen: Vec<u64> = ans.as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
-                    let choice = matches!(it.item_type, crate::domain::item::ItemType::SingleChoice | crate::domain::item::ItemType::MultipleChoice);
-                    json!({
-                        "position": it.position, "number": it.position + 1, "type": it.item_type, "points": it.points, "stem": it.stem,
-                        "single": it.item_type == crate::domain::item::ItemType::SingleChoice,
-                        "multiple": it.item_type == crate::domain::item::ItemType::MultipleChoice,
-                        "true_false": it.item_type == crate::domain::item::ItemType::TrueFalse,
-                        "text": !choice && it.item_type != crate::domain::item::ItemType::TrueFalse,
-                        "is_true": ans.as_bool() == Some(true), "is_false": ans.as_bool() == Some(false),
-                        "text_value": ans.as_str().unwrap_or(""),
-                        "options": it.options.iter().enumerate().map(|(i, o)| json!({"index": i, "label": o.label, "text": o.text, "checked": chosen.contains(&(i as u64))})).collect::<Vec<_>>(),
-                    })
-                })
-                .collect::<Vec<_>>()
-        }
-        _ => vec![],
-    };
+    let running = paper.is_some();
+    let saved: std::collections::HashMap<u32, &serde_json::Value> = state
+        .answers
+        .iter()
+        .map(|a| (a.position, &a.answer))
+        .collect();
+    let items = paper
+        .iter()
+        .flat_map(|p| p.items.iter())
+        .map(|it| {
+            let ans = saved.get(&it.position).copied().cloned().unwrap_or(serde_json::Value::Null);
+            let chosen: Vec<u64> = ans.as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
+            let choice = matches!(it.item_type, crate::domain::item::ItemType::SingleChoice | crate::domain::item::ItemType::MultipleChoice);
+            json!({
+                "position": it.position, "number": it.position + 1, "type": it.item_type, "points": it.points, "stem": it.stem,
+                "single": it.item_type == crate::domain::item::ItemType::SingleChoice,
+                "multiple": it.item_type == crate::domain::item::ItemType::MultipleChoice,
+                "true_false": it.item_type == crate::domain::item::ItemType::TrueFalse,
+                "text": !choice && it.item_type != crate::domain::item::ItemType::TrueFalse,
+                "is_true": ans.as_bool() == Some(true), "is_false": ans.as_bool() == Some(false),
+                "text_value": ans.as_str().unwrap_or(""),
+                "options": it.options.iter().enumerate().map(|(i, o)| json!({"index": i, "label": o.label, "text": o.text, "checked": chosen.contains(&(i as u64))})).collect::<Vec<_>>(),
+            })
+        })
+        .collect::<Vec<_>>();
     let data = json!({
         "status": status,
         "no_paper": state.attempt_id.is_none(),
@@ -641,77 +638,12 @@ pub async fn exam_start(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Res
     Ok(see_other("/exam").into_response())
 }
 
-/// The plain-form save: every answer field of the paper at once (`a{n}` holds the
-/// answer to position `n`). The server numbers it after everything already stored, so a
-/// later form save always wins over an earlier one.
-async fn save_form(
-    st: &AppState,
-    ctx: &RequestCtx,
-    fields: &[(String, String)],
-) -> Result<(), AppError> {
-    let who = ctx.exam()?;
-    let Some(attempt_id) = who.attempt_id else {
-        return Ok(());
-    };
-    let seq = st.app.store.attempt(attempt_id).await?.last_seq + 1;
-    let paper = st
-        .app
-        .delivery
-        .papers
-        .get(st.app.store.as_ref(), attempt_id)
-        .await?
-        .view();
-    let mut changes = Vec::new();
-    for it in &paper.items {
-        let key = format!("a{}", it.position);
-        let values: Vec<&str> = fields
-            .iter()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
-            .collect();
-        let answer = match it.item_type {
-            crate::domain::item::ItemType::TrueFalse => match values.first() {
-                Some(&"true") => json!(true),
-                Some(&"false") => json!(false),
-                _ => continue,
-            },
-            crate::domain::item::ItemType::SingleChoice
-            | crate::domain::item::ItemType::MultipleChoice => {
-                let present = fields
-                    .iter()
-                    .any(|(k, _)| *k == format!("p{}", it.position));
-                if values.is_empty() && !present {
-                    continue;
-                }
-                json!(values
-                    .iter()
-                    .filter_map(|v| v.parse::<u64>().ok())
-                    .collect::<Vec<_>>())
-            }
-            _ => match values.first() {
-                Some(v) => json!(v),
-                None => continue,
-            },
-        };
-        changes.push(app::delivery::ChangeInput {
-            position: it.position,
-            seq,
-            answer,
-        });
-    }
-    if changes.is_empty() {
-        return Ok(());
-    }
-    app::delivery::save(&st.app, who, app::delivery::SaveRequest { changes }).await?;
-    Ok(())
-}
-
 pub async fn exam_save_form(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    save_form(&st, &ctx, &fields).await?;
+    app::delivery::save_form(&st.app, ctx.exam()?, &fields).await?;
     Ok(see_other("/exam").into_response())
 }
 
@@ -721,7 +653,7 @@ pub async fn exam_submit(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     // Whatever the form carries is saved first, then the attempt is submitted.
-    match save_form(&st, &ctx, &fields).await {
+    match app::delivery::save_form(&st.app, ctx.exam()?, &fields).await {
         Ok(()) | Err(AppError::Refused { .. }) | Err(AppError::Validation(_)) => {}
         Err(e) => return Err(e),
     }

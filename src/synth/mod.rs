@@ -2,6 +2,8 @@
 //! (occupation 9-99-99-99 “合成题库（负载测试用，非真实试题）”), never shipped, never
 //! meant for candidates. Deterministic for a given size and seed.
 
+pub mod assembly;
+
 use std::collections::BTreeMap;
 
 use rand::{Rng, SeedableRng};
