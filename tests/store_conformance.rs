@@ -334,6 +334,7 @@ async fn accounts_and_real_name_records(s: Arc<dyn Store>) {
     let in_a = s
         .users(UserFilter {
             body_id: Some(a.id),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -341,6 +342,25 @@ async fn accounts_and_real_name_records(s: Arc<dyn Store>) {
         in_a.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(),
         ["zhangsan"]
     );
+    let admins_of_b = s
+        .users(UserFilter {
+            body_id: Some(b.id),
+            role: Some(Role::BodyAdmin),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        admins_of_b.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [admin_b.id]
+    );
+    assert!(s
+        .users(UserFilter {
+            body_id: Some(a.id),
+            role: Some(Role::BodyAdmin),
+        })
+        .await
+        .unwrap()
+        .is_empty());
     // Grants and revocations.
     s.grant_role(
         admin_b.id,

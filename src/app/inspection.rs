@@ -50,16 +50,28 @@ pub struct PlanLive {
     pub roster: Vec<RosterEntry>,
     pub actions: Vec<ProctorActionRow>,
     pub findings: Vec<Finding>,
+    /// The caller is an inspector dispatched to the plan and may file findings.
+    pub can_file: bool,
+    #[serde(skip)]
+    pub proctor_ratio: crate::domain::exam::ProctorRatio,
 }
 
 pub async fn plan_live(app: &App, p: &Principal, plan_id: i64) -> Result<(Plan, PlanLive)> {
-    let (plan, _) = plan_for_viewer(app, p, plan_id).await?;
+    let (plan, body) = plan_for_viewer(app, p, plan_id).await?;
+    let inspector_assigned = app.store.is_plan_inspector(plan.id, p.user_id).await?;
     let live = PlanLive {
         server_now_ms: crate::now_ms(),
         sessions: app.store.sessions(plan.id).await?,
         roster: app.store.roster(plan.id, None).await?,
         actions: app.store.proctor_actions(plan.id, 200).await?,
         findings: app.store.findings(plan.id).await?,
+        can_file: decide(
+            p,
+            Action::FileFinding { inspector_assigned },
+            &body.as_ref(),
+        )
+        .is_ok(),
+        proctor_ratio: app.config.exams.proctors,
     };
     Ok((plan, live))
 }

@@ -209,6 +209,11 @@ pub async fn unlock_login(
     Ok(())
 }
 
+/// The rooms the caller is assigned to proctor, with their plans, newest first.
+pub async fn my_sessions(app: &App, p: &Principal) -> Result<Vec<(Plan, PlanSession)>> {
+    Ok(app.store.proctor_sessions(p.user_id).await?)
+}
+
 /// A room as its proctor sees it: the live roster, and who is locked out of exam-day
 /// login.
 pub struct Room {

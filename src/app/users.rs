@@ -225,7 +225,14 @@ pub async fn list(app: &App, p: &Principal) -> Result<Vec<User>> {
     bodies.sort_unstable();
     bodies.dedup();
     for b in bodies {
-        out.extend(app.store.users(UserFilter { body_id: Some(b) }).await?);
+        out.extend(
+            app.store
+                .users(UserFilter {
+                    body_id: Some(b),
+                    ..Default::default()
+                })
+                .await?,
+        );
     }
     Ok(out)
 }

@@ -65,6 +65,8 @@ pub struct User {
 pub struct UserFilter {
     /// Users whose home organisation belongs to this body.
     pub body_id: Option<i64>,
+    /// Users who hold this role (anywhere, or within `body_id` when given).
+    pub role: Option<Role>,
 }
 
 /// Everything needed on the very first start.

@@ -198,10 +198,10 @@ pub fn table() -> Vec<RouteSpec> {
     use api::banks as a_banks;
     use api::exams as a_exams;
     use api::{auth as a_auth, orgs as a_orgs, system, users as a_users};
-    use pages::exams as p_exams;
     use pages::{
         audit as p_audit, auth as p_auth, banks as p_banks, orgs as p_orgs, users as p_users,
     };
+    use pages::{exam as p_exam, plans as p_plans, proctor as p_proctor};
     vec![
         // System.
         get("/healthz", PUBLIC, system::healthz)
@@ -246,31 +246,31 @@ pub fn table() -> Vec<RouteSpec> {
         post("/items/{id}/edit", BANK_USERS, p_banks::edit_item),
         post("/items/{id}/transition", BANK_USERS, p_banks::transition),
         // Exam pages.
-        get("/plans", PLAN_VIEWERS, p_exams::plans),
-        post("/plans", BODY_ADMIN, p_exams::create_plan),
-        get("/plans/{id}", PLAN_VIEWERS, p_exams::show_plan),
-        post("/plans/{id}/approve", REGULATOR_ONLY, p_exams::approve),
-        post("/plans/{id}/sessions", BODY_ADMIN, p_exams::add_session),
-        post("/plans/{id}/proctors", BODY_ADMIN, p_exams::assign_proctor),
-        post("/plans/{id}/inspectors", REGULATOR_ONLY, p_exams::assign_inspector),
-        post("/plans/{id}/candidates", BODY_ADMIN, p_exams::add_candidates).body_limit(ROSTER_BYTES),
-        post("/plans/{id}/close-roster", BODY_ADMIN, p_exams::close_roster),
-        get("/account/relations", SIGNED_IN, p_exams::relations_form),
-        post("/account/relations", SIGNED_IN, p_exams::declare_relation),
-        get("/proctor", PROCTORS, p_exams::proctor_home),
-        get("/proctor/sessions/{id}", PROCTORS, p_exams::console),
-        post("/proctor/sessions/{id}/admit-all", PROCTORS, p_exams::admit_all),
-        post("/proctor/sessions/{id}/unlock", PROCTORS, p_exams::unlock_login),
-        post("/proctor/attempts/{id}/action", PROCTORS, p_exams::attempt_action),
-        get("/inspect/plans/{id}", PLAN_VIEWERS, p_exams::inspect),
-        post("/inspect/plans/{id}/findings", INSPECTORS, p_exams::file_finding),
-        get("/exam/login", PUBLIC, p_exams::exam_login_form).face(Face::ExamSignIn),
-        post("/exam/login", PUBLIC, p_exams::exam_login).face(Face::ExamSignIn),
-        post("/exam/logout", PUBLIC, p_exams::exam_logout).face(Face::Exam),
-        get("/exam", EXAMINEE, p_exams::exam_home).face(Face::Exam),
-        post("/exam/start", EXAMINEE, p_exams::exam_start).face(Face::Exam),
-        post("/exam/answers", EXAMINEE, p_exams::exam_save_form).face(Face::Exam),
-        post("/exam/submit", EXAMINEE, p_exams::exam_submit).face(Face::Exam),
+        get("/plans", PLAN_VIEWERS, p_plans::plans),
+        post("/plans", BODY_ADMIN, p_plans::create_plan),
+        get("/plans/{id}", PLAN_VIEWERS, p_plans::show_plan),
+        post("/plans/{id}/approve", REGULATOR_ONLY, p_plans::approve),
+        post("/plans/{id}/sessions", BODY_ADMIN, p_plans::add_session),
+        post("/plans/{id}/proctors", BODY_ADMIN, p_plans::assign_proctor),
+        post("/plans/{id}/inspectors", REGULATOR_ONLY, p_plans::assign_inspector),
+        post("/plans/{id}/candidates", BODY_ADMIN, p_plans::add_candidates).body_limit(ROSTER_BYTES),
+        post("/plans/{id}/close-roster", BODY_ADMIN, p_plans::close_roster),
+        get("/account/relations", SIGNED_IN, p_plans::relations_form),
+        post("/account/relations", SIGNED_IN, p_plans::declare_relation),
+        get("/proctor", PROCTORS, p_proctor::proctor_home),
+        get("/proctor/sessions/{id}", PROCTORS, p_proctor::console),
+        post("/proctor/sessions/{id}/admit-all", PROCTORS, p_proctor::admit_all),
+        post("/proctor/sessions/{id}/unlock", PROCTORS, p_proctor::unlock_login),
+        post("/proctor/attempts/{id}/action", PROCTORS, p_proctor::attempt_action),
+        get("/inspect/plans/{id}", PLAN_VIEWERS, p_proctor::inspect),
+        post("/inspect/plans/{id}/findings", INSPECTORS, p_proctor::file_finding),
+        get("/exam/login", PUBLIC, p_exam::exam_login_form).face(Face::ExamSignIn),
+        post("/exam/login", PUBLIC, p_exam::exam_login).face(Face::ExamSignIn),
+        post("/exam/logout", PUBLIC, p_exam::exam_logout).face(Face::Exam),
+        get("/exam", EXAMINEE, p_exam::exam_home).face(Face::Exam),
+        post("/exam/start", EXAMINEE, p_exam::exam_start).face(Face::Exam),
+        post("/exam/answers", EXAMINEE, p_exam::exam_save_form).face(Face::Exam),
+        post("/exam/submit", EXAMINEE, p_exam::exam_submit).face(Face::Exam),
         get("/static/exam.js", PUBLIC, pages::assets::exam_js),
         get("/static/console.js", PUBLIC, pages::assets::console_js),
         get("/static/inspect.js", PUBLIC, pages::assets::inspect_js),
@@ -378,7 +378,7 @@ pub fn table() -> Vec<RouteSpec> {
             a_banks::put_occupation,
         )
         .api("catalogue", "Create or update an occupation")
-        .req::<a_banks::OccupationInput>()
+        .req::<crate::app::banks::catalogue::OccupationInput>()
         .res::<crate::store::catalogue::Occupation>(),
         get("/api/v1/shortage-catalogue", PUBLIC, a_banks::shortage)
             .api("catalogue", "Shortage catalogues in force today")

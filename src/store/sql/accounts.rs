@@ -210,10 +210,14 @@ impl AccountStore for DbStore {
     async fn users(&self, f: UserFilter) -> Result<Vec<User>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE ($1 IS NULL OR org_id IN \
-             (SELECT id FROM organisations WHERE body_id = $1)) ORDER BY id"
+             (SELECT id FROM organisations WHERE body_id = $1)) \
+             AND ($2 IS NULL OR id IN (SELECT g.user_id FROM role_assignments g \
+             JOIN organisations o ON o.id = g.org_id WHERE g.role = $2 \
+             AND ($1 IS NULL OR o.body_id = $1))) ORDER BY id"
         );
         let rows = sqlx::query(&sql)
             .bind(f.body_id)
+            .bind(f.role.map(|r| r.code()))
             .fetch_all(self.reader())
             .await?;
         rows.iter().map(user).collect()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::{self, banks::BankView};
 use crate::domain::item::{ItemInput, ItemJson, ItemStatus};
 use crate::domain::standard::{PoolReport, Standard};
-use crate::formats::{ImportError, OccupationEntry};
+use crate::formats::ImportError;
 use crate::store::catalogue::{Occupation, ShortageCatalogue};
 use crate::store::items::{ImportOutcome, ItemReview, ItemSummary};
 use crate::web::ctx::Ctx;
@@ -24,76 +24,18 @@ pub struct OccupationList {
 
 pub async fn occupations(State(st): State<AppState>) -> Result<Json<OccupationList>, AppError> {
     Ok(Json(OccupationList {
-        occupations: st.app.store.occupations().await?,
+        occupations: app::banks::catalogue::occupations(&st.app).await?,
     }))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct OccupationInput {
-    pub code: String,
-    pub edition: u16,
-    pub name: String,
-    pub name_en: Option<String>,
-    pub levels: Vec<u8>,
-    #[serde(default)]
-    pub certificate_kinds: Vec<String>,
 }
 
 pub async fn put_occupation(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
-    Json(o): Json<OccupationInput>,
+    Json(o): Json<app::banks::catalogue::OccupationInput>,
 ) -> Result<Json<Occupation>, AppError> {
-    let p = ctx.principal()?;
-    crate::domain::policy::decide(
-        p,
-        crate::domain::policy::Action::ManageCatalogue,
-        &p.home_org,
-    )
-    .map_err(|_| AppError::Forbidden)?;
-    crate::domain::org::OccupationCode::parse(&o.code, o.edition)
-        .map_err(|c| AppError::field("code", c))?;
-    if o.name.trim().is_empty() {
-        return Err(AppError::field("name", "field.required"));
-    }
-    if o.levels.is_empty() || o.levels.iter().any(|l| !(1..=5).contains(l)) {
-        return Err(AppError::field("levels", "org.level"));
-    }
-    if let Some(k) = o
-        .certificate_kinds
-        .iter()
-        .find(|k| crate::domain::org::CertificateKind::from_code(k).is_none())
-    {
-        return Err(AppError::Validation(vec![
-            crate::domain::validate::FieldError::new("certificate_kinds", "org.certificate_kind")
-                .with_detail(k.clone()),
-        ]));
-    }
-    let entry = OccupationEntry {
-        code: o.code.trim().into(),
-        edition: o.edition,
-        name: o.name.trim().into(),
-        name_en: o.name_en,
-        levels: o.levels,
-        certificate_kinds: o.certificate_kinds,
-    };
-    let occ = st
-        .app
-        .store
-        .upsert_occupation(&entry, crate::now_ms())
-        .await?;
-    st.app
-        .store
-        .append_audit(app::audit_by(
-            p,
-            "occupation.put",
-            "occupation",
-            occ.id,
-            None,
-            serde_json::json!({"code": occ.code}),
-        ))
-        .await?;
-    Ok(Json(occ))
+    Ok(Json(
+        app::banks::catalogue::put_occupation(&st.app, ctx.principal()?, o).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -104,11 +46,8 @@ pub struct ShortageList {
 
 /// Public: the shortage catalogues in force today.
 pub async fn shortage(State(st): State<AppState>) -> Result<Json<ShortageList>, AppError> {
-    let date = crate::today().to_string();
-    Ok(Json(ShortageList {
-        catalogues: st.app.store.shortage_catalogues(&date).await?,
-        date,
-    }))
+    let (date, catalogues) = app::banks::catalogue::shortage_today(&st.app).await?;
+    Ok(Json(ShortageList { catalogues, date }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -125,7 +64,7 @@ pub async fn create_shortage(
     Ctx(ctx): Ctx,
     Json(i): Json<ShortageInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let id = app::banks::publish_shortage(
+    let id = app::banks::catalogue::publish_shortage(
         &st.app,
         ctx.principal()?,
         &i.name,

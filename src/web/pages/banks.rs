@@ -380,9 +380,8 @@ async fn shortage_page(
     ctx: &RequestCtx,
     errors: serde_json::Value,
 ) -> Result<Response, AppError> {
-    let date = crate::today().to_string();
-    let cats = st.app.store.shortage_catalogues(&date).await?;
-    let occupations = st.app.store.occupations().await?;
+    let (date, cats) = app::banks::catalogue::shortage_today(&st.app).await?;
+    let occupations = app::banks::catalogue::occupations(&st.app).await?;
     let can_publish = ctx.principal.as_ref().is_some_and(|p| {
         crate::domain::policy::decide(p, Action::ManageCatalogue, &p.home_org).is_ok()
     });
@@ -414,7 +413,7 @@ pub async fn publish_shortage(
         .filter(|(n, _)| n == "occupation_id")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    match app::banks::publish_shortage(
+    match app::banks::catalogue::publish_shortage(
         &st.app,
         ctx.principal()?,
         &field("name"),

@@ -6,8 +6,10 @@ pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod dashboard;
-pub mod exams;
+pub mod exam;
 pub mod orgs;
+pub mod plans;
+pub mod proctor;
 pub mod users;
 
 use axum::response::Html;

@@ -1,0 +1,291 @@
+//! Planning pages for body admins (plans, sessions, proctors, roster, papers) and the
+//! regulator (approval, inspectors); staff declare their relations (回避) here too.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{form_errors, page, see_other};
+use crate::app;
+use crate::domain::exam::Relation;
+use crate::domain::time::local_time;
+use crate::web::ctx::{Ctx, RequestCtx};
+use crate::web::error::{AppError, Form, Path};
+use crate::web::AppState;
+
+/// Field errors of a failed form action, ready for the page (other errors pass).
+pub(super) fn with_errors(
+    st: &AppState,
+    ctx: &RequestCtx,
+    e: AppError,
+) -> Result<serde_json::Value, AppError> {
+    match form_errors(st, ctx, &e) {
+        Some(errors) => Ok(json!(errors)),
+        None => Err(e),
+    }
+}
+
+async fn plans_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    errors: serde_json::Value,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let plans = app::plans::list_plans(&st.app, p).await?;
+    let bodies = app::plans::view::planning_options(&st.app, p).await?;
+    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let data = json!({
+        "plans": plans.iter().map(|p| json!({"id": p.id, "name": p.name, "occupation": format!("{} {}", p.occupation_code, p.occupation_name), "level": p.level, "exam_date": p.exam_date, "status": p.status})).collect::<Vec<_>>(),
+        "bodies": bodies.iter().map(|b| json!({
+            "id": b.body.id, "name": b.body.name,
+            "scope": b.scope.iter().map(|s| json!({"code": s.occupation.code, "name": s.occupation.name, "edition": s.occupation.edition, "level": s.level})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "errors": errors,
+    });
+    Ok((status, page(st, ctx, "plans", "plans.title", data)?).into_response())
+}
+
+pub async fn plans(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    plans_page(&st, &ctx, json!([])).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PlanForm {
+    body_id: i64,
+    occupation_code: String,
+    level: u8,
+    name: String,
+    exam_date: String,
+    duration_minutes: Option<u32>,
+}
+
+pub async fn create_plan(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(f): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    let input = app::plans::PlanInput {
+        body_id: f.body_id,
+        occupation_code: f.occupation_code,
+        level: f.level,
+        name: f.name,
+        exam_date: f.exam_date,
+        duration_minutes: f.duration_minutes,
+        ..Default::default()
+    };
+    match app::plans::create_plan(&st.app, ctx.principal()?, input).await {
+        Ok(plan) => Ok(see_other(&format!("/plans/{}", plan.id)).into_response()),
+        Err(e) => {
+            let errors = with_errors(&st, &ctx, e)?;
+            plans_page(&st, &ctx, errors).await
+        }
+    }
+}
+
+async fn plan_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    errors: serde_json::Value,
+) -> Result<Response, AppError> {
+    let d = app::plans::view::detail(&st.app, ctx.principal()?, id).await?;
+    let (plan, body) = (&d.plan, &d.body);
+    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let data = json!({
+        "plan": {"id": plan.id, "name": plan.name, "occupation": format!("{} {}", plan.occupation_code, plan.occupation_name), "level": plan.level,
+                  "exam_date": plan.exam_date, "status": plan.status, "duration": plan.template.duration_seconds / 60,
+                  "items": plan.template.paper.item_count(), "total": plan.template.paper.total_points(), "pass_mark": plan.template.pass_mark},
+        "body": {"id": body.id, "name": body.name},
+        "open": plan.status == crate::domain::exam::PlanStatus::Open,
+        "pending": plan.status == crate::domain::exam::PlanStatus::PendingApproval,
+        "can_plan": d.can_plan,
+        "can_approve": d.can_approve,
+        "sessions": d.sessions.iter().map(|s| json!({
+            "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
+            "proctors": s.proctors, "need": d.proctor_ratio.needed(s.candidates as u32),
+            "understaffed": (s.proctors.len() as u32) < d.proctor_ratio.needed(s.candidates as u32),
+        })).collect::<Vec<_>>(),
+        "roster": d.roster.iter().map(|r| json!({"admission_no": r.admission_no, "name": r.name, "document": r.document_masked, "session_id": r.session_id, "seat": r.seat, "status": r.status})).collect::<Vec<_>>(),
+        "rooms": d.rooms.iter().map(|r| json!({"id": r.id, "name": r.name})).collect::<Vec<_>>(),
+        "proctors": d.proctors.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
+        "inspectors": d.inspectors,
+        "inspector_choices": d.inspector_choices.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
+        "errors": errors,
+    });
+    Ok((status, page(st, ctx, "plan", "plans.title", data)?).into_response())
+}
+
+pub async fn show_plan(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    plan_page(&st, &ctx, id, json!([])).await
+}
+
+/// Runs a plan-page form action and shows the plan again (with errors, if any).
+async fn after(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    r: Result<(), AppError>,
+) -> Result<Response, AppError> {
+    match r {
+        Ok(()) => Ok(see_other(&format!("/plans/{id}")).into_response()),
+        Err(e) => {
+            let errors = with_errors(st, ctx, e)?;
+            plan_page(st, ctx, id, errors).await
+        }
+    }
+}
+
+pub async fn add_session(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<app::plans::sessions::SessionInput>,
+) -> Result<Response, AppError> {
+    let r = app::plans::sessions::add_session(&st.app, ctx.principal()?, id, f)
+        .await
+        .map(|_| ());
+    after(&st, &ctx, id, r).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProctorForm {
+    session_id: i64,
+    user_id: i64,
+}
+
+pub async fn assign_proctor(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ProctorForm>,
+) -> Result<Response, AppError> {
+    let r = app::plans::sessions::assign_proctor(
+        &st.app,
+        ctx.principal()?,
+        f.session_id,
+        app::plans::sessions::StaffInput { user_id: f.user_id },
+    )
+    .await;
+    after(&st, &ctx, id, r).await
+}
+
+pub async fn assign_inspector(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<app::plans::sessions::StaffInput>,
+) -> Result<Response, AppError> {
+    let r = app::inspection::assign_inspector(&st.app, ctx.principal()?, id, f).await;
+    after(&st, &ctx, id, r).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CandidatesForm {
+    session_id: i64,
+    /// One candidate per line: `name,ID number`.
+    lines: String,
+}
+
+pub async fn add_candidates(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CandidatesForm>,
+) -> Result<Response, AppError> {
+    let candidates = f
+        .lines
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (name, number) = l.split_once([',', '，', '\t']).unwrap_or((l, ""));
+            app::plans::roster::CandidateInput {
+                person: app::plans::roster::PersonInput {
+                    name: name.trim().into(),
+                    document_type: None,
+                    id_number: number.trim().into(),
+                },
+                session_id: f.session_id,
+            }
+        })
+        .collect();
+    let r = app::plans::roster::add_candidates(
+        &st.app,
+        ctx.principal()?,
+        id,
+        app::plans::roster::RosterInput { candidates },
+    )
+    .await
+    .map(|_| ());
+    after(&st, &ctx, id, r).await
+}
+
+pub async fn close_roster(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = app::plans::papers::close_roster(&st.app, ctx.principal()?, id)
+        .await
+        .map(|_| ());
+    after(&st, &ctx, id, r).await
+}
+
+pub async fn approve(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = app::plans::approve_plan(&st.app, ctx.principal()?, id)
+        .await
+        .map(|_| ());
+    after(&st, &ctx, id, r).await
+}
+
+/// Staff declare their relations (回避) on their own account.
+pub async fn relations_form(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Response, AppError> {
+    let data = json!({"relations": Relation::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "done": false});
+    Ok(page(&st, &ctx, "relations", "relations.title", data)?.into_response())
+}
+
+pub async fn declare_relation(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(f): Form<app::plans::roster::RelationInput>,
+) -> Result<Response, AppError> {
+    let errors = match app::plans::roster::declare_relation(&st.app, ctx.principal()?, f).await {
+        Ok(()) => json!([]),
+        Err(e) => with_errors(&st, &ctx, e)?,
+    };
+    let done = errors.as_array().is_some_and(|e| e.is_empty());
+    let data = json!({"relations": Relation::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "done": done, "errors": errors});
+    let status = if done {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        page(&st, &ctx, "relations", "relations.title", data)?,
+    )
+        .into_response())
+}
