@@ -32,11 +32,51 @@ pub fn escape(plain: &str) -> String {
     out
 }
 
+/// MathML Core elements kept in rich text (formulas in stems and options: QTI items
+/// carry them). Left out on purpose: `annotation-xml` (it may hold HTML), `mglyph` and
+/// `malignmark` (namespace-confusion tricks), `maction` (behaviour).
+const MATHML_TAGS: &[&str] = &[
+    "math",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "mspace",
+    "mrow",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mstyle",
+    "merror",
+    "mpadded",
+    "mphantom",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+    "mtable",
+    "mtr",
+    "mtd",
+    "semantics",
+    "annotation",
+];
+
 /// An HTML fragment reduced to a safe subset: no scripts, no event handlers, no
-/// `javascript:` links; formatting, tables, lists, images and sub/superscripts stay.
+/// `javascript:` links; formatting, tables, lists, images, sub/superscripts and MathML
+/// formulas stay.
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_tags(["u", "sub", "sup", "span"])
+        .add_tags(MATHML_TAGS)
+        .add_tag_attributes("math", ["display", "alttext"])
+        .add_tag_attributes("mi", ["mathvariant"])
+        .add_tag_attributes("mtd", ["columnspan", "rowspan"])
         .clean(html)
         .to_string()
 }

@@ -1,0 +1,634 @@
+//! One QTI item (`assessmentItem`, 2.1 or 3.0) as a skillcert item: the interaction,
+//! the stem around it, the options, and the key from the response declaration.
+
+use std::collections::HashMap;
+
+use super::super::text::{escape, sanitize};
+use super::super::xml::Node;
+use super::super::ParsedItem;
+use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType, RubricElement};
+
+const BLOCK_INTERACTIONS: &[&str] = &[
+    "choiceInteraction",
+    "orderInteraction",
+    "matchInteraction",
+    "associateInteraction",
+    "extendedTextInteraction",
+    "gapMatchInteraction",
+    "hottextInteraction",
+];
+const INLINE_INTERACTIONS: &[&str] = &["textEntryInteraction", "inlineChoiceInteraction"];
+const UNSUPPORTED: &[&str] = &[
+    "hotspotInteraction",
+    "graphicOrderInteraction",
+    "graphicAssociateInteraction",
+    "graphicGapMatchInteraction",
+    "positionObjectInteraction",
+    "selectPointInteraction",
+    "sliderInteraction",
+    "drawingInteraction",
+    "uploadInteraction",
+    "mediaInteraction",
+    "customInteraction",
+    "portableCustomInteraction",
+    "endAttemptInteraction",
+];
+
+struct Declaration {
+    cardinality: String,
+    base_type: String,
+    correct: Vec<String>,
+    mapping: Vec<(String, f64)>,
+}
+
+fn declarations(item: &Node) -> HashMap<String, Declaration> {
+    let mut out = HashMap::new();
+    for d in item.children_named("responseDeclaration") {
+        let correct = d
+            .child("correctResponse")
+            .map(|c| {
+                c.children_named("value")
+                    .map(|v| v.all_text().trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mapping = d
+            .child("mapping")
+            .map(|m| {
+                m.children_named("mapEntry")
+                    .filter_map(|e| {
+                        Some((
+                            e.attr("mapKey")?.to_string(),
+                            e.attr("mappedValue")?.parse().ok()?,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.insert(
+            d.attr("identifier").unwrap_or("RESPONSE").to_string(),
+            Declaration {
+                cardinality: d.attr("cardinality").unwrap_or("single").to_string(),
+                base_type: d.attr("baseType").unwrap_or("identifier").to_string(),
+                correct,
+                mapping,
+            },
+        );
+    }
+    out
+}
+
+fn outcome_default(item: &Node, id: &str) -> Option<f64> {
+    item.children_named("outcomeDeclaration")
+        .find(|o| o.attr("identifier") == Some(id))?
+        .child("defaultValue")?
+        .child("value")?
+        .all_text()
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn has_class(n: &Node, class: &str) -> bool {
+    n.attr("class")
+        .is_some_and(|c| c.split_whitespace().any(|x| x == class))
+}
+
+fn find_all<'a>(n: &'a Node, names: &[&str], out: &mut Vec<&'a Node>) {
+    for c in &n.children {
+        if names.contains(&c.name.as_str()) {
+            out.push(c);
+        }
+        find_all(c, names, out);
+    }
+}
+
+fn choice_list<'a>(interaction: &'a Node, names: &[&str]) -> Vec<&'a Node> {
+    let mut v = Vec::new();
+    find_all(interaction, names, &mut v);
+    v
+}
+
+/// Feedback shows the answer (“That's correct”); it never goes into a stem or option.
+const FEEDBACK: &[&str] = &["modalFeedback", "feedbackInline", "feedbackBlock"];
+
+/// Template processing computes an item's values per candidate; skillcert items are
+/// fixed, so such items are refused rather than read with their placeholders.
+const TEMPLATE: &[&str] = &[
+    "templateDeclaration",
+    "templateProcessing",
+    "templateBlock",
+    "templateInline",
+    "printedVariable",
+];
+
+/// A node's content as sanitised HTML, without feedback.
+fn html(n: &Node) -> String {
+    sanitize(n.inner_html(&without_feedback).trim())
+}
+
+fn without_feedback(n: &Node) -> Option<String> {
+    FEEDBACK.contains(&n.name.as_str()).then(String::new)
+}
+
+/// What a matching choice says: its text, or for an image its alternative text;
+/// an image-only choice without one cannot be shown as text and refuses the item.
+fn choice_label(c: &Node) -> Result<String, String> {
+    let text = c
+        .all_text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !text.is_empty() {
+        return Ok(text);
+    }
+    let mut images = Vec::new();
+    find_all(c, &["img", "object"], &mut images);
+    images
+        .iter()
+        .find_map(|i| i.attr("alt").map(str::trim).filter(|a| !a.is_empty()))
+        .map(String::from)
+        .ok_or_else(|| {
+            format!(
+                "choice {:?} is an image without alternative text; skillcert matching \
+                 items are text",
+                c.attr("identifier").unwrap_or("")
+            )
+        })
+}
+
+/// Why an item has no key: none declared, or (the usual case in other tools' items) the
+/// key lives in custom response processing, which skillcert does not execute.
+fn missing_key(root: &Node) -> String {
+    match root.child("responseProcessing") {
+        Some(rp) if rp.attr("template").is_none() && !rp.children.is_empty() => {
+            "it declares no correct response: its key is in custom response processing, \
+             which skillcert does not read (declare a correctResponse)"
+                .into()
+        }
+        _ => "it declares no correct response".into(),
+    }
+}
+
+/// Reads one `assessmentItem` (names already folded to QTI 2.1's). Errors say what is
+/// wrong with the item; the caller names the file and the item.
+pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
+    if root.name != "assessmentItem" {
+        return Err(format!("<{}> is not an assessment item", root.name));
+    }
+    let id = root.attr("identifier").map(String::from);
+    let mut template = Vec::new();
+    find_all(root, TEMPLATE, &mut template);
+    if let Some(t) = template.first() {
+        return Err(format!(
+            "it is a template item ({}): its values are computed per candidate, which \
+             skillcert items are not",
+            t.name
+        ));
+    }
+    let body = root.child("itemBody").ok_or("the item has no itemBody")?;
+    let mut unsupported = Vec::new();
+    find_all(body, UNSUPPORTED, &mut unsupported);
+    if let Some(u) = unsupported.first() {
+        return Err(format!("{} has no equivalent in skillcert", u.name));
+    }
+    let mut interactions = Vec::new();
+    let all: Vec<&str> = BLOCK_INTERACTIONS
+        .iter()
+        .chain(INLINE_INTERACTIONS)
+        .copied()
+        .collect();
+    find_all(body, &all, &mut interactions);
+    let Some(inter) = interactions.first().copied() else {
+        return Err("it has no interaction".into());
+    };
+    if interactions.len() > 1 {
+        return Err(format!(
+            "it has {} interactions; skillcert items have one",
+            interactions.len()
+        ));
+    }
+    let decls = declarations(root);
+    let decl = decls.get(inter.attr("responseIdentifier").unwrap_or("RESPONSE"));
+    let correct: Vec<String> = decl.map(|d| d.correct.clone()).unwrap_or_default();
+    if correct.is_empty() && inter.name != "extendedTextInteraction" {
+        return Err(missing_key(root));
+    }
+    let inline = INLINE_INTERACTIONS.contains(&inter.name.as_str())
+        || inter.name == "gapMatchInteraction"
+        || inter.name == "hottextInteraction";
+    // The stem: the body without the block interaction, its prompt in its place; inline
+    // interactions become blanks.
+    let gap_counter = std::cell::Cell::new(0usize);
+    let stem_html = body.inner_html(&|n: &Node| {
+        if INLINE_INTERACTIONS.contains(&n.name.as_str()) {
+            Some(" _____ ".into())
+        } else if n.name == "gap" {
+            gap_counter.set(gap_counter.get() + 1);
+            Some(format!(" [{}] ", gap_counter.get()))
+        } else if n.name == "gapText"
+            || n.name == "rubricBlock"
+            || FEEDBACK.contains(&n.name.as_str())
+        {
+            Some(String::new())
+        } else if n.name == "hottext" {
+            Some(escape(&n.all_text()))
+        } else if BLOCK_INTERACTIONS.contains(&n.name.as_str()) {
+            if n.name == "gapMatchInteraction" || n.name == "hottextInteraction" {
+                None
+            } else {
+                Some(n.child("prompt").map(html).unwrap_or_default())
+            }
+        } else if n.name == "prompt" && inline {
+            Some(html(n))
+        } else {
+            None
+        }
+    });
+    let mut own_stem = Vec::new();
+    find_all(body, &["div"], &mut own_stem);
+    let stem = match own_stem.iter().find(|d| has_class(d, "skillcert-stem")) {
+        // skillcert's own export keeps the stem apart from the blank.
+        Some(d) => html(d),
+        None => sanitize(stem_html.trim()),
+    };
+    let key_of = |ids: &[&Node]| -> HashMap<String, String> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    n.attr("identifier").unwrap_or("").to_string(),
+                    option_key(i),
+                )
+            })
+            .collect()
+    };
+    let map_keys =
+        |keys: &HashMap<String, String>, values: &[String]| -> Result<Vec<String>, String> {
+            values
+                .iter()
+                .map(|v| {
+                    keys.get(v).cloned().ok_or_else(|| {
+                        format!("the correct response names {v:?}, which is not a choice")
+                    })
+                })
+                .collect()
+        };
+    let mut options = Vec::new();
+    let mut reference = None;
+    let mut rubric = Vec::new();
+    let (item_type, answer) = match inter.name.as_str() {
+        "choiceInteraction" | "inlineChoiceInteraction" | "hottextInteraction" => {
+            let names: &[&str] = match inter.name.as_str() {
+                "choiceInteraction" => &["simpleChoice"],
+                "inlineChoiceInteraction" => &["inlineChoice"],
+                _ => &["hottext"],
+            };
+            let choices = choice_list(inter, names);
+            if has_class(inter, "skillcert-true-false") {
+                let v = correct.first().ok_or("no correct response")?;
+                (ItemType::TrueFalse, Answer::TrueFalse(v == "true"))
+            } else {
+                let keys = key_of(&choices);
+                options = choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| Choice {
+                        key: option_key(i),
+                        text: html(c),
+                    })
+                    .collect();
+                let k = map_keys(&keys, &correct)?;
+                let multiple = decl.is_some_and(|d| d.cardinality == "multiple") || k.len() > 1;
+                (
+                    if multiple {
+                        ItemType::MultipleChoice
+                    } else {
+                        ItemType::SingleChoice
+                    },
+                    Answer::Keys(k),
+                )
+            }
+        }
+        "orderInteraction" => {
+            let choices = choice_list(inter, &["simpleChoice"]);
+            let keys = key_of(&choices);
+            options = choices
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Choice {
+                    key: option_key(i),
+                    text: html(c),
+                })
+                .collect();
+            (
+                ItemType::Ordering,
+                Answer::Order(map_keys(&keys, &correct)?),
+            )
+        }
+        "matchInteraction" | "associateInteraction" | "gapMatchInteraction" => {
+            let mut texts: HashMap<String, String> = HashMap::new();
+            for c in choice_list(inter, &["simpleAssociableChoice", "gapText", "gapImg"]) {
+                let id = c.attr("identifier").unwrap_or("").to_string();
+                texts.insert(id, choice_label(c)?);
+            }
+            let gaps: HashMap<String, String> = {
+                let mut v = Vec::new();
+                find_all(body, &["gap"], &mut v);
+                v.iter()
+                    .enumerate()
+                    .map(|(i, g)| {
+                        (
+                            g.attr("identifier").unwrap_or("").to_string(),
+                            format!("[{}]", i + 1),
+                        )
+                    })
+                    .collect()
+            };
+            let label = |id: &str| texts.get(id).or_else(|| gaps.get(id)).cloned();
+            let mut pairs = Vec::new();
+            for v in &correct {
+                let (a, b) = v
+                    .split_once(' ')
+                    .ok_or_else(|| format!("{v:?} is not a pair"))?;
+                let (a, b) = (
+                    label(a.trim()).ok_or(format!("{a:?} is not a choice"))?,
+                    label(b.trim()).ok_or(format!("{b:?} is not a choice"))?,
+                );
+                // Gap match pairs read "word gap"; store them gap first, like a left column.
+                pairs.push(if inter.name == "gapMatchInteraction" {
+                    (b, a)
+                } else {
+                    (a, b)
+                });
+            }
+            if inter.name == "matchInteraction" {
+                // Right-hand choices used by no pair are distractors.
+                if let Some(right) = inter.children_named("simpleMatchSet").nth(1) {
+                    for c in right.children_named("simpleAssociableChoice") {
+                        let t = choice_label(c)?;
+                        if !pairs.iter().any(|(_, r)| *r == t) {
+                            pairs.push((String::new(), t));
+                        }
+                    }
+                }
+            }
+            (ItemType::Matching, Answer::Pairs(pairs))
+        }
+        "textEntryInteraction" => {
+            let d = decl.ok_or("the text entry has no response declaration")?;
+            if matches!(d.base_type.as_str(), "float" | "integer") {
+                let value = correct
+                    .first()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .ok_or("the numeric correct response is not a number")?;
+                let mut tolerance = 0.0;
+                let mut eq = Vec::new();
+                if let Some(rp) = root.child("responseProcessing") {
+                    find_all(rp, &["equal"], &mut eq);
+                }
+                if let Some(t) = eq.first().and_then(|e| e.attr("tolerance")) {
+                    tolerance = t
+                        .split_whitespace()
+                        .next()
+                        .and_then(|x| x.parse().ok())
+                        .unwrap_or(0.0);
+                }
+                (ItemType::Numerical, Answer::Numerical { value, tolerance })
+            } else {
+                let mut accepted: Vec<String> = correct.clone();
+                let best = d.mapping.iter().map(|(_, v)| *v).fold(f64::MIN, f64::max);
+                for (k, v) in &d.mapping {
+                    if *v >= best && !accepted.contains(k) {
+                        accepted.push(k.clone());
+                    }
+                }
+                (ItemType::FillIn, Answer::Accepted(accepted))
+            }
+        }
+        "extendedTextInteraction" => {
+            let mut blocks = Vec::new();
+            find_all(root, &["rubricBlock"], &mut blocks);
+            if let Some(b) = blocks
+                .iter()
+                .find(|b| b.attr("view").is_some_and(|v| v.contains("scorer")))
+            {
+                let mut elems = Vec::new();
+                find_all(b, &["p", "li"], &mut elems);
+                for e in &elems {
+                    if let Some(points) = e.attr("data-points").and_then(|p| p.parse::<f64>().ok())
+                    {
+                        rubric.push(RubricElement {
+                            element: e.all_text().trim().to_string(),
+                            points,
+                            veto: e.attr("data-veto") == Some("true"),
+                        });
+                    }
+                }
+                let mut divs = Vec::new();
+                find_all(b, &["div"], &mut divs);
+                reference = match divs.iter().find(|d| has_class(d, "skillcert-reference")) {
+                    Some(d) => Some(html(d)),
+                    // Other tools: the scorer's rubric block without our rubric lines.
+                    None => Some(sanitize(
+                        b.inner_html(&|n: &Node| {
+                            n.attr("data-points")
+                                .map(|_| String::new())
+                                .or_else(|| without_feedback(n))
+                        })
+                        .trim(),
+                    )),
+                }
+                .filter(|s| !s.is_empty());
+            }
+            let t = if has_class(inter, "skillcert-practical") {
+                ItemType::Practical
+            } else if has_class(inter, "skillcert-short-answer") {
+                ItemType::ShortAnswer
+            } else {
+                ItemType::Essay
+            };
+            (t, Answer::Assessed)
+        }
+        other => return Err(format!("{other} is not supported")),
+    };
+    let explanation = root
+        .children_named("modalFeedback")
+        .find(|m| m.attr("identifier") == Some("EXPLANATION"))
+        .map(html)
+        .filter(|s| !s.is_empty());
+    let difficulty = outcome_default(root, "DIFFICULTY")
+        .map(|d| d as u8)
+        .filter(|d| (1..=5).contains(d))
+        .unwrap_or(3);
+    let score = outcome_default(root, "MAXSCORE")
+        .filter(|s| *s > 0.0)
+        .unwrap_or(1.0);
+    Ok(ParsedItem {
+        line,
+        external_id: id,
+        point: body.attr("data-skillcert-point").map(String::from),
+        category: None,
+        content: ItemContent {
+            item_type,
+            stem,
+            options,
+            answer,
+            reference,
+            rubric,
+            explanation,
+            difficulty,
+            score,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::read;
+    use crate::domain::item::{Answer, ItemType};
+    use crate::formats::Limits;
+
+    const NS: &str = r#"xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" xmlns:m="http://www.w3.org/1998/Math/MathML""#;
+
+    fn item3(id: &str, inner: &str) -> String {
+        format!(r#"<qti-assessment-item {NS} identifier="{id}">{inner}</qti-assessment-item>"#)
+    }
+
+    const KEY_A: &str = r#"<qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier"><qti-correct-response><qti-value>A</qti-value></qti-correct-response></qti-response-declaration>"#;
+
+    #[test]
+    fn feedback_never_reaches_stems_or_options() {
+        let doc = item3(
+            "fb",
+            &format!(
+                r#"{KEY_A}<qti-item-body><p>Is the sky blue?</p><qti-feedback-block outcome-identifier="FEEDBACK" identifier="A" show-hide="show"><qti-content-body>Well done, A is right.</qti-content-body></qti-feedback-block>
+<qti-choice-interaction response-identifier="RESPONSE" max-choices="1">
+<qti-simple-choice identifier="A">True <qti-feedback-inline outcome-identifier="FEEDBACK" identifier="A" show-hide="show">That's correct</qti-feedback-inline></qti-simple-choice>
+<qti-simple-choice identifier="B">False <qti-feedback-inline outcome-identifier="FEEDBACK" identifier="B" show-hide="show">Not quite</qti-feedback-inline></qti-simple-choice>
+</qti-choice-interaction></qti-item-body>"#
+            ),
+        );
+        let p = read("fb.xml", doc.as_bytes(), &Limits::default());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let c = &p.items[0].content;
+        assert_eq!(c.options[0].text, "True");
+        assert_eq!(c.options[1].text, "False");
+        assert!(!c.stem.contains("Well done"), "{}", c.stem);
+        assert_eq!(c.answer, Answer::Keys(vec!["A".into()]));
+    }
+
+    #[test]
+    fn mathml_is_kept_sanitised() {
+        let doc = item3(
+            "math",
+            &format!(
+                r#"{KEY_A}<qti-item-body><qti-choice-interaction response-identifier="RESPONSE" max-choices="1">
+<qti-prompt>What is <m:math alttext="x squared"><m:msup><m:mi>x</m:mi><m:mn>2</m:mn></m:msup></m:math> for x = 3?</qti-prompt>
+<qti-simple-choice identifier="A"><m:math><m:mn>9</m:mn></m:math></qti-simple-choice>
+<qti-simple-choice identifier="B"><m:math><m:mfrac><m:mn>3</m:mn><m:mn>2</m:mn></m:mfrac></m:math></qti-simple-choice>
+</qti-choice-interaction></qti-item-body>"#
+            ),
+        );
+        let p = read("math.xml", doc.as_bytes(), &Limits::default());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let c = &p.items[0].content;
+        assert!(
+            c.stem.contains("<msup><mi>x</mi><mn>2</mn></msup>"),
+            "{}",
+            c.stem
+        );
+        assert!(c.stem.contains(r#"alttext="x squared""#), "{}", c.stem);
+        assert_eq!(c.options[0].text, "<math><mn>9</mn></math>");
+        assert!(c.options[1].text.contains("<mfrac>"));
+        // The sanitiser still removes what MathML must not carry.
+        let hostile = crate::formats::sanitize_html(
+            r#"<math><mi onclick="alert(1)">x</mi><annotation-xml encoding="text/html"><img src=x onerror=alert(1)></annotation-xml><mglyph><style><img src=x onerror=alert(2)></style></mglyph></math>"#,
+        );
+        assert!(
+            !hostile.contains("onclick") && !hostile.contains("onerror"),
+            "{hostile}"
+        );
+    }
+
+    #[test]
+    fn template_items_are_refused_by_name() {
+        let doc = item3(
+            "tpl",
+            &format!(
+                r#"{KEY_A}<qti-template-declaration identifier="X" cardinality="single" base-type="integer"/><qti-template-processing><qti-set-template-value identifier="X"><qti-random-integer min="1" max="9"/></qti-set-template-value></qti-template-processing>
+<qti-item-body><qti-choice-interaction response-identifier="RESPONSE" max-choices="1"><qti-prompt>Add <qti-printed-variable identifier="X"/></qti-prompt><qti-simple-choice identifier="A">a</qti-simple-choice></qti-choice-interaction></qti-item-body>"#
+            ),
+        );
+        let p = read("tpl.xml", doc.as_bytes(), &Limits::default());
+        assert!(p.items.is_empty());
+        let e = &p.errors[0];
+        assert_eq!(e.path.as_deref(), Some("tpl.xml"));
+        assert!(
+            e.message
+                .starts_with(r#"item "tpl": it is a template item"#),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn image_choices_use_their_alternative_text_or_refuse() {
+        let body = |alt: &str| {
+            format!(
+                r#"<qti-response-declaration identifier="RESPONSE" cardinality="multiple" base-type="directedPair"><qti-correct-response><qti-value>L1 R1</qti-value></qti-correct-response></qti-response-declaration>
+<qti-item-body><qti-match-interaction response-identifier="RESPONSE" max-associations="1"><qti-prompt>Match</qti-prompt>
+<qti-simple-match-set><qti-simple-associable-choice identifier="L1" match-max="1"><img src="tower.png" alt="{alt}"/></qti-simple-associable-choice></qti-simple-match-set>
+<qti-simple-match-set><qti-simple-associable-choice identifier="R1" match-max="1">Paris</qti-simple-associable-choice></qti-simple-match-set>
+</qti-match-interaction></qti-item-body>"#
+            )
+        };
+        let p = read(
+            "m.xml",
+            item3("m1", &body("Eiffel Tower")).as_bytes(),
+            &Limits::default(),
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(
+            p.items[0].content.answer,
+            Answer::Pairs(vec![("Eiffel Tower".into(), "Paris".into())])
+        );
+        let p = read(
+            "m.xml",
+            item3("m2", &body("")).as_bytes(),
+            &Limits::default(),
+        );
+        assert!(p.items.is_empty());
+        assert!(
+            p.errors[0]
+                .message
+                .contains(r#"item "m2": choice "L1" is an image without"#),
+            "{}",
+            p.errors[0].message
+        );
+    }
+
+    #[test]
+    fn a_key_in_custom_response_processing_is_named() {
+        let doc = item3(
+            "rp",
+            r#"<qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier"/>
+<qti-item-body><qti-choice-interaction response-identifier="RESPONSE" max-choices="1"><qti-simple-choice identifier="A">a</qti-simple-choice><qti-simple-choice identifier="B">b</qti-simple-choice></qti-choice-interaction></qti-item-body>
+<qti-response-processing><qti-response-condition><qti-response-if><qti-match><qti-variable identifier="RESPONSE"/><qti-base-value base-type="identifier">B</qti-base-value></qti-match><qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1</qti-base-value></qti-set-outcome-value></qti-response-if></qti-response-condition></qti-response-processing>"#,
+        );
+        let p = read("rp.xml", doc.as_bytes(), &Limits::default());
+        assert!(p.items.is_empty());
+        assert!(
+            p.errors[0].message.contains("custom response processing"),
+            "{}",
+            p.errors[0].message
+        );
+        // An essay needs no key.
+        let essay = item3(
+            "e",
+            r#"<qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/><qti-item-body><qti-extended-text-interaction response-identifier="RESPONSE"><qti-prompt>Explain.</qti-prompt></qti-extended-text-interaction></qti-item-body>"#,
+        );
+        let p = read("e.xml", essay.as_bytes(), &Limits::default());
+        assert_eq!(p.items[0].content.item_type, ItemType::Essay);
+    }
+}
