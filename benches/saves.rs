@@ -224,7 +224,10 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/bench.db", dir.path().display());
     let (store, ids) = rt.block_on(async {
-        let s = skillcert::store::connect(&url, 8).await.unwrap();
+        let s =
+            skillcert::store::connect(&url, 8, skillcert::domain::audit::ChainKey::new([1; 32]))
+                .await
+                .unwrap();
         s.migrate().await.unwrap();
         let ids = setup(&s, 1000).await;
         (s, ids)

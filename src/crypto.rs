@@ -34,6 +34,7 @@ pub enum CryptoError {
 pub struct Keys {
     enc: [u8; 32],
     lookup: [u8; 32],
+    chain: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -55,6 +56,7 @@ impl Keys {
         Keys {
             enc: derive(master, "skillcert document encryption v1"),
             lookup: derive(master, "skillcert document lookup v1"),
+            chain: derive(master, "skillcert audit chain v1"),
         }
     }
 
@@ -79,6 +81,12 @@ impl Keys {
         OsRng.fill_bytes(&mut master);
         write_private(&path, hex::encode(master).as_bytes()).map_err(io)?;
         Ok(Keys::from_master(&master))
+    }
+
+    /// The key of the audit chain's hashes: outside the database, so a database writer
+    /// cannot recompute the chain after a change.
+    pub fn chain_key(&self) -> crate::domain::audit::ChainKey {
+        crate::domain::audit::ChainKey::new(self.chain)
     }
 
     /// `nonce ‖ ciphertext`, with the document type bound in as associated data so a

@@ -32,11 +32,17 @@ async fn bank_id(c: &Client, code: &str) -> i64 {
         .unwrap()
 }
 
-/// An account with one role at `org`, signed in.
+/// An account with one role at `org`, signed in (accounts that read keys replace their
+/// one-time password first, as they must).
 async fn person(app: &TestApp, admin: &Client, login: &str, role: &str, org: i64) -> (Client, i64) {
     let id = admin.create_user(json!({"login": login, "password": "a-good-password", "org_id": org, "role": role, "display_name": login})).await;
-    let c = app.client();
-    c.login(login, "a-good-password").await;
+    let c = if matches!(role, "bank_author" | "bank_reviewer" | "regulator_admin") {
+        app.first_sign_in(login, "a-good-password").await
+    } else {
+        let c = app.client();
+        c.login(login, "a-good-password").await;
+        c
+    };
     (c, id)
 }
 
@@ -153,7 +159,9 @@ async fn items_and_keys_are_for_authors_reviewers_and_the_regulator_only() {
         items.to_string().find("\"correct\"").is_none(),
         "lists carry no keys"
     );
-    let (s, item) = author.get(&format!("/api/v1/items/{first}")).await;
+    let (s, item) = author
+        .post(&format!("/api/v1/items/{first}/keys"), json!({}))
+        .await;
     assert_eq!(s, 200);
     assert!(item["versions"][0]["item"]["correct"].is_array());
     let (_, log) = admin.get("/api/v1/audit?limit=1000").await;
@@ -166,6 +174,8 @@ async fn items_and_keys_are_for_authors_reviewers_and_the_regulator_only() {
     // A body's author and the body admin cannot see the regulator's items.
     for c in [&body_author, &body_admin] {
         assert_eq!(c.get(&format!("/api/v1/items/{first}")).await.0, 404);
+        let keys = format!("/api/v1/items/{first}/keys");
+        assert_eq!(c.post(&keys, json!({})).await.0, 404);
         assert_eq!(c.get(&format!("/api/v1/banks/{bank}/items")).await.0, 404);
     }
     let (_, visible) = body_admin.get("/api/v1/banks").await;
@@ -298,9 +308,16 @@ async fn review_needs_a_second_person_and_edits_make_versions() {
         )
         .await;
     assert_eq!(s, 403);
-    // The history page shows what changed.
-    let (s, page) = author.get_text(&format!("/items/{id}")).await;
-    assert_eq!(s, 200);
+    // The history page shows what changed, keys included once the author asks for them.
+    let res = author
+        .http
+        .post(app.url(&format!("/items/{id}/keys")))
+        .form(&[("_csrf", author.csrf())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
     assert!(page.contains("一般每 2 小时翻身一次"));
     app.stop().await;
 }

@@ -127,7 +127,10 @@ async fn audit_verify_names_an_inserted_entry() {
         org_id: None,
         details: "{}".into(),
     };
-    let e = skillcert::domain::audit::AuditEntry::chain(1, &first.0, event);
+    // This forger even holds the master key (an insider with the key file): the chain
+    // still names the place.
+    let keys = skillcert::crypto::Keys::load_or_create(None, dir.path()).unwrap();
+    let e = skillcert::domain::audit::AuditEntry::chain(&keys.chain_key(), 1, &first.0, event);
     sqlx::query("INSERT INTO audit_log (seq, at_ms, actor_user_id, actor, action, object_type, object_id, org_id, details, prev_hash, hash) VALUES (2, $1, NULL, $2, $3, $4, $5, NULL, $6, $7, $8)")
         .bind(e.at_ms)
         .bind(&e.actor)
@@ -332,4 +335,201 @@ async fn start_up_refuses_non_durable_postgres_settings() {
     };
     assert!(err.contains("synchronous_commit"), "{err}");
     db.drop_db().await;
+}
+
+/// An audit row as stored: seq, at_ms, actor id, actor, action, object type and id, org,
+/// details.
+type AuditRow = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+);
+
+/// Every entry of the log, for recomputing it as a forger would.
+async fn entries(db: &mut sqlx::SqliteConnection) -> Vec<skillcert::domain::audit::AuditEntry> {
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "SELECT seq, at_ms, actor_user_id, actor, action, object_type, object_id, org_id, \
+             details FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&mut *db)
+    .await
+    .unwrap();
+    let mut out: Vec<skillcert::domain::audit::AuditEntry> = Vec::new();
+    for (seq, at_ms, actor_user_id, actor, action, object_type, object_id, org_id, details) in rows
+    {
+        out.push(skillcert::domain::audit::AuditEntry {
+            seq,
+            at_ms,
+            actor_user_id,
+            actor,
+            action,
+            object_type,
+            object_id,
+            org_id,
+            details,
+            prev_hash: String::new(),
+            hash: String::new(),
+        });
+    }
+    out
+}
+
+/// Rewrites the whole chain with plain SHA-256 hashes and moves the head, as someone
+/// with write access to the database but not the key file would after a change.
+async fn rechain_plain(db: &mut sqlx::SqliteConnection) -> (i64, String) {
+    let mut prev = skillcert::domain::audit::GENESIS.to_string();
+    let all = entries(db).await;
+    for e in &all {
+        let hash = skillcert::domain::audit::plain_entry_hash(e.seq, &prev, &e.event());
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(e.seq)
+            .execute(&mut *db)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    let last = all.last().map_or(0, |e| e.seq);
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(last)
+        .bind(&prev)
+        .execute(&mut *db)
+        .await
+        .unwrap();
+    (last, prev)
+}
+
+#[tokio::test]
+async fn audit_verify_catches_a_chain_recomputed_without_the_key() {
+    let dir = data_with_history().await;
+    let mut db = sqlite(dir.path()).await;
+    sqlx::query("UPDATE audit_log SET details = '{\"forged\":true}' WHERE seq = 2")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    rechain_plain(&mut db).await;
+    db.close().await.unwrap();
+    let (ok, text) = verify(dir.path());
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("entry 1") && text.contains("changed"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_anchor_catches_entries_cut_off_with_the_head_moved_back() {
+    let dir = data_with_history().await;
+    let out = skillcert(dir.path())
+        .args(["audit", "anchor"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let anchor = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (seq, _) = anchor.split_once(':').expect("seq:hash");
+    let seq: i64 = seq.parse().unwrap();
+    let with_anchor = |dir: &std::path::Path| {
+        let out = skillcert(dir)
+            .args(["audit", "verify", "--anchor", &anchor])
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = with_anchor(dir.path());
+    assert!(ok && text.contains("anchor"), "{text}");
+    // The newest entry removed and the head moved to the one before: a consistent
+    // chain, which only the anchor kept elsewhere shows to be cut.
+    let mut db = sqlite(dir.path()).await;
+    let (prev_hash,): (String,) = sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(seq - 1)
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+        .bind(seq)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq - 1)
+        .bind(&prev_hash)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    assert!(
+        verify(dir.path()).0,
+        "without the anchor the cut is invisible"
+    );
+    let (ok, text) = with_anchor(dir.path());
+    assert!(!ok, "{text}");
+    assert!(text.contains(&format!("entry {seq}")), "{text}");
+}
+
+#[tokio::test]
+async fn a_chain_from_before_keyed_hashes_is_rekeyed_once_when_intact() {
+    // A database as an earlier version left it: plain hashes, head marked sha256.
+    let dir = data_with_history().await;
+    let mut db = sqlite(dir.path()).await;
+    let (last, _) = rechain_plain(&mut db).await;
+    sqlx::query("UPDATE audit_head SET alg = 'sha256' WHERE id = 1")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let (ok, text) = verify(dir.path());
+    assert!(ok, "{text}");
+    assert!(text.contains(&format!("{} entries", last + 1)), "{text}");
+    let mut db = sqlite(dir.path()).await;
+    let keyed: Vec<(String,)> =
+        sqlx::query_as("SELECT details FROM audit_log WHERE action = 'audit.chain_keyed'")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(keyed.len(), 1);
+    assert!(keyed[0].0.contains(&format!("\"entries\":{last}")));
+    // Reverted to plain once more (to launder a change): re-keyed again, and named.
+    rechain_plain(&mut db).await;
+    sqlx::query("UPDATE audit_head SET alg = 'sha256' WHERE id = 1")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let (ok, text) = verify(dir.path());
+    assert!(!ok, "{text}");
+    assert!(text.contains("re-keyed a second time"), "{text}");
+}
+
+#[tokio::test]
+async fn a_broken_old_chain_is_not_rekeyed() {
+    let dir = data_with_history().await;
+    let mut db = sqlite(dir.path()).await;
+    rechain_plain(&mut db).await;
+    sqlx::query("UPDATE audit_head SET alg = 'sha256' WHERE id = 1")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET details = '{\"forged\":true}' WHERE seq = 2")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let (ok, text) = verify(dir.path());
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("broken") && text.contains("entry 2"),
+        "{text}"
+    );
 }

@@ -556,7 +556,9 @@ async fn audit_chain_holds_under_concurrency(s: Arc<dyn Store>) {
     let (seq, _) = s.audit_head().await.unwrap();
     assert_eq!(seq, 41);
     assert_eq!(
-        skillcert::app::audit::verify(s.as_ref()).await.unwrap(),
+        skillcert::app::audit::verify(s.as_ref(), common::chain_key(), None)
+            .await
+            .unwrap(),
         Ok(41)
     );
     let page = s.audit_page(10, 5, None).await.unwrap();
@@ -784,7 +786,7 @@ async fn banks_import_version_and_review(s: Arc<dyn Store>) {
         .unwrap()
         .is_empty());
     assert_eq!(
-        skillcert::app::audit::verify(s.as_ref())
+        skillcert::app::audit::verify(s.as_ref(), common::chain_key(), None)
             .await
             .unwrap()
             .map(|_| ()),
@@ -1467,7 +1469,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
     );
     assert_eq!(s.stored_seqs(plan.id).await.unwrap().len(), 6);
     assert_eq!(
-        skillcert::app::audit::verify(s.as_ref())
+        skillcert::app::audit::verify(s.as_ref(), common::chain_key(), None)
             .await
             .unwrap()
             .map(|_| ()),
@@ -1581,7 +1583,7 @@ async fn unique_violations_name_their_field(s: Arc<dyn Store>) {
     );
     assert_eq!(s.sessions(plan.id).await.unwrap().len(), 1);
     assert_eq!(
-        skillcert::app::audit::verify(s.as_ref())
+        skillcert::app::audit::verify(s.as_ref(), common::chain_key(), None)
             .await
             .unwrap()
             .map(|_| ()),

@@ -1,7 +1,7 @@
 //! The audit log: reading it (regulator only) and checking its hash chain.
 
 use crate::app::{App, Error, Result};
-use crate::domain::audit::{AuditEntry, ChainBreak, ChainVerifier};
+use crate::domain::audit::{Anchor, AuditEntry, ChainBreak, ChainKey, ChainVerifier};
 use crate::domain::policy::{decide, Action, Principal};
 use crate::store::{Store, StoreError};
 
@@ -25,10 +25,17 @@ pub async fn after(
         .await?)
 }
 
-/// Walks the whole chain in pages and checks it against its head: `Ok(n)` with the
-/// number of entries, or the first break.
-pub async fn verify(store: &dyn Store) -> Result<Result<i64, ChainBreak>, StoreError> {
-    let mut verifier = ChainVerifier::default();
+/// Walks the whole chain in pages and checks it against its head (and the anchor, when
+/// one is given): `Ok(n)` with the number of entries, or the first break.
+pub async fn verify(
+    store: &dyn Store,
+    key: ChainKey,
+    anchor: Option<Anchor>,
+) -> Result<Result<i64, ChainBreak>, StoreError> {
+    let mut verifier = ChainVerifier::new(key);
+    if let Some(a) = anchor {
+        verifier = verifier.with_anchor(a);
+    }
     let mut after = 0;
     loop {
         let page = store.audit_page(after, 1000, None).await?;
@@ -42,4 +49,10 @@ pub async fn verify(store: &dyn Store) -> Result<Result<i64, ChainBreak>, StoreE
     }
     let (seq, hash) = store.audit_head().await?;
     Ok(verifier.finish(seq, &hash))
+}
+
+/// The chain's end as an anchor to keep outside the database (`skillcert audit anchor`).
+pub async fn anchor(store: &dyn Store) -> Result<Anchor, StoreError> {
+    let (seq, hash) = store.audit_head().await?;
+    Ok(Anchor { seq, hash })
 }

@@ -70,6 +70,9 @@ pub async fn create(app: &App, p: &Principal, input: CreateOrg) -> Result<Org> {
         f.push(FieldError::new("name_en", "field.too_long").with_detail("200"));
     }
     let address = non_empty(&input.address);
+    if address.as_ref().is_some_and(|a| a.chars().count() > 200) {
+        f.push(FieldError::new("address", "field.too_long").with_detail("200"));
+    }
     let mut new = NewOrg {
         kind: kind.unwrap_or(OrgKind::Room),
         parent_id: input.parent_id,

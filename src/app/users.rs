@@ -152,7 +152,9 @@ pub async fn create(app: &App, p: &Principal, input: CreateUser) -> Result<User>
     authorize(p, Action::GrantRole(role), &org)?;
 
     let person = document.map(|d| new_person(app, name.as_deref().unwrap_or_default(), &d));
-    let one_time = input.must_change_password.unwrap_or(true);
+    // One-time unless a provisioning script says otherwise, and always for an account
+    // that reads keys (see `Role::reads_keys`).
+    let one_time = input.must_change_password.unwrap_or(true) || role.reads_keys();
     let password_hash = hash_password_blocking(input.password).await?;
     let details = serde_json::json!({"login": login, "role": role, "org_id": org.id, "real_name": person.is_some(), "one_time_password": one_time});
     let event = audit_by(p, "user.create", "user", "", org.body_id, details);

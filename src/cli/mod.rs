@@ -59,7 +59,14 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check the hash chain; exits non-zero and names the first bad entry.
-    Verify,
+    Verify {
+        /// An anchor printed earlier by `skillcert audit anchor` (`seq:hash`): the chain
+        /// must still hold that entry with that hash (catches entries cut off the end).
+        #[arg(long)]
+        anchor: Option<crate::domain::audit::Anchor>,
+    },
+    /// Print the chain's end as `seq:hash`, to keep outside the database.
+    Anchor,
 }
 
 pub fn main() -> ExitCode {
@@ -113,8 +120,11 @@ pub fn main() -> ExitCode {
             Command::Serve => startup::serve(config).await,
             Command::Migrate => startup::migrate(config).await,
             Command::Audit {
-                command: AuditCommand::Verify,
-            } => startup::audit_verify(config).await,
+                command: AuditCommand::Verify { anchor },
+            } => startup::audit_verify(config, anchor).await,
+            Command::Audit {
+                command: AuditCommand::Anchor,
+            } => startup::audit_anchor(config).await,
             Command::PrintConfig | Command::SynthBank { .. } => Ok(ExitCode::SUCCESS),
             Command::Import(args) => bank::run_import(config, args).await,
             Command::Export(args) => bank::run_export(config, args).await,

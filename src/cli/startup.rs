@@ -27,8 +27,9 @@ pub fn init_tracing() {
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let keys = Keys::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
     let url = config.database_url();
-    let store = store::connect(&url, config.db_max_connections)
+    let store = store::connect(&url, config.db_max_connections, keys.chain_key())
         .await
         .with_context(|| format!("cannot open database {}", mask(&url)))?;
     store.migrate().await.context("migrations failed")?;
@@ -42,6 +43,16 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             "refusing to run with non-durable database settings: {}",
             list.join("; ")
         );
+    }
+    // A chain written before hashes were keyed is checked and re-keyed once; a broken
+    // one stops everything until someone looks at it (`skillcert audit verify`).
+    match store.key_audit_chain().await {
+        Ok(Some(n)) if n > 0 => tracing::info!(entries = n, "audit chain re-keyed"),
+        Ok(_) => {}
+        Err(store::StoreError::Refused { detail, .. }) => {
+            bail!("the audit chain is broken, so it was not re-keyed: {detail}")
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(store)
 }
@@ -173,13 +184,21 @@ pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
+pub async fn audit_verify(
+    config: Config,
+    anchor: Option<crate::domain::audit::Anchor>,
+) -> anyhow::Result<ExitCode> {
+    let keys = Keys::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
     let store = open_store(&config).await?;
-    let result = crate::app::audit::verify(store.as_ref()).await?;
+    let anchored = anchor.clone();
+    let result = crate::app::audit::verify(store.as_ref(), keys.chain_key(), anchor).await?;
     store.close().await;
     match result {
         Ok(n) => {
             println!("audit log intact: {n} entries");
+            if let Some(a) = anchored {
+                println!("anchor {a} is in the chain");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(b) => {
@@ -187,4 +206,14 @@ pub async fn audit_verify(config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Prints the chain's end, `seq:hash`, for the operator to keep outside the database;
+/// `skillcert audit verify --anchor` then proves the chain still holds it.
+pub async fn audit_anchor(config: Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let anchor = crate::app::audit::anchor(store.as_ref()).await?;
+    store.close().await;
+    println!("{anchor}");
+    Ok(ExitCode::SUCCESS)
 }

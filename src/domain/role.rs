@@ -57,6 +57,16 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.code() == s)
     }
 
+    /// Whether the role reads answer keys (bank contents). Such accounts always choose
+    /// their own password: one an admin set and knows would let the admin read keys
+    /// through them, side-stepping the rule that nobody grants themselves a role.
+    pub fn reads_keys(self) -> bool {
+        matches!(
+            self,
+            Role::RegulatorAdmin | Role::BankAuthor | Role::BankReviewer
+        )
+    }
+
     /// The kind of organisation a role may be held at.
     pub fn held_at(self) -> &'static [super::org::OrgKind] {
         use super::org::OrgKind::*;

@@ -22,4 +22,9 @@ pub trait AuditStore: Send + Sync {
     async fn audit_recent(&self, limit: i64) -> Result<Vec<AuditEntry>>;
     /// The separately kept end of the chain: `(seq, hash)`.
     async fn audit_head(&self) -> Result<(i64, String)>;
+    /// Moves a chain written before hashes were keyed to keyed hashes: checks it under
+    /// plain SHA-256 first (refused, `audit.chain_broken`, naming the break, if it does
+    /// not hold), recomputes every hash keyed and records an `audit.chain_keyed` entry.
+    /// Returns how many entries were re-keyed, or `None` when the chain already is.
+    async fn key_audit_chain(&self) -> Result<Option<i64>>;
 }

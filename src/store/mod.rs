@@ -46,6 +46,8 @@ pub use sessions::{NewSession, SessionRecord, SessionStore};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+
+use crate::domain::audit::ChainKey;
 use serde::Serialize;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -89,15 +91,20 @@ pub enum Backend {
     Postgres,
 }
 
-/// Opens the store the URL names (`sqlite://path` or `postgres://…`).
-pub async fn connect(url: &str, max_connections: u32) -> Result<Arc<dyn Store>> {
+/// Opens the store the URL names (`sqlite://path` or `postgres://…`); `chain_key` keys
+/// the audit chain (`Keys::chain_key`).
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    chain_key: ChainKey,
+) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(
-            sqlite::SqliteStore::connect(url, max_connections).await?,
+            sqlite::SqliteStore::connect(url, max_connections, chain_key).await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(
-            postgres::PgStore::connect(url, max_connections).await?,
+            postgres::PgStore::connect(url, max_connections, chain_key).await?,
         ))
     } else {
         Err(StoreError::UnsupportedUrl(

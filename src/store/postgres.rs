@@ -6,6 +6,7 @@
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{Result, SettingMismatch};
+use crate::domain::audit::ChainKey;
 
 use super::dialect::postgres as dialect;
 type Db = sqlx::Postgres;
@@ -44,15 +45,17 @@ mod system;
 
 pub struct PgStore {
     pool: PgPool,
+    /// The audit chain's key (derived from the master key; never stored here).
+    chain_key: ChainKey,
 }
 
 impl PgStore {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+    pub async fn connect(url: &str, max_connections: u32, chain_key: ChainKey) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .connect(url)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, chain_key })
     }
 
     fn writer(&self) -> &PgPool {

@@ -19,6 +19,7 @@ use sqlx::sqlite::{
 };
 
 use super::{Result, SettingMismatch};
+use crate::domain::audit::ChainKey;
 
 use super::dialect::sqlite as dialect;
 type Db = sqlx::Sqlite;
@@ -58,10 +59,12 @@ mod system;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The audit chain's key (derived from the master key; never stored here).
+    chain_key: ChainKey,
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+    pub async fn connect(url: &str, max_connections: u32, chain_key: ChainKey) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -77,7 +80,11 @@ impl SqliteStore {
             .max_connections(max_connections.max(1))
             .connect_with(opts)
             .await?;
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            chain_key,
+        })
     }
 
     fn writer(&self) -> &SqlitePool {

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{header, request::Parts, HeaderMap, Method};
+use axum::http::{header, request::Parts, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -340,9 +340,20 @@ fn enforce(g: &Gate, principal: Option<&Principal>, examinee: bool) -> Result<()
 }
 
 fn render_error(st: &AppState, res: Response, lang: Lang, html: bool, path: &str) -> Response {
-    let Some(payload) = res.extensions().get::<ErrorPayload>().cloned() else {
-        return res;
+    // Errors that axum answers itself (a wrong method, a body over the limit) get the
+    // same envelope as ours.
+    let bare = |code| ErrorPayload {
+        code,
+        fields: Vec::new(),
+        detail: None,
     };
+    let payload = match res.extensions().get::<ErrorPayload>().cloned() {
+        Some(p) => p,
+        None if res.status() == StatusCode::METHOD_NOT_ALLOWED => bare("method_not_allowed"),
+        None if res.status() == StatusCode::PAYLOAD_TOO_LARGE => bare("body_too_large"),
+        None => return res,
+    };
+    let allow = res.headers().get(header::ALLOW).cloned();
     let face = res.extensions().get::<Face>().copied().unwrap_or_default();
     let status = res.status();
     let i18n = &st.i18n;
@@ -383,11 +394,19 @@ fn render_error(st: &AppState, res: Response, lang: Lang, html: bool, path: &str
             "status": status.as_u16(), "error": envelope.error,
         });
         match st.templates.render("error", &data) {
-            Ok(body) => return (status, axum::response::Html(body)).into_response(),
+            Ok(body) => return with_allow((status, axum::response::Html(body)), allow),
             Err(e) => tracing::error!(error = %e, "error page failed to render"),
         }
     }
-    (status, axum::Json(envelope)).into_response()
+    with_allow((status, axum::Json(envelope)), allow)
+}
+
+fn with_allow(res: impl IntoResponse, allow: Option<axum::http::HeaderValue>) -> Response {
+    let mut res = res.into_response();
+    if let Some(a) = allow {
+        res.headers_mut().insert(header::ALLOW, a);
+    }
+    res
 }
 
 /// A path for a `next=` parameter.

@@ -22,7 +22,9 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::{header, HeaderValue};
 use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -59,6 +61,11 @@ impl AppState {
     }
 }
 
+/// What pages may load and who may frame them (nobody).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /// The whole application: every route of [`routes::table`], each behind its policy,
 /// inside the context middleware.
 pub fn router(state: AppState) -> Router {
@@ -83,9 +90,24 @@ pub fn router(state: AppState) -> Router {
             ctx::context,
         ))
         // Tokens in query strings (uploads) never leave the site in a Referer header.
-        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
-            axum::http::header::REFERRER_POLICY,
-            axum::http::HeaderValue::from_static("same-origin"),
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        // No page may be framed (clickjacking of proctor and admin actions), nothing is
+        // sniffed into another type, and pages load scripts, styles and images from this
+        // site only: every script is a file under /static, never inline.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

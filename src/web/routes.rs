@@ -243,6 +243,7 @@ pub fn table() -> Vec<RouteSpec> {
         )
         .body_limit(UPLOAD_BYTES * 2),
         get("/items/{id}", BANK_USERS, p_banks::show_item),
+        post("/items/{id}/keys", BANK_USERS, p_banks::reveal_keys),
         post("/items/{id}/edit", BANK_USERS, p_banks::edit_item),
         post("/items/{id}/transition", BANK_USERS, p_banks::transition),
         // Exam pages.
@@ -417,7 +418,10 @@ pub fn table() -> Vec<RouteSpec> {
             .api("banks", "Share a bank with a body for assembly (no keys)")
             .req::<a_banks::ShareInput>(),
         get("/api/v1/items/{id}", BANK_USERS, a_banks::item)
-            .api("items", "An item with all versions and keys (audited)")
+            .api("items", "An item with all versions, without keys")
+            .res::<a_banks::ItemResponse>(),
+        post("/api/v1/items/{id}/keys", BANK_USERS, a_banks::item_keys)
+            .api("items", "An item with all versions and keys; the read is audited")
             .res::<a_banks::ItemResponse>(),
         put("/api/v1/items/{id}", BANK_USERS, a_banks::edit)
             .api("items", "Edit: adds a version, back to draft")

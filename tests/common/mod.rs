@@ -3,6 +3,8 @@
 //! databases when `SKILLCERT_TEST_POSTGRES_URL` is set.
 #![allow(dead_code)]
 
+pub mod exams;
+
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -28,6 +30,22 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Signs in with a one-time password and replaces it (with `<password>-own`), as an
+    /// account that reads keys must before anything else.
+    pub async fn first_sign_in(&self, login: &str, password: &str) -> Client {
+        let c = self.client();
+        let me = c.login(login, password).await;
+        assert_eq!(me["me"]["must_change_password"], true, "{me}");
+        let (s, b) = c
+            .put(
+                "/api/v1/me/password",
+                json!({"current_password": password, "new_password": format!("{password}-own")}),
+            )
+            .await;
+        assert_eq!(s, 204, "{b}");
+        c
+    }
+
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }
@@ -282,15 +300,24 @@ pub fn hex_id() -> String {
     hex::encode(b)
 }
 
+/// The audit chain key of the stores tests open directly.
+pub fn chain_key() -> skillcert::domain::audit::ChainKey {
+    skillcert::domain::audit::ChainKey::new([42; 32])
+}
+
 pub async fn sqlite_store(dir: &std::path::Path) -> Arc<dyn Store> {
     let url = format!("sqlite://{}", dir.join("skillcert.db").display());
-    let s = store::connect(&url, 4).await.expect("sqlite store");
+    let s = store::connect(&url, 4, chain_key())
+        .await
+        .expect("sqlite store");
     s.migrate().await.expect("migrate");
     s
 }
 
 pub async fn pg_store(db: &PgDb) -> Arc<dyn Store> {
-    let s = store::connect(&db.url, 4).await.expect("postgres store");
+    let s = store::connect(&db.url, 4, chain_key())
+        .await
+        .expect("postgres store");
     s.migrate().await.expect("migrate");
     s
 }

@@ -64,23 +64,45 @@ pub struct ItemDetail {
     pub reviews: Vec<ItemReview>,
     pub can_author: bool,
     pub can_review: bool,
+    /// The versions carry their keys (a [`Keys::Reveal`] read, audited).
+    pub keys_shown: bool,
 }
 
-/// An item with every version and its keys; the read is audited.
-pub async fn item_detail(app: &App, p: &Principal, item_id: i64) -> Result<ItemDetail> {
+/// Whether an item read shows its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// Stems and options only: answers, references, rubrics and explanations removed.
+    /// Nothing is audited; a page or link may show this freely.
+    Hidden,
+    /// Everything, and the read is written to the audit log first. Asked for by a
+    /// deliberate POST, so no cross-site link or image can forge "key read" entries.
+    Reveal,
+}
+
+/// An item with every version, its keys only when asked for ([`Keys::Reveal`], audited).
+pub async fn item_detail(app: &App, p: &Principal, item_id: i64, keys: Keys) -> Result<ItemDetail> {
     let item = app.store.item(item_id).await?;
     let ctx = bank_for(app, p, item.bank_id, Action::ReadBank).await?;
-    let event = audit_by(
-        p,
-        "item.read_key",
-        "item",
-        item_id,
-        ctx.owner.body_id,
-        serde_json::json!({"bank_id": item.bank_id, "version": item.latest_version}),
-    );
-    app.store.append_audit(event).await?;
+    if keys == Keys::Reveal {
+        let event = audit_by(
+            p,
+            "item.read_key",
+            "item",
+            item_id,
+            ctx.owner.body_id,
+            serde_json::json!({"bank_id": item.bank_id, "version": item.latest_version}),
+        );
+        app.store.append_audit(event).await?;
+    }
+    let mut versions = app.store.item_versions(item_id).await?;
+    if keys == Keys::Hidden {
+        for v in &mut versions {
+            v.content = v.content.without_keys();
+        }
+    }
     Ok(ItemDetail {
-        versions: app.store.item_versions(item_id).await?,
+        keys_shown: keys == Keys::Reveal,
+        versions,
         reviews: app.store.item_reviews(item_id).await?,
         can_author: decide(p, Action::AuthorBank, &ctx.owner.as_ref()).is_ok(),
         can_review: decide(p, Action::ReviewBank, &ctx.owner.as_ref()).is_ok(),
@@ -109,9 +131,12 @@ pub fn clean(input: ItemInput) -> Result<ItemContent> {
         .map(|r| sanitize_html(&r))
         .filter(|r| !r.is_empty());
     c.validate().map_err(|e| {
-        Error::Validation(vec![
-            FieldError::new("item", "item.invalid").with_detail(e.to_string())
-        ])
+        let (code, detail) = e.code();
+        let field = FieldError::new("item", code);
+        Error::Validation(vec![match detail {
+            Some(d) => field.with_detail(d),
+            None => field,
+        }])
     })?;
     Ok(c)
 }
@@ -251,6 +276,9 @@ pub async fn transition(
         .comment
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        return Err(Error::field_detail("comment", "field.too_long", "1000"));
+    }
     let event = audit_by(
         p,
         &format!("item.{}", input.action),

@@ -9,7 +9,7 @@ pub mod synthetic;
 
 pub use items::{
     answer_text, clean, create_item, diff, edit_item, input_from_form, item_detail, items,
-    transition, ItemDetail, ItemForm, ItemQuery, NewItemInput, TransitionInput, PAGE_SIZE,
+    transition, ItemDetail, ItemForm, ItemQuery, Keys, NewItemInput, TransitionInput, PAGE_SIZE,
 };
 
 use serde::{Deserialize, Serialize};

@@ -158,5 +158,16 @@ pub async fn add_candidates(
         Some(body.id),
         serde_json::json!({"candidates": out.len()}),
     );
-    Ok(app.store.add_candidates(plan.id, out, event).await?)
+    match app.store.add_candidates(plan.id, out, event).await {
+        // Named at its line, like every other error of the roster.
+        Err(crate::store::StoreError::Refused {
+            code: "person.name_mismatch",
+            detail,
+            ..
+        }) => Err(Error::field(
+            &format!("candidates[{detail}].name"),
+            "person.name_mismatch",
+        )),
+        r => Ok(r?),
+    }
 }

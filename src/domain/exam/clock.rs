@@ -183,6 +183,11 @@ pub fn apply_action(
         }
         (ProctorAction::Resume, _) => return Err("not_paused"),
         (ProctorAction::Extend, s) if s.is_final() => return Err("attempt_closed"),
+        // Once the time is up the attempt is over, even while the grace period lets
+        // saves already in flight arrive: an extension then would reopen it.
+        (ProctorAction::Extend, InProgress) if clock.deadline_ms.is_some_and(|d| d <= now_ms) => {
+            return Err("past_deadline")
+        }
         (ProctorAction::Extend, _) => {
             if extension.ms <= 0 {
                 return Err("minutes");
@@ -301,6 +306,28 @@ mod tests {
         ] {
             assert_eq!(at(start + 10 * late, Some(s)), Ok(()));
         }
+    }
+
+    #[test]
+    fn no_extension_after_the_deadline() {
+        let c = running(1_000);
+        let ext = Extension {
+            ms: 60_000,
+            cap_ms: MAX_EXTENSION_MS,
+        };
+        assert_eq!(
+            apply_action(&c, ProctorAction::Extend, 1_000, ext),
+            Err("past_deadline")
+        );
+        assert_eq!(
+            apply_action(&c, ProctorAction::Extend, 1_020, ext),
+            Err("past_deadline"),
+            "not within the grace period either"
+        );
+        assert!(apply_action(&c, ProctorAction::Extend, 999, ext).is_ok());
+        // A paused clock does not run out: it may be extended.
+        let paused = apply_action(&c, ProctorAction::Pause, 500, Extension::NONE).unwrap();
+        assert!(apply_action(&paused, ProctorAction::Extend, 5_000, ext).is_ok());
     }
 
     #[test]

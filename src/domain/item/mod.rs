@@ -189,10 +189,44 @@ pub enum ItemError {
     Score,
     #[error("an item has at most {0} options")]
     TooManyOptions(usize),
+    #[error("{0} is longer than {1} characters")]
+    TooLong(&'static str, usize),
+}
+
+impl ItemError {
+    /// The message key (under `item_error.`) and its detail, for the interface.
+    pub fn code(&self) -> (&'static str, Option<String>) {
+        match self {
+            ItemError::EmptyStem => ("item_error.empty_stem", None),
+            ItemError::TooFewOptions(t, n) => {
+                ("item_error.too_few_options", Some(format!("{t}: {n}")))
+            }
+            ItemError::EmptyOption => ("item_error.empty_option", None),
+            ItemError::DuplicateKey(k) => ("item_error.duplicate_key", Some(k.clone())),
+            ItemError::SingleNeedsOne => ("item_error.single_needs_one", None),
+            ItemError::MultipleNeedsTwo => ("item_error.multiple_needs_two", None),
+            ItemError::UnknownKey(k) => ("item_error.unknown_key", Some(k.clone())),
+            ItemError::AnswerType(t) => ("item_error.answer_type", Some(t.to_string())),
+            ItemError::NoAccepted => ("item_error.no_accepted", None),
+            ItemError::Tolerance => ("item_error.tolerance", None),
+            ItemError::TooFewPairs => ("item_error.too_few_pairs", None),
+            ItemError::Order => ("item_error.order", None),
+            ItemError::NoRubric => ("item_error.no_rubric", None),
+            ItemError::Difficulty => ("item_error.difficulty", None),
+            ItemError::Score => ("item_error.score", None),
+            ItemError::TooManyOptions(n) => ("item_error.too_many_options", Some(n.to_string())),
+            ItemError::TooLong(f, n) => ("item_error.too_long", Some(format!("{f}: {n}"))),
+        }
+    }
 }
 
 /// Options an item may have (A–Z).
 pub const MAX_OPTIONS: usize = 26;
+/// Characters of a stem, a reference answer or an explanation (rich text): a long case
+/// description fits; a megabyte pasted by mistake does not.
+pub const MAX_RICH_TEXT: usize = 20_000;
+/// Characters of one option, accepted answer, matching side or rubric element.
+pub const MAX_SHORT_TEXT: usize = 2_000;
 
 impl ItemContent {
     /// Checks the item against the rules of its type.
@@ -200,6 +234,7 @@ impl ItemContent {
         if self.stem.trim().is_empty() {
             return Err(ItemError::EmptyStem);
         }
+        self.check_lengths()?;
         if !(1..=5).contains(&self.difficulty) {
             return Err(ItemError::Difficulty);
         }
@@ -310,6 +345,43 @@ impl ItemContent {
     }
 
     /// The JSON form of the import contract (README): `type`, `stem`, `options`, `correct`.
+    fn check_lengths(&self) -> Result<(), ItemError> {
+        let long = |s: &str, max: usize| s.chars().count() > max;
+        let rich = [
+            ("stem", Some(&self.stem)),
+            ("reference", self.reference.as_ref()),
+            ("explanation", self.explanation.as_ref()),
+        ];
+        for (field, text) in rich {
+            if text.is_some_and(|t| long(t, MAX_RICH_TEXT)) {
+                return Err(ItemError::TooLong(field, MAX_RICH_TEXT));
+            }
+        }
+        let mut short: Vec<&str> = self.options.iter().map(|o| o.text.as_str()).collect();
+        short.extend(self.rubric.iter().map(|r| r.element.as_str()));
+        match &self.answer {
+            Answer::Accepted(a) => short.extend(a.iter().map(String::as_str)),
+            Answer::Pairs(p) => short.extend(p.iter().flat_map(|(l, r)| [l.as_str(), r.as_str()])),
+            _ => {}
+        }
+        if short.iter().any(|t| long(t, MAX_SHORT_TEXT)) {
+            return Err(ItemError::TooLong("option", MAX_SHORT_TEXT));
+        }
+        Ok(())
+    }
+
+    /// The item as shown to someone not reading keys: the answer, the reference answer,
+    /// the rubric and the explanation removed.
+    pub fn without_keys(&self) -> ItemContent {
+        ItemContent {
+            answer: Answer::Assessed,
+            reference: None,
+            rubric: Vec::new(),
+            explanation: None,
+            ..self.clone()
+        }
+    }
+
     pub fn to_json(&self) -> ItemJson {
         let correct = match &self.answer {
             Answer::TrueFalse(b) => serde_json::json!(b),

@@ -114,6 +114,15 @@ pub(super) async fn grant(
             &[(Unique::RoleAssignment, "role", "role.already_granted")],
         )
     })?;
+    if role.reads_keys() {
+        // A password an admin set (and knows) must be replaced before keys are read.
+        sqlx::query(
+            "UPDATE users SET must_change_password = TRUE WHERE id = $1 AND NOT password_chosen",
+        )
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -193,7 +202,7 @@ impl AccountStore for DbStore {
         if audit.object_id.is_empty() {
             audit.object_id = created.id.to_string();
         }
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(created)
     }
 
@@ -276,7 +285,7 @@ impl AccountStore for DbStore {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         grant(&mut tx, user_id, role, org_id, Some(by), audit.at_ms).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -299,7 +308,7 @@ impl AccountStore for DbStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -312,7 +321,8 @@ impl AccountStore for DbStore {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
+            "UPDATE users SET password_hash = $1, must_change_password = FALSE, \
+             password_chosen = TRUE WHERE id = $2",
         )
         .bind(&hash)
         .bind(user_id)
@@ -330,7 +340,7 @@ impl AccountStore for DbStore {
             .bind(keep.unwrap_or_default())
             .execute(&mut *tx)
             .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -359,7 +369,7 @@ impl AccountStore for DbStore {
             .map_err(not_found)?;
         let doc_type = code(&r, "document_type", DocumentType::from_code)?;
         let cipher: Vec<u8> = r.try_get("document_cipher")?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok((doc_type, cipher))
     }
 }

@@ -6,8 +6,13 @@ use sqlx::Row as _;
 
 use super::common::{to_json, write_audited, Row, Tx};
 use super::{dialect, DbStore};
-use crate::domain::audit::{AuditEntry, AuditEvent};
-use crate::store::{AuditStore, Result};
+use crate::domain::audit::{
+    entry_hash, AuditEntry, AuditEvent, ChainKey, ChainVerifier, CHAIN_KEYED, GENESIS,
+};
+use crate::store::{AuditStore, Result, StoreError};
+
+/// `audit_head.alg` of a keyed chain.
+const KEYED: &str = "hmac-sha256";
 
 const COLUMNS: &str = "seq, at_ms, actor_user_id, actor, action, object_type, object_id, \
      org_id, details, prev_hash, hash";
@@ -31,14 +36,18 @@ fn entry(r: &Row) -> Result<AuditEntry> {
 /// Appends one entry inside `tx`. The head row is read with a lock (PostgreSQL) or
 /// under the single SQLite writer, so two transactions never chain onto the same
 /// predecessor.
-pub(super) async fn append(tx: &mut Tx, event: AuditEvent) -> Result<AuditEntry> {
-    let mut entries = append_many(tx, vec![event]).await?;
+pub(super) async fn append(tx: &mut Tx, key: &ChainKey, event: AuditEvent) -> Result<AuditEntry> {
+    let mut entries = append_many(tx, key, vec![event]).await?;
     Ok(entries.remove(0))
 }
 
 /// Appends several entries in order with one read and one update of the chain head
 /// (the exam writer audits a whole batch of starts this way).
-pub(super) async fn append_many(tx: &mut Tx, events: Vec<AuditEvent>) -> Result<Vec<AuditEntry>> {
+pub(super) async fn append_many(
+    tx: &mut Tx,
+    key: &ChainKey,
+    events: Vec<AuditEvent>,
+) -> Result<Vec<AuditEntry>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -47,7 +56,7 @@ pub(super) async fn append_many(tx: &mut Tx, events: Vec<AuditEvent>) -> Result<
         .await?;
     let mut out = Vec::with_capacity(events.len());
     for event in events {
-        let e = AuditEntry::chain(seq, &hash, event);
+        let e = AuditEntry::chain(key, seq, &hash, event);
         seq = e.seq;
         hash = e.hash.clone();
         out.push(e);
@@ -79,7 +88,7 @@ pub(super) async fn append_many(tx: &mut Tx, events: Vec<AuditEvent>) -> Result<
 impl AuditStore for DbStore {
     async fn append_audit(&self, e: AuditEvent) -> Result<AuditEntry> {
         let tx = self.begin_write().await?;
-        write_audited(tx, e).await
+        write_audited(tx, &self.chain_key, e).await
     }
 
     async fn audit_page(
@@ -108,6 +117,69 @@ impl AuditStore for DbStore {
             .fetch_all(self.reader())
             .await?;
         rows.iter().map(entry).collect()
+    }
+
+    async fn key_audit_chain(&self) -> Result<Option<i64>> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "SELECT alg FROM audit_head WHERE id = 1{}",
+            dialect::ROW_LOCK
+        );
+        let alg: String = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
+        if alg == KEYED {
+            return Ok(None);
+        }
+        let (head_seq, head_hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
+        let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
+        let entries = rows.iter().map(entry).collect::<Result<Vec<_>>>()?;
+        let mut plain = ChainVerifier::plain();
+        let checked = entries
+            .iter()
+            .try_for_each(|e| plain.feed(e))
+            .and_then(|()| plain.finish(head_seq, &head_hash));
+        if let Err(b) = checked {
+            return Err(StoreError::Refused {
+                field: "audit",
+                code: "audit.chain_broken",
+                detail: b.to_string(),
+            });
+        }
+        let mut prev = GENESIS.to_string();
+        for e in &entries {
+            let hash = entry_hash(&self.chain_key, e.seq, &prev, &e.event());
+            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+                .bind(&prev)
+                .bind(&hash)
+                .bind(e.seq)
+                .execute(&mut *tx)
+                .await?;
+            prev = hash;
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1, alg = $2 WHERE id = 1")
+            .bind(&prev)
+            .bind(KEYED)
+            .execute(&mut *tx)
+            .await?;
+        let n = entries.len() as i64;
+        if n > 0 {
+            let event = AuditEvent {
+                at_ms: crate::now_ms(),
+                actor_user_id: None,
+                actor: "system".into(),
+                action: CHAIN_KEYED.into(),
+                object_type: "audit_log".into(),
+                object_id: String::new(),
+                org_id: None,
+                details: serde_json::json!({ "entries": n }).to_string(),
+            };
+            append(&mut tx, &self.chain_key, event).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(n))
     }
 
     async fn audit_head(&self) -> Result<(i64, String)> {

@@ -111,7 +111,7 @@ impl CatalogueStore for DbStore {
         if audit.object_id.is_empty() {
             audit.object_id = id.to_string();
         }
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(id)
     }
 
@@ -165,7 +165,7 @@ impl CatalogueStore for DbStore {
         .bind(audit.at_ms)
         .execute(&mut *tx)
         .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 

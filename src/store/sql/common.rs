@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use sqlx::Row as _;
 
 use super::{dialect, Db};
-use crate::domain::audit::{AuditEntry, AuditEvent};
+use crate::domain::audit::{AuditEntry, AuditEvent, ChainKey};
 use crate::store::dialect::Unique;
 use crate::store::{Result, StoreError};
 
@@ -18,8 +18,12 @@ pub(super) type Row = <Db as sqlx::Database>::Row;
 
 /// Appends `event` to the audit chain and commits: an action and its audit entry commit
 /// together or not at all.
-pub(super) async fn write_audited(mut tx: Tx, event: AuditEvent) -> Result<AuditEntry> {
-    let entry = super::audit::append(&mut tx, event).await?;
+pub(super) async fn write_audited(
+    mut tx: Tx,
+    key: &ChainKey,
+    event: AuditEvent,
+) -> Result<AuditEntry> {
+    let entry = super::audit::append(&mut tx, key, event).await?;
     tx.commit().await?;
     Ok(entry)
 }

@@ -205,7 +205,7 @@ impl DeliveryStore for DbStore {
         grace_ms: i64,
     ) -> Result<Vec<ExamOpResult>> {
         let tx = self.begin_write().await?;
-        delivery_batch::apply(tx, ops, now_ms, grace_ms).await
+        delivery_batch::apply(tx, &self.chain_key, ops, now_ms, grace_ms).await
     }
 
     async fn submit_overdue(&self, now_ms: i64, grace_ms: i64) -> Result<Vec<i64>> {
@@ -253,7 +253,7 @@ impl DeliveryStore for DbStore {
             });
             done.push(id);
         }
-        super::audit::append_many(&mut tx, audits).await?;
+        super::audit::append_many(&mut tx, &self.chain_key, audits).await?;
         tx.commit().await?;
         Ok(done)
     }

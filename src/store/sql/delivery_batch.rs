@@ -20,7 +20,7 @@ use sqlx::Row as _;
 use super::common::{not_found, to_json, Tx};
 use super::delivery::{clock, lock_attempt, submit, write_clock, CLOCK_COLUMNS};
 use super::dialect;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEvent, ChainKey};
 use crate::domain::exam::{start, AttemptStatus, Clock};
 use crate::store::delivery::{Change, ExamOp, ExamOpResult};
 use crate::store::Result;
@@ -40,6 +40,7 @@ struct Batch {
 
 pub(super) async fn apply(
     mut tx: Tx,
+    key: &ChainKey,
     ops: &[ExamOp],
     now_ms: i64,
     grace_ms: i64,
@@ -73,7 +74,7 @@ pub(super) async fn apply(
     for op in ops {
         out.push(apply_one(&mut tx, op, now_ms, grace_ms, &mut batch).await?);
     }
-    super::audit::append_many(&mut tx, batch.audits).await?;
+    super::audit::append_many(&mut tx, key, batch.audits).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -42,7 +42,7 @@ impl InspectionStore for DbStore {
                 )],
             )
         })?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -104,7 +104,7 @@ impl InspectionStore for DbStore {
         .fetch_one(&mut *tx)
         .await?;
         audit.object_id = id.to_string();
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(id)
     }
 

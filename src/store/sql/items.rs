@@ -188,7 +188,7 @@ impl ItemStore for DbStore {
         .bind(body_id)
         .execute(&mut *tx)
         .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -218,7 +218,7 @@ impl ItemStore for DbStore {
         audit: AuditEvent,
     ) -> Result<ImportOutcome> {
         let tx = self.begin_write().await?;
-        super::items_import::import(tx, bank_id, items, actor, audit).await
+        super::items_import::import(tx, &self.chain_key, bank_id, items, actor, audit).await
     }
 
     async fn items(&self, bank_id: i64, f: ItemFilter) -> Result<Vec<ItemSummary>> {
@@ -348,7 +348,7 @@ impl ItemStore for DbStore {
             audit.at_ms,
         )
         .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(next)
     }
 
@@ -398,7 +398,7 @@ impl ItemStore for DbStore {
             audit.at_ms,
         )
         .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(next)
     }
 

@@ -8,7 +8,7 @@ use sqlx::Row as _;
 
 use super::common::{on_unique, to_json, write_audited, Tx};
 use super::items::{add_version, review_row, stem_text};
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEvent, ChainKey};
 use crate::domain::item::ItemStatus;
 use crate::store::dialect::Unique;
 use crate::store::items::{ImportOutcome, NewItem};
@@ -16,6 +16,7 @@ use crate::store::{Result, StoreError};
 
 pub(super) async fn import(
     mut tx: Tx,
+    key: &ChainKey,
     bank_id: i64,
     items: Vec<NewItem>,
     actor: Option<i64>,
@@ -55,7 +56,7 @@ pub(super) async fn import(
         "unchanged": out.unchanged,
     })
     .to_string();
-    write_audited(tx, audit).await?;
+    write_audited(tx, key, audit).await?;
     Ok(out)
 }
 

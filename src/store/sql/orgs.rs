@@ -152,7 +152,7 @@ impl OrgStore for DbStore {
             audit.object_id = org.id.to_string();
         }
         audit.org_id = audit.org_id.or(org.body_id);
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(org)
     }
 
@@ -190,7 +190,7 @@ impl OrgStore for DbStore {
             .execute(&mut *tx)
             .await?;
         let org = get(&mut tx, id).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(org)
     }
 
@@ -219,7 +219,7 @@ impl OrgStore for DbStore {
             .execute(&mut *tx)
             .await?;
         }
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 

@@ -161,7 +161,7 @@ impl PlanStore for DbStore {
         .await?;
         audit.object_id = id.to_string();
         let plan = plan_tx(&mut tx, id).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(plan)
     }
 
@@ -204,7 +204,7 @@ impl PlanStore for DbStore {
         .execute(&mut *tx)
         .await?;
         let plan = plan_tx(&mut tx, id).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(plan)
     }
 
@@ -247,7 +247,7 @@ impl PlanStore for DbStore {
             )
         })?;
         audit.object_id = id.to_string();
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(id)
     }
 
@@ -291,7 +291,7 @@ impl PlanStore for DbStore {
                 )],
             )
         })?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -313,7 +313,7 @@ impl PlanStore for DbStore {
         .bind(audit.at_ms)
         .execute(&mut *tx)
         .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -324,7 +324,7 @@ impl PlanStore for DbStore {
         audit: AuditEvent,
     ) -> Result<Vec<Enrolled>> {
         let tx = self.begin_write().await?;
-        roster::add_candidates(tx, plan_id, candidates, audit).await
+        roster::add_candidates(tx, &self.chain_key, plan_id, candidates, audit).await
     }
 
     async fn roster(&self, plan_id: i64, session_id: Option<i64>) -> Result<Vec<RosterEntry>> {
@@ -356,6 +356,6 @@ impl PlanStore for DbStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let tx = self.begin_write().await?;
-        roster::close_roster(tx, plan_id, attempts, duration_ms, audit).await
+        roster::close_roster(tx, &self.chain_key, plan_id, attempts, duration_ms, audit).await
     }
 }

@@ -41,6 +41,25 @@ async fn log(tx: &mut Tx, l: LogLine<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A refused action, with the message key of its reason.
+fn refused(why: &'static str) -> StoreError {
+    let code = match why {
+        "already_admitted" => "exam_error.refused.already_admitted",
+        "past_deadline" => "exam_error.refused.past_deadline",
+        "not_in_progress" => "exam_error.refused.not_in_progress",
+        "not_paused" => "exam_error.refused.not_paused",
+        "attempt_closed" => "exam_error.refused.attempt_closed",
+        "minutes" => "exam_error.refused.minutes",
+        "extension_cap" => "exam_error.refused.extension_cap",
+        _ => "exam_error.action_refused",
+    };
+    StoreError::Refused {
+        field: "action",
+        code,
+        detail: why.to_string(),
+    }
+}
+
 #[async_trait]
 impl ProctorStore for DbStore {
     async fn proctor_action(
@@ -55,12 +74,7 @@ impl ProctorStore for DbStore {
         let mut tx = self.begin_write().await?;
         let a = lock_attempt(&mut tx, attempt_id).await?;
         let now = audit.at_ms;
-        let next =
-            apply_action(&a.clock, action, now, extension).map_err(|code| StoreError::Refused {
-                field: "action",
-                code: "exam_error.action_refused",
-                detail: code.to_string(),
-            })?;
+        let next = apply_action(&a.clock, action, now, extension).map_err(refused)?;
         write_clock(&mut tx, attempt_id, &next).await?;
         let stamp = match action {
             ProctorAction::Admit => Some("UPDATE attempts SET admitted_at_ms = $1 WHERE id = $2"),
@@ -87,7 +101,7 @@ impl ProctorStore for DbStore {
             at_ms: now,
         };
         log(&mut tx, line).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(next)
     }
 
@@ -139,7 +153,7 @@ impl ProctorStore for DbStore {
             at_ms: audit.at_ms,
         };
         log(&mut tx, line).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(n)
     }
 
@@ -195,7 +209,7 @@ impl ProctorStore for DbStore {
             at_ms: audit.at_ms,
         };
         log(&mut tx, line).await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(id)
     }
 

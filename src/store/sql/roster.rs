@@ -10,7 +10,7 @@ use super::common::{code_opt, json, not_found, on_unique, small, to_json, write_
 use super::plans::{check_recusal, plan_tx};
 use super::{dialect, Db};
 use crate::domain::assembly::Paper;
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEvent, ChainKey};
 use crate::domain::exam::{admission_number, AttemptStatus, PlanStatus};
 use crate::domain::item::{ItemContent, ItemType};
 use crate::store::dialect::Unique;
@@ -52,14 +52,23 @@ fn roster_entry(r: &Row) -> Result<RosterEntry> {
     })
 }
 
-/// The person with this document, created if unknown.
-async fn person_id(tx: &mut Tx, p: &NewPerson, now_ms: i64) -> Result<i64> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE document_lookup = $1")
-        .bind(&p.document_lookup)
-        .fetch_optional(&mut **tx)
-        .await?;
+/// The person with this document, created if unknown. One person, one real-name
+/// record: a record on file must carry the name given, else the enrolment is refused
+/// (`index` names the line) without saying what the record holds, so no body learns
+/// another body's candidates' names.
+async fn person_id(tx: &mut Tx, p: &NewPerson, index: usize, now_ms: i64) -> Result<i64> {
+    let found: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM people WHERE document_lookup = $1")
+            .bind(&p.document_lookup)
+            .fetch_optional(&mut **tx)
+            .await?;
     match found {
-        Some(id) => Ok(id),
+        Some((id, name)) if name == p.name => Ok(id),
+        Some(_) => Err(StoreError::Refused {
+            field: "candidates",
+            code: "person.name_mismatch",
+            detail: index.to_string(),
+        }),
         None => super::accounts::insert_person(tx, p, now_ms).await,
     }
 }
@@ -68,6 +77,7 @@ async fn person_id(tx: &mut Tx, p: &NewPerson, now_ms: i64) -> Result<i64> {
 /// here; refused when one is already on the plan or a proctor must recuse.
 pub(super) async fn add_candidates(
     mut tx: Tx,
+    key: &ChainKey,
     plan_id: i64,
     candidates: Vec<NewCandidate>,
     audit: AuditEvent,
@@ -84,7 +94,7 @@ pub(super) async fn add_candidates(
         .await?;
     let mut out = Vec::with_capacity(candidates.len());
     let mut touched = BTreeSet::new();
-    for c in &candidates {
+    for (index, c) in candidates.iter().enumerate() {
         let session_plan: Option<i64> =
             sqlx::query_scalar("SELECT plan_id FROM plan_sessions WHERE id = $1")
                 .bind(c.session_id)
@@ -96,7 +106,7 @@ pub(super) async fn add_candidates(
                 code: "exam_error.session",
             });
         }
-        let person_id = person_id(&mut tx, &c.person, audit.at_ms).await?;
+        let person_id = person_id(&mut tx, &c.person, index, audit.at_ms).await?;
         let on_plan: Option<i64> =
             sqlx::query_scalar("SELECT id FROM candidates WHERE plan_id = $1 AND person_id = $2")
                 .bind(plan_id)
@@ -148,7 +158,7 @@ pub(super) async fn add_candidates(
             check_recusal(&mut tx, session_id, user_id).await?;
         }
     }
-    write_audited(tx, audit).await?;
+    write_audited(tx, key, audit).await?;
     Ok(out)
 }
 
@@ -233,6 +243,7 @@ pub(super) async fn earlier_items(pool: &Pool, plan_id: i64) -> Result<Vec<(i64,
 /// Writes every candidate's paper, counts exposure and closes the roster.
 pub(super) async fn close_roster(
     mut tx: Tx,
+    key: &ChainKey,
     plan_id: i64,
     attempts: Vec<NewAttempt>,
     duration_ms: i64,
@@ -322,6 +333,6 @@ pub(super) async fn close_roster(
     .bind(plan_id)
     .execute(&mut *tx)
     .await?;
-    write_audited(tx, audit).await?;
+    write_audited(tx, key, audit).await?;
     Ok(())
 }

@@ -49,7 +49,7 @@ impl SessionStore for DbStore {
             .bind(s.now_ms)
             .execute(&mut *tx)
             .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -98,7 +98,7 @@ impl SessionStore for DbStore {
             .bind(token_hash)
             .execute(&mut *tx)
             .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 
@@ -126,7 +126,7 @@ impl SessionStore for DbStore {
         if audit.object_id.is_empty() {
             audit.object_id = id.to_string();
         }
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(id)
     }
 
@@ -188,7 +188,7 @@ impl SessionStore for DbStore {
             .bind(key)
             .execute(&mut *tx)
             .await?;
-        write_audited(tx, audit).await?;
+        write_audited(tx, &self.chain_key, audit).await?;
         Ok(())
     }
 

@@ -56,13 +56,16 @@ impl Store for DbStore {
         let org = super::orgs::insert(&mut tx, &regulator, b.now_ms).await?;
         let user_id: i64 = sqlx::query_scalar(
             "INSERT INTO users (login, display_name, password_hash, org_id, \
-             must_change_password, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+             must_change_password, password_chosen, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&b.admin_login)
         .bind(&b.admin_display_name)
         .bind(&b.admin_password_hash)
         .bind(org.id)
         .bind(b.must_change_password)
+        // The operator's own (SKILLCERT_ADMIN_PASSWORD) or a generated one-time one.
+        .bind(!b.must_change_password)
         .bind(b.now_ms)
         .fetch_one(&mut *tx)
         .await?;
@@ -86,7 +89,7 @@ impl Store for DbStore {
             details: serde_json::json!({"login": b.admin_login, "role": "regulator_admin"})
                 .to_string(),
         };
-        write_audited(tx, event).await?;
+        write_audited(tx, &self.chain_key, event).await?;
         Ok(Some(user_id))
     }
 }

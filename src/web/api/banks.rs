@@ -155,17 +155,38 @@ pub struct VersionView {
 pub struct ItemResponse {
     #[serde(flatten)]
     pub item: ItemSummary,
+    /// Whether the versions carry their keys (only from `POST /api/v1/items/{id}/keys`).
+    pub keys_shown: bool,
     pub versions: Vec<VersionView>,
     pub reviews: Vec<ItemReview>,
 }
 
 /// An item with every version and its key. The read is audited.
+/// An item with every version, without keys: nothing audited.
 pub async fn item(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<ItemResponse>, AppError> {
-    let d = app::banks::item_detail(&st.app, ctx.principal()?, id).await?;
+    item_response(&st, &ctx, id, app::banks::Keys::Hidden).await
+}
+
+/// An item with every version and its keys: the read is audited first.
+pub async fn item_keys(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<ItemResponse>, AppError> {
+    item_response(&st, &ctx, id, app::banks::Keys::Reveal).await
+}
+
+async fn item_response(
+    st: &AppState,
+    ctx: &crate::web::ctx::RequestCtx,
+    id: i64,
+    keys: app::banks::Keys,
+) -> Result<Json<ItemResponse>, AppError> {
+    let d = app::banks::item_detail(&st.app, ctx.principal()?, id, keys).await?;
     let versions = d
         .versions
         .into_iter()
@@ -183,6 +204,7 @@ pub async fn item(
         .collect();
     Ok(Json(ItemResponse {
         item: d.item,
+        keys_shown: d.keys_shown,
         versions,
         reviews: d.reviews,
     }))

@@ -20,10 +20,23 @@ pub struct NextParam {
     pub next: Option<String>,
 }
 
-/// Only local paths: a login link must not bounce the user to another site.
-fn safe_next(next: Option<&str>) -> String {
+/// Only local paths: a login link must not bounce the user to another site. A path is
+/// local when it starts with one `/` followed by something that is not another slash,
+/// a backslash or white space (browsers read `/\t/evil.example` and `/\\evil.example`
+/// as another host), and holds no control characters at all (which would also make the
+/// `Location` header invalid).
+pub fn safe_next(next: Option<&str>) -> String {
+    let local = |n: &str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && chars
+                .next()
+                .is_none_or(|c| c != '/' && c != '\\' && !c.is_whitespace())
+            && !n.chars().any(|c| c.is_control() || c == '\\')
+            && n.len() <= 2048
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if local(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -177,5 +190,18 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example")), "/");
         assert_eq!(super::safe_next(Some("https://evil.example")), "/");
         assert_eq!(super::safe_next(None), "/");
+        // Tabs, newlines and backslashes right after the slash make another host.
+        for evil in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/ /evil",
+            "/a\u{7f}b",
+            "/a\rb",
+        ] {
+            assert_eq!(super::safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(super::safe_next(Some("/plans?x=1")), "/plans?x=1");
+        assert_eq!(super::safe_next(Some("/")), "/");
     }
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
+use crate::app::banks::Keys;
 use crate::app::{self, banks::ItemForm, banks::ItemQuery};
 use crate::domain::item::{ItemContent, ItemType};
 use crate::domain::policy::Action;
@@ -173,6 +174,9 @@ pub async fn pool(
     .into_response())
 }
 
+/// The item page. Keys (answers, reference, rubric) show only after the reader asks
+/// for them with a POST (`/items/{id}/keys`), which is audited; the edit form needs
+/// them, so it appears then, or with the author's own input echoed back.
 async fn item_page(
     st: &AppState,
     ctx: &RequestCtx,
@@ -180,9 +184,11 @@ async fn item_page(
     form: Option<serde_json::Value>,
     preview: Option<ItemContent>,
     errors: serde_json::Value,
+    keys: app::banks::Keys,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let d = app::banks::item_detail(&st.app, p, id).await?;
+    let d = app::banks::item_detail(&st.app, p, id, keys).await?;
+    let editing = d.keys_shown || form.is_some();
     let mut history = Vec::new();
     for (i, v) in d.versions.iter().enumerate() {
         let changes: Vec<_> = match i {
@@ -197,7 +203,7 @@ async fn item_page(
     history.reverse();
     let latest = d.versions.last().map(|v| v.content.clone());
     let current = latest.as_ref().map(preview_json);
-    let form = form.unwrap_or_else(|| match &latest {
+    let form = form.unwrap_or_else(|| match latest.as_ref().filter(|_| d.keys_shown) {
         Some(c) => json!({"type": c.item_type, "stem": crate::formats::unescape_html(&c.stem), "options": c.options.iter().map(|o| crate::formats::unescape_html(&o.text)).collect::<Vec<_>>().join("\n"),
             "answer": app::banks::answer_text(c), "reference": c.reference.as_deref().map(crate::formats::unescape_html).unwrap_or_default(),
             "explanation": c.explanation.as_deref().map(crate::formats::unescape_html).unwrap_or_default(), "difficulty": c.difficulty, "score": c.score,
@@ -213,7 +219,8 @@ async fn item_page(
     let data = json!({
         "item": d.item, "bank": d.bank, "current": current, "history": history, "reviews": d.reviews,
         "can_submit": d.can_author && s == "draft", "can_retire": d.can_author && s == "active",
-        "can_edit": d.can_author && s != "retired", "can_review": d.can_review && s == "in_review",
+        "can_edit": editing && d.can_author && s != "retired", "can_review": d.can_review && s == "in_review",
+        "can_reveal": !d.keys_shown, "keys_shown": d.keys_shown, "may_edit": d.can_author && s != "retired",
         "form": form, "preview": preview.map(|c| preview_json(&c)), "item_types": item_types(), "errors": errors,
     });
     Ok((status, page(st, ctx, "item", "item.title", data)?).into_response())
@@ -224,7 +231,16 @@ pub async fn show_item(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    item_page(&st, &ctx, id, None, None, json!([])).await
+    item_page(&st, &ctx, id, None, None, json!([]), Keys::Hidden).await
+}
+
+/// Shows the item with its keys (and the edit form): audited.
+pub async fn reveal_keys(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    item_page(&st, &ctx, id, None, None, json!([]), Keys::Reveal).await
 }
 
 pub async fn edit_item(
@@ -247,9 +263,22 @@ pub async fn edit_item(
     .await;
     match result {
         Ok(None) => Ok(see_other(&format!("/items/{id}")).into_response()),
-        Ok(Some(preview)) => item_page(&st, &ctx, id, Some(echo), Some(preview), json!([])).await,
+        Ok(Some(preview)) => {
+            item_page(
+                &st,
+                &ctx,
+                id,
+                Some(echo),
+                Some(preview),
+                json!([]),
+                Keys::Hidden,
+            )
+            .await
+        }
         Err(e) => match form_errors(&st, &ctx, &e) {
-            Some(errors) => item_page(&st, &ctx, id, Some(echo), None, json!(errors)).await,
+            Some(errors) => {
+                item_page(&st, &ctx, id, Some(echo), None, json!(errors), Keys::Hidden).await
+            }
             None => Err(e),
         },
     }
@@ -264,7 +293,7 @@ pub async fn transition(
     match app::banks::transition(&st.app, ctx.principal()?, id, t).await {
         Ok(_) => Ok(see_other(&format!("/items/{id}")).into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
-            Some(errors) => item_page(&st, &ctx, id, None, None, json!(errors)).await,
+            Some(errors) => item_page(&st, &ctx, id, None, None, json!(errors), Keys::Hidden).await,
             None => Err(e),
         },
     }

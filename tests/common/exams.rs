@@ -1,0 +1,192 @@
+//! Exam set-ups shared by the exam and security tests: a body with the elderly-care
+//! scope, the shipped bank shared with it, a room with two proctors, and candidates.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+
+use super::{Client, TestApp};
+
+/// The `i`-th valid resident ID number (GB 11643 check character computed).
+pub fn id_number(i: usize) -> String {
+    let first17 = format!("110101199003{:02}{:03}", 1 + i / 900, 100 + i % 900);
+    let check = skillcert::domain::identity::check_char(first17.as_bytes());
+    format!("{first17}{check}")
+}
+
+pub struct Planned {
+    pub body_admin: Client,
+    pub proctor: Client,
+    pub plan_id: i64,
+    pub session_id: i64,
+    pub proctor_ids: Vec<i64>,
+    pub admissions: Vec<String>,
+    pub proctor_login: String,
+    /// The session's start as the form took it (China Standard Time).
+    pub starts_at: String,
+}
+
+pub async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
+    admin
+        .create_user(json!({"login": login, "display_name": login, "password": "Correct-Horse-9", "org_id": org, "role": role}))
+        .await
+}
+
+/// Regulator files a body with the elderly-care scope and shares the shipped bank; the
+/// body admin plans with `duration_seconds`, one room, two proctors, candidates.
+pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates: usize) -> Planned {
+    plan_elderly_care_at(app, duration_seconds, candidates, 0).await
+}
+
+/// China Standard Time `minutes` from now, as the session form takes it.
+pub fn local_in(minutes: i64) -> String {
+    skillcert::domain::time::local_time(skillcert::now_ms() + minutes * 60_000).replace(' ', "T")
+}
+
+/// A planned session starting `starts_in_minutes` from now (exam-day login is open
+/// from an hour before to 30 minutes after the start, by default).
+pub async fn plan_elderly_care_at(
+    app: &TestApp,
+    duration_seconds: u32,
+    candidates: usize,
+    starts_in_minutes: i64,
+) -> Planned {
+    let admin = app.admin().await;
+    let body = admin
+        .create_body(&format!("养老评价中心{}", super::hex_id()))
+        .await;
+    let (s, b) = admin
+        .put(
+            &format!("/api/v1/organisations/{body}/scope"),
+            json!({"scope": [{"occupation_code": "4-10-01-05", "edition": 2015, "level": 5, "certificate_kind": "skill_level"}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, banks) = admin.get("/api/v1/banks").await;
+    let bank = banks["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["occupation_code"] == "4-10-01-05")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/banks/{bank}/share"),
+            json!({"body_id": body}),
+        )
+        .await;
+    assert!(s == 204 || s == 200, "{b}");
+    let (s, site) = admin
+        .post(
+            "/api/v1/organisations",
+            json!({"kind": "test_site", "parent_id": body, "name": "一号考点"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{site}");
+    let (s, room) = admin
+        .post(
+            "/api/v1/organisations",
+            json!({"kind": "room", "parent_id": site["id"], "name": "101 机房"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{room}");
+    let tag = super::hex_id();
+    user(&admin, &format!("ba{tag}"), body, "body_admin").await;
+    let p1 = user(&admin, &format!("pa{tag}"), body, "proctor").await;
+    let p2 = user(&admin, &format!("pb{tag}"), body, "proctor").await;
+
+    let ba = app.client();
+    ba.login(&format!("ba{tag}"), "Correct-Horse-9").await;
+    let (s, plan) = ba
+        .post(
+            "/api/v1/plans",
+            json!({"body_id": body, "occupation_code": "4-10-01-05", "level": 5, "name": "2026年第4期养老护理员五级",
+                   "exam_date": skillcert::today().to_string(), "duration_seconds": duration_seconds}),
+        )
+        .await;
+    assert_eq!(s, 201, "{plan}");
+    let plan_id = plan["id"].as_i64().unwrap();
+    let starts_at = local_in(starts_in_minutes);
+    let (s, sess) = ba
+        .post(
+            &format!("/api/v1/plans/{plan_id}/sessions"),
+            json!({"room_id": room["id"], "starts_at": starts_at}),
+        )
+        .await;
+    assert_eq!(s, 201, "{sess}");
+    let session_id = sess["id"].as_i64().unwrap();
+    for p in [p1, p2] {
+        let (s, b) = ba
+            .post(
+                &format!("/api/v1/sessions/{session_id}/proctors"),
+                json!({"user_id": p}),
+            )
+            .await;
+        assert_eq!(s, 204, "{b}");
+    }
+    let list: Vec<Value> = (0..candidates)
+        .map(|i| json!({"name": format!("考生{i}"), "id_number": id_number(i), "session_id": session_id}))
+        .collect();
+    let (s, enrolled) = ba
+        .post(
+            &format!("/api/v1/plans/{plan_id}/candidates"),
+            json!({"candidates": list}),
+        )
+        .await;
+    assert_eq!(s, 201, "{enrolled}");
+    let admissions = enrolled["enrolled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["admission_no"].as_str().unwrap().to_string())
+        .collect();
+    let proctor = app.client();
+    proctor.login(&format!("pa{tag}"), "Correct-Horse-9").await;
+    Planned {
+        body_admin: ba,
+        proctor,
+        plan_id,
+        session_id,
+        proctor_ids: vec![p1, p2],
+        admissions,
+        proctor_login: format!("pa{tag}"),
+        starts_at,
+    }
+}
+
+impl Planned {
+    /// The body admin closes the roster (papers are generated then).
+    pub async fn close_roster(&self) -> (u16, Value) {
+        self.body_admin
+            .post(
+                &format!("/api/v1/plans/{}/close-roster", self.plan_id),
+                json!({}),
+            )
+            .await
+    }
+}
+
+/// One answer change through the candidate's API: (status, body).
+pub async fn save_answer(c: &Client, position: u32, seq: i64, answer: Value) -> (u16, Value) {
+    c.post(
+        "/api/v1/exam/answers",
+        json!({"changes": [{"position": position, "seq": seq, "answer": answer}]}),
+    )
+    .await
+}
+
+pub async fn exam_login(app: &TestApp, admission: &str, id: &str) -> Client {
+    let c = app.client();
+    let res = c
+        .http
+        .post(app.url("/api/v1/exam/login"))
+        .json(&json!({"admission_no": admission, "id_number": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    *c.csrf.lock().unwrap() = body["csrf_token"].as_str().map(String::from);
+    c
+}
