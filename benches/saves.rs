@@ -42,6 +42,7 @@ fn org(kind: OrgKind, name: &str, parent: i64) -> NewOrg {
         province_code: (kind == OrgKind::Body).then(|| "32".into()),
         site_code: (kind == OrgKind::Body).then(|| "320100".into()),
         address: None,
+        capacity: None,
     }
 }
 

@@ -390,7 +390,7 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     admin
         .post(
             "/api/v1/organisations",
-            serde_json::json!({"kind": "room", "parent_id": site["id"], "name": "理论一室"}),
+            serde_json::json!({"kind": "room", "parent_id": site["id"], "name": "理论一室", "capacity": 40}),
         )
         .await;
     for (login, role) in [
@@ -417,7 +417,10 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     )
     .await;
     staff
-        .execute("document.querySelector('form[id^=new-plan] input[name=exam_date]').value = '2026-12-01'; document.querySelector('form[id^=new-plan] input[name=duration_minutes]').value = '1';", vec![])
+        .execute(
+            "document.querySelector('form[id^=new-plan] input[name=exam_date]').value = arguments[0]; document.querySelector('form[id^=new-plan] input[name=duration_minutes]').value = '1';",
+            vec![serde_json::json!(skillcert::today().to_string())],
+        )
         .await
         .unwrap();
     click(&staff, "form[id^=new-plan] button[type=submit]").await;
@@ -646,7 +649,20 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     fill(&staff, "#password", "Proctor-pass-1").await;
     click(&staff, "#login-submit").await;
     staff.goto(&app.url("/inspect/plans/1")).await.unwrap();
-    assert!(text(&staff, "#proctor-actions").await.contains("admit_all"));
+    // The proctors' actions in words (the code rides along for scripts and tests).
+    assert!(text(&staff, "#proctor-actions").await.contains("批量准入"));
+    staff
+        .find(Locator::Css("#proctor-actions td[data-action=admit_all]"))
+        .await
+        .expect("the admit-all action is listed");
+    // The subject is picked by name: the session, not a typed id.
+    staff
+        .execute(
+            "var s = document.querySelector('#file-finding select[name=target]'); s.value = s.querySelector('optgroup:nth-of-type(2) option').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
     select(&staff, "#file-finding select[name=category]", "identity").await;
     select(&staff, "#file-finding select[name=severity]", "major").await;
     fill(
@@ -656,9 +672,11 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     )
     .await;
     click(&staff, "#file-finding button[type=submit]").await;
-    assert!(text(&staff, "#findings")
-        .await
-        .contains("第3排考生未出示身份证即入场"));
+    let findings = text(&staff, "#findings").await;
+    assert!(
+        findings.contains("第3排考生未出示身份证即入场") && findings.contains("场次：理论一室"),
+        "{findings}"
+    );
 
     cand.close().await.unwrap();
     staff.close().await.unwrap();

@@ -667,13 +667,27 @@ async fn full_flow(app: &TestApp) {
         )
         .await;
     assert_eq!(s, 201, "{site}");
+    // A room says how many seats it has: its sessions enrol no more.
+    for (capacity, field_code) in [(json!(null), "field.required"), (json!(0), "field.range")] {
+        let (s, b) = ba
+            .post(
+                "/api/v1/organisations",
+                json!({"kind": "room", "parent_id": site["id"], "name": "第一考场", "capacity": capacity}),
+            )
+            .await;
+        assert_eq!(s, 422, "{b}");
+        assert_eq!(b["error"]["fields"][0]["field"], "capacity");
+        assert_eq!(b["error"]["fields"][0]["code"], field_code);
+        assert_eq!(b["error"]["fields"][0]["label"], "座位数");
+    }
     let (s, room) = ba
         .post(
             "/api/v1/organisations",
-            json!({"kind": "room", "parent_id": site["id"], "name": "第一考场"}),
+            json!({"kind": "room", "parent_id": site["id"], "name": "第一考场", "capacity": 30}),
         )
         .await;
     assert_eq!(s, 201, "{room}");
+    assert_eq!(room["capacity"], 30);
     let (s, cand) = ba
         .post("/api/v1/users", json!({"login": "zhang.san", "password": "candidate-pw-1", "org_id": body_id, "role": "candidate", "name": "张三", "document_number": "11010519491231002x"}))
         .await;

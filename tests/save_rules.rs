@@ -154,6 +154,7 @@ async fn fixture(s: &dyn Store) -> Fixture {
         province_code: Some("32".into()),
         site_code: Some("320100".into()),
         address: None,
+        capacity: None,
     };
     let body = s
         .create_org(org(OrgKind::Body, "机构", reg), ev("org", T0))

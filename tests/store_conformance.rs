@@ -13,7 +13,8 @@ use skillcert::domain::org::{
 };
 use skillcert::domain::role::Role;
 use skillcert::store::{
-    Bootstrap, NewOrg, NewPerson, NewSession, NewUser, OrgFilter, Store, StoreError, UserFilter,
+    AuditQuery, Bootstrap, NewOrg, NewPerson, NewSession, NewUser, OrgFilter, Store, StoreError,
+    UserFilter,
 };
 
 fn ev(action: &str) -> AuditEvent {
@@ -54,6 +55,7 @@ fn body(name: &str, parent: i64) -> NewOrg {
         province_code: Some("32".into()),
         site_code: Some("320100".into()),
         address: None,
+        capacity: None,
     }
 }
 
@@ -68,6 +70,7 @@ fn child(kind: OrgKind, name: &str, parent: i64) -> NewOrg {
         province_code: None,
         site_code: None,
         address: None,
+        capacity: None,
     }
 }
 
@@ -566,7 +569,49 @@ async fn audit_chain_holds_under_concurrency(s: Arc<dyn Store>) {
         page.iter().map(|e| e.seq).collect::<Vec<_>>(),
         [11, 12, 13, 14, 15]
     );
-    assert_eq!(s.audit_recent(2).await.unwrap()[0].seq, 41);
+    let search = |q: AuditQuery| {
+        let s = s.clone();
+        async move {
+            s.audit_search(&AuditQuery { limit: 3, ..q })
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| (e.seq, e.action.clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let newest = search(AuditQuery::default()).await;
+    assert_eq!(newest.iter().map(|e| e.0).collect::<Vec<_>>(), [41, 40, 39]);
+    let older = search(AuditQuery {
+        before_seq: Some(39),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(older[0].0, 38);
+    // An action or its group; an object by type and id.
+    for action in ["test.concurrent", "test"] {
+        let found = search(AuditQuery {
+            action: Some(action.into()),
+            object_type: Some("test".into()),
+            object_id: Some("7".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(found.len(), 1, "{action}: {found:?}");
+        assert_eq!(found[0].1, "test.concurrent");
+    }
+    let none = search(AuditQuery {
+        action: Some("tes".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(none.is_empty(), "a group is a whole first part: {none:?}");
+    let by_actor = search(AuditQuery {
+        actor: Some("nobody".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(by_actor.is_empty());
 }
 
 async fn durable_settings_are_in_force(s: Arc<dyn Store>) {

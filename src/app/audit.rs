@@ -3,12 +3,13 @@
 use crate::app::{App, Error, Result};
 use crate::domain::audit::{Anchor, AuditEntry, ChainBreak, ChainKey, ChainVerifier};
 use crate::domain::policy::{decide, Action, Principal};
-use crate::store::{Store, StoreError};
+use crate::store::{AuditQuery, Store, StoreError};
 
-/// The newest entries first, for the audit page.
-pub async fn recent(app: &App, p: &Principal, limit: i64) -> Result<Vec<AuditEntry>> {
+/// The newest entries that match `q` first, for the audit page (at most 1,000).
+pub async fn search(app: &App, p: &Principal, mut q: AuditQuery) -> Result<Vec<AuditEntry>> {
     decide(p, Action::ViewAudit, &p.home_org).map_err(|_| Error::Forbidden)?;
-    Ok(app.store.audit_recent(limit.clamp(1, 1000)).await?)
+    q.limit = q.limit.clamp(1, 1000);
+    Ok(app.store.audit_search(&q).await?)
 }
 
 /// Entries after a sequence number, in order (API clients page through the log).

@@ -46,6 +46,8 @@ pub async fn assign_inspector(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanLive {
     pub server_now_ms: i64,
+    /// The body the plan belongs to.
+    pub body_name: String,
     pub sessions: Vec<PlanSession>,
     pub roster: Vec<RosterEntry>,
     pub actions: Vec<ProctorActionRow>,
@@ -61,6 +63,7 @@ pub async fn plan_live(app: &App, p: &Principal, plan_id: i64) -> Result<(Plan, 
     let inspector_assigned = app.store.is_plan_inspector(plan.id, p.user_id).await?;
     let live = PlanLive {
         server_now_ms: crate::now_ms(),
+        body_name: body.name.clone(),
         sessions: app.store.sessions(plan.id).await?,
         roster: app.store.roster(plan.id, None).await?,
         actions: app.store.proctor_actions(plan.id, 200).await?,
@@ -108,24 +111,13 @@ pub async fn file_finding(
     )
     .map_err(|_| Error::NotFound)?;
     let mut f = Fields::default();
-    let parse = |s: &str, all: &[&str]| all.iter().position(|x| *x == s.trim());
-    let subject = match parse(&input.subject, &["body", "proctor", "session"]) {
-        Some(0) => Some(FindingSubject::Body),
-        Some(1) => Some(FindingSubject::Proctor),
-        Some(2) => Some(FindingSubject::Session),
-        _ => None,
-    };
-    let category = [
-        FindingCategory::Staffing,
-        FindingCategory::Identity,
-        FindingCategory::Discipline,
-        FindingCategory::Procedure,
-        FindingCategory::Facilities,
-        FindingCategory::Integrity,
-    ]
-    .into_iter()
-    .find(|c| c.code() == input.category.trim());
-    let severity = [Severity::Minor, Severity::Major, Severity::Serious]
+    let subject = FindingSubject::ALL
+        .into_iter()
+        .find(|s| s.code() == input.subject.trim());
+    let category = FindingCategory::ALL
+        .into_iter()
+        .find(|c| c.code() == input.category.trim());
+    let severity = Severity::ALL
         .into_iter()
         .find(|s| s.code() == input.severity.trim());
     if subject.is_none() {

@@ -33,7 +33,13 @@ pub struct CreateOrg {
     /// For bodies: 6 digits.
     pub site_code: Option<String>,
     pub address: Option<String>,
+    /// Rooms only, and required for them: the seats (1–1000).
+    #[serde(deserialize_with = "super::lenient_i64")]
+    pub capacity: Option<i64>,
 }
+
+/// Seats a room may have.
+pub const MAX_ROOM_CAPACITY: i64 = 1000;
 
 /// The regulator organisation (there is exactly one once the instance has started).
 pub async fn regulator(store: &dyn crate::store::Store) -> Result<Org> {
@@ -83,7 +89,18 @@ pub async fn create(app: &App, p: &Principal, input: CreateOrg) -> Result<Org> {
         province_code: None,
         site_code: None,
         address,
+        capacity: None,
     };
+    if kind == Some(OrgKind::Room) {
+        match input.capacity {
+            Some(n) if (1..=MAX_ROOM_CAPACITY).contains(&n) => new.capacity = Some(n),
+            Some(_) => f.push(
+                FieldError::new("capacity", "field.range")
+                    .with_detail(format!("1–{MAX_ROOM_CAPACITY}")),
+            ),
+            None => f.push(FieldError::new("capacity", "field.required")),
+        }
+    }
     if kind == Some(OrgKind::Body) {
         new.body_type = match non_empty(&input.body_type)
             .as_deref()
@@ -170,6 +187,60 @@ pub async fn set_status(app: &App, p: &Principal, id: i64, status: &str) -> Resu
     Ok(app.store.set_org_status(id, status, event).await?)
 }
 
+/// An organisation as its page shows it: its children, what the caller may do there,
+/// and for a body its filed scope (with the catalogue to file from, for the regulator).
+pub struct OrgDetail {
+    pub org: Org,
+    pub children: Vec<Org>,
+    /// The kind of organisation that hangs under this one.
+    pub child_kind: Option<OrgKind>,
+    pub can_add_child: bool,
+    /// The caller files the body (scope and status): the regulator.
+    pub can_file: bool,
+    pub scope: Vec<ScopeEntry>,
+    /// Occupations of the catalogue, when the caller files the scope.
+    pub catalogue: Vec<crate::store::catalogue::Occupation>,
+}
+
+pub async fn detail(app: &App, p: &Principal, id: i64) -> Result<OrgDetail> {
+    let org = visible(app, p, id).await?;
+    let children = app
+        .store
+        .orgs(OrgFilter {
+            parent_id: Some(org.id),
+            ..Default::default()
+        })
+        .await?;
+    let child_kind = match org.kind {
+        OrgKind::Regulator => Some(OrgKind::Body),
+        OrgKind::Body => Some(OrgKind::TestSite),
+        OrgKind::TestSite => Some(OrgKind::Room),
+        OrgKind::Room => None,
+    };
+    // Bodies are filed from the list page, where their codes are asked for.
+    let can_add_child = child_kind
+        .filter(|k| *k != OrgKind::Body)
+        .is_some_and(|k| decide(p, Action::CreateChildOrg(k), &org.as_ref()).is_ok());
+    let can_file = org.kind == OrgKind::Body && decide(p, Action::FileBody, &org.as_ref()).is_ok();
+    let scope = match org.kind {
+        OrgKind::Body => app.store.body_scope(org.id).await?,
+        _ => Vec::new(),
+    };
+    let catalogue = match can_file {
+        true => app.store.occupations().await?,
+        false => Vec::new(),
+    };
+    Ok(OrgDetail {
+        org,
+        children,
+        child_kind,
+        can_add_child,
+        can_file,
+        scope,
+        catalogue,
+    })
+}
+
 /// One scope entry as clients send it.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct ScopeInput {
@@ -193,38 +264,6 @@ impl From<&ScopeEntry> for ScopeInput {
     }
 }
 
-/// Parses the scope text of the body page: one entry per line,
-/// `occupation-code edition level certificate-kind` (level `-` for none).
-pub fn parse_scope_lines(text: &str) -> Result<Vec<ScopeInput>> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        let bad = || {
-            Error::Validation(vec![
-                FieldError::new("scope", "org.scope_line").with_detail((i + 1).to_string())
-            ])
-        };
-        let [code, edition, level, kind] = parts[..] else {
-            return Err(bad());
-        };
-        out.push(ScopeInput {
-            occupation_code: code.into(),
-            edition: edition.parse().map_err(|_| bad())?,
-            level: if level == "-" {
-                None
-            } else {
-                Some(level.parse().map_err(|_| bad())?)
-            },
-            certificate_kind: kind.into(),
-        });
-    }
-    Ok(out)
-}
-
 pub async fn set_scope(
     app: &App,
     p: &Principal,
@@ -233,10 +272,40 @@ pub async fn set_scope(
 ) -> Result<Vec<ScopeEntry>> {
     let org = visible(app, p, id).await?;
     authorize(p, Action::FileBody, &org)?;
+    let catalogue = app.store.occupations().await?;
     let mut f = Fields::default();
     let mut scope = Vec::new();
     for (i, s) in input.iter().enumerate() {
         let field = |name: &str| format!("scope[{i}].{name}");
+        // Only what the catalogue holds can be filed: an occupation of that edition,
+        // at a level and for a certificate it offers (planning needs its standard).
+        let listed = catalogue
+            .iter()
+            .find(|o| o.code == s.occupation_code.trim() && o.edition == i64::from(s.edition));
+        match listed {
+            None if OccupationCode::parse(&s.occupation_code, s.edition).is_ok() => {
+                f.push(
+                    FieldError::new(field("occupation_code"), "org.scope_unknown")
+                        .with_detail(format!("{} ({})", s.occupation_code.trim(), s.edition)),
+                );
+                continue;
+            }
+            Some(o) => {
+                if !o.certificate_kinds.contains(&s.certificate_kind) {
+                    f.push(FieldError::new(
+                        field("certificate_kind"),
+                        "org.scope_kind_not_offered",
+                    ));
+                }
+                if s.level.is_some_and(|l| !o.levels.contains(&l)) {
+                    f.push(FieldError::new(
+                        field("level"),
+                        "org.scope_level_not_offered",
+                    ));
+                }
+            }
+            None => {}
+        }
         let occupation = OccupationCode::parse(&s.occupation_code, s.edition)
             .map_err(|code| f.push(FieldError::new(field("occupation_code"), code)))
             .ok();

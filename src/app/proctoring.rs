@@ -53,14 +53,10 @@ pub async fn proctor_action(
         .await
         .map_err(|_| Error::NotFound)?;
     let (plan, _) = session_for_proctor(app, p, rec.session_id).await?;
-    let action = match input.action.trim() {
-        "admit" => ProctorAction::Admit,
-        "pause" => ProctorAction::Pause,
-        "resume" => ProctorAction::Resume,
-        "extend" => ProctorAction::Extend,
-        "terminate" => ProctorAction::Terminate,
-        _ => return Err(Error::field("action", "exam_error.action")),
-    };
+    let action = ProctorAction::ALL
+        .into_iter()
+        .find(|a| a.code() == input.action.trim())
+        .ok_or_else(|| Error::field("action", "exam_error.action"))?;
     let reason = input
         .reason
         .as_deref()

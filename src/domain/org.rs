@@ -16,6 +16,13 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
+    pub const ALL: [OrgKind; 4] = [
+        OrgKind::Regulator,
+        OrgKind::Body,
+        OrgKind::TestSite,
+        OrgKind::Room,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             OrgKind::Regulator => "regulator",
@@ -94,6 +101,8 @@ pub enum OrgStatus {
 }
 
 impl OrgStatus {
+    pub const ALL: [OrgStatus; 3] = [OrgStatus::Active, OrgStatus::Suspended, OrgStatus::Exited];
+
     pub fn code(self) -> &'static str {
         match self {
             OrgStatus::Active => "active",

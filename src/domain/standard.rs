@@ -24,6 +24,8 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub const ALL: [Mode; 2] = [Mode::Theory, Mode::Skills];
+
     pub fn code(self) -> &'static str {
         match self {
             Mode::Theory => "theory",
@@ -59,6 +61,8 @@ pub enum Importance {
 }
 
 impl Importance {
+    pub const ALL: [Importance; 3] = [Importance::X, Importance::Y, Importance::Z];
+
     pub fn from_code(s: &str) -> Option<Self> {
         match s {
             "X" | "x" => Some(Importance::X),
@@ -114,6 +118,20 @@ pub enum StandardError {
     Level(u8),
     #[error("area {0} has weight 0")]
     ZeroWeight(String),
+}
+
+impl StandardError {
+    /// The message key (under `standard_error.`) and its detail, for the interface.
+    pub fn code(&self) -> (&'static str, Option<String>) {
+        match self {
+            StandardError::NoAreas => ("standard_error.no_areas", None),
+            StandardError::Weights(n) => ("standard_error.weights", Some(n.to_string())),
+            StandardError::EmptyArea(a) => ("standard_error.empty_area", Some(a.clone())),
+            StandardError::DuplicateCode(c) => ("standard_error.duplicate_code", Some(c.clone())),
+            StandardError::Level(l) => ("standard_error.level", Some(l.to_string())),
+            StandardError::ZeroWeight(a) => ("standard_error.zero_weight", Some(a.clone())),
+        }
+    }
 }
 
 impl Standard {

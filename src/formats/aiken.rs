@@ -11,7 +11,7 @@
 //! them, each with its line.
 
 use super::text::{escape, utf8};
-use super::{Limits, Parsed, ParsedItem};
+use super::{Limits, Parsed, ParsedItem, Problem};
 use crate::domain::item::{Answer, Choice, ItemContent, ItemType};
 
 enum State {
@@ -38,6 +38,23 @@ fn option_line(line: &str) -> Option<(String, &str)> {
     Some((key.to_string(), line[2..].trim()))
 }
 
+// Moodle's own words (its suite expects them); the interface uses the message keys.
+fn not_started(n: usize) -> Problem {
+    Problem::new(
+        "import_error.aiken_not_started",
+        format!("Question not started on line {n}"),
+    )
+}
+
+fn too_few_answers(text: &str, n: usize) -> Problem {
+    Problem::new(
+        "import_error.aiken_too_few_answers",
+        format!(
+            "Error importing question {text}: Question must have at least 2 answers on line {n}"
+        ),
+    )
+}
+
 pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
     let mut p = Parsed::default();
     let text = match utf8(bytes) {
@@ -55,7 +72,11 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
             continue;
         }
         if p.items.len() > limits.max_items {
-            p.error(n, "too many questions");
+            p.error(
+                n,
+                Problem::new("import_error.too_many_items", "too many questions")
+                    .with("limit", limits.max_items),
+            );
             return p;
         }
         if let Some(answer) = line
@@ -63,17 +84,26 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
             .or_else(|| line.strip_prefix("answer:"))
         {
             match std::mem::replace(&mut state, State::Idle) {
-                State::Idle => p.error(n, format!("Question not started on line {n}")),
-                State::Stem { text, .. } => {
-                    p.error(n, format!("Error importing question {text}: Question must have at least 2 answers on line {n}"))
-                }
+                State::Idle => p.error(n, not_started(n)),
+                State::Stem { text, .. } => p.error(n, too_few_answers(&text, n)),
                 State::Options { text, options, .. } if options.len() < 2 => {
-                    p.error(n, format!("Error importing question {text}: Question must have at least 2 answers on line {n}"))
+                    p.error(n, too_few_answers(&text, n))
                 }
-                State::Options { text, line, options } => {
+                State::Options {
+                    text,
+                    line,
+                    options,
+                } => {
                     let key = answer.trim().to_uppercase();
                     if !options.iter().any(|o| o.key == key) {
-                        p.error(n, format!("Error importing question {text}: the answer {key:?} on line {n} is not one of the options"));
+                        p.error(
+                            n,
+                            Problem::new(
+                                "import_error.aiken_unknown_answer",
+                                format!("Error importing question {text}: the answer {key:?} on line {n} is not one of the options"),
+                            )
+                            .with("answer", &key),
+                        );
                         continue;
                     }
                     p.push_item(ParsedItem {
@@ -100,7 +130,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
         if let Some((key, option)) = option_line(line) {
             state = match std::mem::replace(&mut state, State::Idle) {
                 State::Idle => {
-                    p.error(n, format!("Question not started on line {n}"));
+                    p.error(n, not_started(n));
                     State::Idle
                 }
                 State::Stem { text, line } => State::Options {
@@ -140,7 +170,13 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
                 State::Stem { text, line: l }
             }
             State::Options { text, .. } => {
-                p.error(n, format!("Error importing question {text}: Question not completed before next question start on line {n}"));
+                p.error(
+                    n,
+                    Problem::new(
+                        "import_error.aiken_unfinished",
+                        format!("Error importing question {text}: Question not completed before next question start on line {n}"),
+                    ),
+                );
                 State::Stem {
                     text: line.to_string(),
                     line: n,
@@ -151,7 +187,13 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
     match state {
         State::Idle => {}
         State::Stem { text, line } | State::Options { text, line, .. } => {
-            p.error(line, format!("Error importing question {text}: Question not completed before the end of the file"))
+            p.error(
+                line,
+                Problem::new(
+                    "import_error.aiken_unfinished",
+                    format!("Error importing question {text}: Question not completed before the end of the file"),
+                ),
+            )
         }
     }
     p

@@ -4,7 +4,7 @@
 //! XLSX ([`rows_to_items`]).
 
 use super::text::escape;
-use super::{ImportError, Limits, Parsed, ParsedItem};
+use super::{Limits, Parsed, ParsedItem, Problem};
 use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType};
 
 /// Decodes UTF-8 (BOM optional), falling back to GB18030 when the bytes are not UTF-8.
@@ -116,13 +116,23 @@ pub fn rows_to_items(
     let (Some(type_col), Some(stem_col)) = (c.item_type, c.stem) else {
         p.error(
             1,
-            "the header needs at least the columns 题型 and 题干 (type, stem)",
+            Problem::new(
+                "import_error.table_header",
+                "the header needs at least the columns 题型 and 题干 (type, stem)",
+            ),
         );
         return p;
     };
     for (line, row) in rows {
         if p.items.len() >= limits.max_items {
-            p.error(line, format!("more than {} items", limits.max_items));
+            p.error(
+                line,
+                Problem::new(
+                    "import_error.too_many_items",
+                    format!("more than {} items", limits.max_items),
+                )
+                .with("limit", limits.max_items),
+            );
             break;
         }
         let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).map(|s| s.trim()).unwrap_or("");
@@ -130,13 +140,15 @@ pub fn rows_to_items(
             continue;
         }
         let Some(t) = item_type(cell(Some(type_col))) else {
-            p.errors.push(ImportError::at(
+            let value = cell(Some(type_col));
+            p.error(
                 line,
-                format!(
-                    "题型 {:?} is not a known item type (判断, 单选, 多选, 填空, 简答, 论述, 操作)",
-                    cell(Some(type_col))
-                ),
-            ));
+                Problem::new(
+                    "import_error.table_type",
+                    format!("题型 {value:?} is not a known item type (判断, 单选, 多选, 填空, 简答, 论述, 操作)"),
+                )
+                .with("value", value),
+            );
             continue;
         };
         let options: Vec<Choice> = c
@@ -155,10 +167,14 @@ pub fn rows_to_items(
             ItemType::TrueFalse => match tf(ans) {
                 Some(b) => Answer::TrueFalse(b),
                 None => {
-                    p.errors.push(ImportError::at(
+                    p.error(
                         line,
-                        format!("答案 {ans:?}: a true/false answer is 对 or 错"),
-                    ));
+                        Problem::new(
+                            "import_error.table_true_false",
+                            format!("答案 {ans:?}: a true/false answer is 对 or 错"),
+                        )
+                        .with("value", ans),
+                    );
                     continue;
                 }
             },
@@ -187,23 +203,29 @@ pub fn rows_to_items(
                 }) {
                 (Some(value), Some(tolerance)) => Answer::Numerical { value, tolerance },
                 _ => {
-                    p.errors.push(ImportError::at(
+                    p.error(
                         line,
-                        format!("答案 {ans:?}: a numerical answer is value or value±tolerance"),
-                    ));
+                        Problem::new(
+                            "import_error.table_numerical",
+                            format!("答案 {ans:?}: a numerical answer is value or value±tolerance"),
+                        )
+                        .with("value", ans),
+                    );
                     continue;
                 }
             },
             _ => Answer::Assessed,
         };
         let Some(d) = difficulty(cell(c.difficulty)) else {
-            p.errors.push(ImportError::at(
+            let value = cell(c.difficulty);
+            p.error(
                 line,
-                format!(
-                    "难度 {:?} is 1–5 or 易/较易/中等/较难/难",
-                    cell(c.difficulty)
-                ),
-            ));
+                Problem::new(
+                    "import_error.table_difficulty",
+                    format!("难度 {value:?} is 1–5 or 易/较易/中等/较难/难"),
+                )
+                .with("value", value),
+            );
             continue;
         };
         let score = match cell(c.score) {
@@ -211,8 +233,14 @@ pub fn rows_to_items(
             s => match s.parse::<f64>() {
                 Ok(v) => v,
                 Err(_) => {
-                    p.errors
-                        .push(ImportError::at(line, format!("分数 {s:?} is not a number")));
+                    p.error(
+                        line,
+                        Problem::new(
+                            "import_error.table_score",
+                            format!("分数 {s:?} is not a number"),
+                        )
+                        .with("value", s),
+                    );
                     continue;
                 }
             },
@@ -257,7 +285,11 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
             }
             Err(e) => {
                 let line = e.position().map_or(0, |pos| pos.line() as usize);
-                p.error(line, format!("CSV: {e}"));
+                let what = format!("CSV: {e}");
+                p.error(
+                    line,
+                    Problem::new("import_error.csv_syntax", what.clone()).with("detail", what),
+                );
                 return p;
             }
         }
@@ -267,7 +299,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
     }
     let mut iter = records.into_iter();
     let Some((_, header)) = iter.next() else {
-        p.error(1, "the file is empty");
+        p.error(1, Problem::new("import_error.empty", "the file is empty"));
         return p;
     };
     rows_to_items(&header, iter, limits)

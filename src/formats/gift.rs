@@ -7,7 +7,7 @@
 //! without an answer block is a description and is skipped.
 
 use super::text::{escape, sanitize, utf8};
-use super::{Limits, Parsed, ParsedItem};
+use super::{Limits, Parsed, ParsedItem, Problem};
 use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType};
 
 /// Positions of `needle` in `s` not preceded by a backslash escape.
@@ -150,15 +150,28 @@ fn parse_number_spec(spec: &str) -> Option<(f64, f64)> {
     Some((spec.parse().ok()?, 0.0))
 }
 
+/// An answer block left open.
+fn unclosed() -> Problem {
+    Problem::new(
+        "import_error.gift_unclosed",
+        "the answer block is not closed with }",
+    )
+}
+
 fn parse_question(
     chunk: &str,
     line: usize,
     category: &Option<String>,
-) -> Result<Option<ParsedItem>, String> {
+) -> Result<Option<ParsedItem>, Problem> {
     let mut rest = chunk.trim();
     let mut title = None;
     if let Some(after) = rest.strip_prefix("::") {
-        let close = find_unescaped(after, "::", 0).ok_or("the title is not closed with ::")?;
+        let close = find_unescaped(after, "::", 0).ok_or_else(|| {
+            Problem::new(
+                "import_error.gift_title_open",
+                "the title is not closed with ::",
+            )
+        })?;
         title = Some(unescape(&after[..close]));
         rest = after[close + 2..].trim_start();
     }
@@ -166,8 +179,7 @@ fn parse_question(
         // A description: text without answers.
         return Ok(None);
     };
-    let close =
-        find_unescaped(rest, "}", open + 1).ok_or("the answer block is not closed with }")?;
+    let close = find_unescaped(rest, "}", open + 1).ok_or_else(unclosed)?;
     let (format, prefix) = take_format(&rest[..open]);
     let suffix = rest[close + 1..].trim();
     let mut block = rest[open + 1..close].trim().to_string();
@@ -201,7 +213,12 @@ fn parse_question(
                 .into_iter()
                 .find(|a| a.correct_marker && a.weight.is_none_or(|w| w >= 100.0))
                 .map(|a| a.text)
-                .ok_or("a numerical question needs a fully correct answer")?
+                .ok_or_else(|| {
+                    Problem::new(
+                        "import_error.gift_numerical_key",
+                        "a numerical question needs a fully correct answer",
+                    )
+                })?
         } else {
             // `{#3:2 ~#wrong}`: the simple form, then feedback for wrong answers.
             let end = [find_unescaped(num, "~", 0), find_unescaped(num, "#", 0)]
@@ -211,8 +228,13 @@ fn parse_question(
                 .unwrap_or(num.len());
             num[..end].to_string()
         };
-        let (value, tolerance) = parse_number_spec(&first)
-            .ok_or_else(|| format!("{first:?} is not a number, n:tolerance or min..max"))?;
+        let (value, tolerance) = parse_number_spec(&first).ok_or_else(|| {
+            Problem::new(
+                "import_error.gift_number",
+                format!("{first:?} is not a number, n:tolerance or min..max"),
+            )
+            .with("value", &first)
+        })?;
         base(
             ItemType::Numerical,
             vec![],
@@ -241,8 +263,12 @@ fn parse_question(
         {
             let mut pairs = Vec::new();
             for a in &list {
-                let arrow = find_unescaped(&a.text, "->", 0)
-                    .ok_or("every matching answer needs left -> right")?;
+                let arrow = find_unescaped(&a.text, "->", 0).ok_or_else(|| {
+                    Problem::new(
+                        "import_error.gift_pair",
+                        "every matching answer needs left -> right",
+                    )
+                })?;
                 let left = take_format(&a.text[..arrow]).1;
                 pairs.push((unescape(left.trim()), unescape(a.text[arrow + 2..].trim())));
             }
@@ -291,7 +317,10 @@ fn parse_question(
                     .iter()
                     .all(|a| a.weight.is_none_or(|w| w <= 0.0 || w >= 100.0));
             if correct.is_empty() {
-                return Err("no answer is marked correct (= or a positive %weight%)".into());
+                return Err(Problem::new(
+                    "import_error.gift_no_key",
+                    "no answer is marked correct (= or a positive %weight%)",
+                ));
             }
             let t = if single && correct.len() == 1 {
                 ItemType::SingleChoice
@@ -345,14 +374,20 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
         match parse_question(chunk, line, category) {
             Ok(Some(item)) => p.push_item(item),
             Ok(None) => {}
-            Err(msg) => p.error(line, msg),
+            Err(problem) => p.error(line, problem),
         }
         chunk.clear();
     };
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         if deadline.passed() || p.items.len() > limits.max_items {
-            p.error(n, "the file is too large to read in the time allowed");
+            p.error(
+                n,
+                Problem::new(
+                    "import_error.too_slow",
+                    "the file is too large to read in the time allowed",
+                ),
+            );
             return p;
         }
         let trimmed = raw.trim();
@@ -382,14 +417,20 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
             j += 1;
         }
         if depth < 0 {
-            p.error(n, "a } closes no answer block");
+            p.error(
+                n,
+                Problem::new(
+                    "import_error.gift_stray_close",
+                    "a } closes no answer block",
+                ),
+            );
             depth = 0;
         }
         chunk.push_str(raw);
         chunk.push('\n');
     }
     if depth > 0 {
-        p.error(chunk_line, "the answer block is not closed with }");
+        p.error(chunk_line, unclosed());
         return p;
     }
     flush(&mut chunk, chunk_line, &category, &mut p);

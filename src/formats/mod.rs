@@ -15,6 +15,7 @@ mod text;
 pub mod xlsx;
 mod xml;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -37,29 +38,69 @@ pub struct ParsedItem {
     pub content: ItemContent,
 }
 
-/// An error with its place: `line` for text formats, `path` for XML elements.
+/// Why a file, or something in it, cannot be imported: a message key (under
+/// `import_error.`) with named arguments for the interface, and the same in English for
+/// the CLI, the API's `message` and logs. Arguments are data (a number, a value quoted
+/// from the file, an item's id), never words, so either language can fill them in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<&'static str, String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            args: BTreeMap::new(),
+            message: message.into(),
+        }
+    }
+
+    /// Adds the argument `{name}` of the interface's message.
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Problem {
+        self.args.insert(name, value.to_string());
+        self
+    }
+
+    /// The problem as it concerns one item of a file: `item "<id>": …` in English, the
+    /// id an argument for the interface.
+    pub fn in_item(mut self, id: &str) -> Problem {
+        self.message = format!("item {id:?}: {}", self.message);
+        self.args.insert("item", id.to_string());
+        self
+    }
+}
+
+/// A [`Problem`] with its place: `line` for text formats, `path` for XML elements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportError {
     pub line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<&'static str, String>,
     pub message: String,
 }
 
 impl ImportError {
-    pub fn at(line: usize, message: impl Into<String>) -> Self {
+    pub fn at(line: usize, problem: Problem) -> Self {
         ImportError {
             line,
             path: None,
-            message: message.into(),
+            code: problem.code,
+            args: problem.args,
+            message: problem.message,
         }
     }
 
-    pub fn at_path(line: usize, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn at_path(line: usize, path: impl Into<String>, problem: Problem) -> Self {
         ImportError {
-            line,
             path: Some(path.into()),
-            message: message.into(),
+            ..ImportError::at(line, problem)
         }
     }
 }
@@ -104,8 +145,8 @@ impl Parsed {
         self.item_standard.push(None);
     }
 
-    pub fn error(&mut self, line: usize, message: impl Into<String>) {
-        self.errors.push(ImportError::at(line, message));
+    pub fn error(&mut self, line: usize, problem: Problem) {
+        self.errors.push(ImportError::at(line, problem));
     }
 
     /// Runs the type rules of every item, adding an error (with its line) for each one
@@ -113,7 +154,13 @@ impl Parsed {
     pub fn validate_items(&mut self) {
         for it in &self.items {
             if let Err(e) = it.content.validate() {
-                self.errors.push(ImportError::at(it.line, e.to_string()));
+                // The item rules' own messages (`item_error.*`).
+                let (code, detail) = e.code();
+                let mut problem = Problem::new(code, e.to_string());
+                if let Some(d) = detail {
+                    problem = problem.with("detail", d);
+                }
+                self.errors.push(ImportError::at(it.line, problem));
             }
         }
     }
@@ -212,11 +259,15 @@ pub fn read(format: Format, name: &str, bytes: &[u8], limits: &Limits) -> Parsed
         let mut p = Parsed::default();
         p.error(
             0,
-            format!(
-                "the file has {} bytes; the limit is {}",
-                bytes.len(),
-                limits.max_bytes
-            ),
+            Problem::new(
+                "import_error.file_too_large",
+                format!(
+                    "the file has {} bytes; the limit is {}",
+                    bytes.len(),
+                    limits.max_bytes
+                ),
+            )
+            .with("limit", limits.max_bytes),
         );
         return p;
     }
@@ -237,11 +288,16 @@ pub fn read(format: Format, name: &str, bytes: &[u8], limits: &Limits) -> Parsed
     if parsed.items.len() > limits.max_items {
         parsed.error(
             0,
-            format!(
-                "{} items; the limit is {}",
-                parsed.items.len(),
-                limits.max_items
-            ),
+            Problem::new(
+                "import_error.too_many_items",
+                format!(
+                    "{} items; the limit is {}",
+                    parsed.items.len(),
+                    limits.max_items
+                ),
+            )
+            .with("count", parsed.items.len())
+            .with("limit", limits.max_items),
         );
     }
     parsed.validate_items();

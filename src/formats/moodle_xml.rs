@@ -6,7 +6,7 @@
 
 use super::text::{escape, sanitize, utf8};
 use super::xml::{self, Node};
-use super::{ImportError, Limits, Parsed, ParsedItem};
+use super::{ImportError, Limits, Parsed, ParsedItem, Problem};
 use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType};
 
 /// Moodle's grade fractions (percent); imports with other values fail, as in Moodle.
@@ -35,22 +35,31 @@ fn plain(node: Option<&Node>) -> String {
         .unwrap_or_default()
 }
 
-fn fraction(a: &Node) -> Result<f64, String> {
-    let f = a
-        .attr("fraction")
-        .unwrap_or("0")
-        .trim()
-        .parse::<f64>()
-        .map_err(|_| "the fraction is not a number".to_string())?;
+fn fraction(a: &Node) -> Result<f64, Problem> {
+    let raw = a.attr("fraction").unwrap_or("0").trim();
+    let f = raw.parse::<f64>().map_err(|_| {
+        Problem::new(
+            "import_error.moodle_fraction",
+            "the fraction is not a number",
+        )
+        .with("value", raw)
+    })?;
     if !valid_fraction(f) {
-        return Err(format!(
-            "fraction {f} is not one of Moodle's valid grades (e.g. 100, 50, 33.33333)"
-        ));
+        return Err(Problem::new(
+            "import_error.moodle_fraction",
+            format!("fraction {f} is not one of Moodle's valid grades (e.g. 100, 50, 33.33333)"),
+        )
+        .with("value", f));
     }
     Ok(f)
 }
 
-fn question(q: &Node, category: &Option<String>) -> Result<Option<ParsedItem>, String> {
+/// No answer is fully right.
+fn no_key() -> Problem {
+    Problem::new("import_error.moodle_no_key", "no answer has fraction 100")
+}
+
+fn question(q: &Node, category: &Option<String>) -> Result<Option<ParsedItem>, Problem> {
     let qtype = q.attr("type").unwrap_or("");
     let name = plain(q.child("name"));
     let stem = rich(q.child("questiontext"));
@@ -109,7 +118,7 @@ fn question(q: &Node, category: &Option<String>) -> Result<Option<ParsedItem>, S
             base(
                 ItemType::TrueFalse,
                 vec![],
-                Answer::TrueFalse(value.ok_or("no answer has fraction 100")?),
+                Answer::TrueFalse(value.ok_or_else(no_key)?),
             )
         }
         "shortanswer" => {
@@ -125,10 +134,10 @@ fn question(q: &Node, category: &Option<String>) -> Result<Option<ParsedItem>, S
             let a = answers
                 .iter()
                 .find(|a| fraction(a).is_ok_and(|f| f >= 100.0))
-                .ok_or("no answer has fraction 100")?;
+                .ok_or_else(no_key)?;
             let value = plain(Some(a))
                 .parse::<f64>()
-                .map_err(|_| "the answer is not a number")?;
+                .map_err(|_| Problem::new("import_error.moodle_number", "the answer is not a number"))?;
             let tolerance = a
                 .child("tolerance")
                 .and_then(|t| t.text.trim().parse::<f64>().ok())
@@ -157,14 +166,18 @@ fn question(q: &Node, category: &Option<String>) -> Result<Option<ParsedItem>, S
             c
         }
         "cloze" | "multianswer" => {
-            return Err(format!(
-            "cloze question {name:?} has no equivalent in skillcert; split it into fill-in items"
-        ))
+            return Err(Problem::new(
+                "import_error.moodle_cloze",
+                format!("cloze question {name:?} has no equivalent in skillcert; split it into fill-in items"),
+            )
+            .with("name", &name))
         }
         other => {
-            return Err(format!(
-                "question type {other:?} ({name:?}) is not supported"
-            ))
+            return Err(Problem::new(
+                "import_error.moodle_type",
+                format!("question type {other:?} ({name:?}) is not supported"),
+            )
+            .with("value", other))
         }
     };
     Ok(Some(ParsedItem {
@@ -196,7 +209,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
         p.errors.push(ImportError::at_path(
             root.line,
             root.name.clone(),
-            "a Moodle XML file starts with <quiz>",
+            Problem::new(
+                "import_error.moodle_root",
+                "a Moodle XML file starts with <quiz>",
+            ),
         ));
         return p;
     }
@@ -208,10 +224,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
         match question(q, &category) {
             Ok(Some(item)) => p.push_item(item),
             Ok(None) => {}
-            Err(msg) => p.errors.push(ImportError::at_path(
+            Err(problem) => p.errors.push(ImportError::at_path(
                 q.line,
                 format!("/quiz/question[{}]", i + 1),
-                msg,
+                problem,
             )),
         }
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::text::{line_of, sanitize, utf8, LineIndex};
-use super::{ImportError, Limits, OccupationEntry, Parsed, ParsedItem};
+use super::{ImportError, Limits, OccupationEntry, Parsed, ParsedItem, Problem};
 use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType, RubricElement};
 use crate::domain::standard::{Area, Importance, Mode, Point, Standard};
 
@@ -76,7 +76,29 @@ struct ItemFile {
 
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> ImportError {
     let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-    ImportError::at_path(line, file, e.message().to_string())
+    let message = e.message().to_string();
+    // The usual mistake, a field left out, is named in the reader's language; other
+    // TOML errors quote the parser.
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'));
+    let problem = match missing {
+        Some(field) => {
+            Problem::new("import_error.toml_missing_field", &message).with("field", field)
+        }
+        None => Problem::new("import_error.toml_syntax", &message).with("detail", &message),
+    };
+    ImportError::at_path(line, file, problem)
+}
+
+/// A standard's own rule broken (`standard_error.*`).
+fn standard_problem(e: &crate::domain::standard::StandardError) -> Problem {
+    let (code, detail) = e.code();
+    let problem = Problem::new(code, e.to_string());
+    match detail {
+        Some(d) => problem.with("detail", d),
+        None => problem,
+    }
 }
 
 /// Reads the files of one bank folder, given as `(file name, bytes)`.
@@ -104,12 +126,17 @@ pub fn read_files(files: &[(String, Vec<u8>)], limits: &Limits) -> Parsed {
                 Ok(s) => match standard_from_file(s) {
                     Ok(std) => {
                         if let Err(e) = std.validate() {
-                            p.errors
-                                .push(ImportError::at_path(0, name.clone(), e.to_string()));
+                            p.errors.push(ImportError::at_path(
+                                0,
+                                name.clone(),
+                                standard_problem(&e),
+                            ));
                         }
                         p.standards.push(std);
                     }
-                    Err(msg) => p.errors.push(ImportError::at_path(0, name.clone(), msg)),
+                    Err(problem) => p
+                        .errors
+                        .push(ImportError::at_path(0, name.clone(), problem)),
                 },
                 Err(e) => p.errors.push(toml_error(name, text, &e)),
             }
@@ -127,7 +154,10 @@ pub fn read_files(files: &[(String, Vec<u8>)], limits: &Limits) -> Parsed {
             p.errors.push(ImportError::at_path(
                 0,
                 name,
-                "items files are named items-<level>-<theory|skills>.toml",
+                Problem::new(
+                    "import_error.own_file_name",
+                    "items files are named items-<level>-<theory|skills>.toml",
+                ),
             ));
             continue;
         };
@@ -156,17 +186,26 @@ pub fn read_files(files: &[(String, Vec<u8>)], limits: &Limits) -> Parsed {
                 p.errors.push(ImportError::at_path(
                     line,
                     name.clone(),
-                    format!(
-                        "assessment point {pt} is not in the level {level} {} standard",
-                        mode.code()
-                    ),
+                    Problem::new(
+                        "import_error.point_unknown",
+                        format!(
+                            "assessment point {pt} is not in the level {level} {} standard",
+                            mode.code()
+                        ),
+                    )
+                    .with("point", &pt)
+                    .with("level", level),
                 ));
             }
         } else {
             p.errors.push(ImportError::at_path(
                 0,
                 name.clone(),
-                format!("no standard-{level}-{}.toml for these items", mode.code()),
+                Problem::new(
+                    "import_error.own_no_standard",
+                    format!("no standard-{level}-{}.toml for these items", mode.code()),
+                )
+                .with("name", format!("standard-{level}-{}.toml", mode.code())),
             ));
         }
     }
@@ -195,11 +234,16 @@ fn read_items_text(name: &str, text: &str, limits: &Limits, p: &mut Parsed) {
         p.errors.push(ImportError::at_path(
             0,
             name,
-            format!(
-                "{} items; the limit is {}",
-                file.item.len(),
-                limits.max_items
-            ),
+            Problem::new(
+                "import_error.too_many_items",
+                format!(
+                    "{} items; the limit is {}",
+                    file.item.len(),
+                    limits.max_items
+                ),
+            )
+            .with("count", file.item.len())
+            .with("limit", limits.max_items),
         ));
         return;
     }
@@ -215,20 +259,30 @@ fn read_items_text(name: &str, text: &str, limits: &Limits, p: &mut Parsed) {
                 category: None,
                 content,
             }),
-            Err(msg) => p.errors.push(ImportError::at_path(line, name, msg)),
+            Err(problem) => p.errors.push(ImportError::at_path(line, name, problem)),
         }
     }
 }
 
-fn standard_from_file(s: StandardFile) -> Result<Standard, String> {
-    let mode = Mode::from_code(&s.mode)
-        .ok_or_else(|| format!("mode {:?} is not theory or skills", s.mode))?;
+fn standard_from_file(s: StandardFile) -> Result<Standard, Problem> {
+    let mode = Mode::from_code(&s.mode).ok_or_else(|| {
+        Problem::new(
+            "import_error.own_mode",
+            format!("mode {:?} is not theory or skills", s.mode),
+        )
+        .with("value", &s.mode)
+    })?;
     let mut areas = Vec::new();
     for a in s.area {
         let mut points = Vec::new();
         for pt in a.point {
-            let importance = Importance::from_code(&pt.importance)
-                .ok_or_else(|| format!("point {}: importance is X, Y or Z", pt.code))?;
+            let importance = Importance::from_code(&pt.importance).ok_or_else(|| {
+                Problem::new(
+                    "import_error.own_importance",
+                    format!("point {}: importance is X, Y or Z", pt.code),
+                )
+                .with("point", &pt.code)
+            })?;
             points.push(Point {
                 code: pt.code,
                 name: pt.name,
@@ -265,9 +319,14 @@ fn keys_of(v: &toml::Value) -> Option<Vec<String>> {
     }
 }
 
-fn item_from_file(it: &ItemFile) -> Result<ItemContent, String> {
-    let item_type = ItemType::from_code(&it.item_type)
-        .ok_or_else(|| format!("unknown item type {:?}", it.item_type))?;
+fn item_from_file(it: &ItemFile) -> Result<ItemContent, Problem> {
+    let item_type = ItemType::from_code(&it.item_type).ok_or_else(|| {
+        Problem::new(
+            "import_error.table_type",
+            format!("unknown item type {:?}", it.item_type),
+        )
+        .with("value", &it.item_type)
+    })?;
     let options: Vec<Choice> = it
         .options
         .iter()
@@ -277,7 +336,14 @@ fn item_from_file(it: &ItemFile) -> Result<ItemContent, String> {
             text: sanitize(t),
         })
         .collect();
-    let need = |what: &str| format!("{} items need answer = {what}", item_type.code());
+    // The answer written the wrong way for the type; `what` shows the right way (TOML).
+    let need = |what: &str| {
+        Problem::new(
+            "import_error.own_answer",
+            format!("{} items need answer = {what}", item_type.code()),
+        )
+        .with("expected", format!("answer = {what}"))
+    };
     let answer = match (item_type, &it.answer) {
         (ItemType::TrueFalse, Some(toml::Value::Boolean(b))) => Answer::TrueFalse(*b),
         (ItemType::TrueFalse, _) => return Err(need("true or false")),
@@ -315,12 +381,20 @@ fn item_from_file(it: &ItemFile) -> Result<ItemContent, String> {
         ),
         (ItemType::ShortAnswer | ItemType::Essay | ItemType::Practical, None) => Answer::Assessed,
         (ItemType::ShortAnswer | ItemType::Essay | ItemType::Practical, Some(_)) => {
-            return Err(format!(
-                "{} items have a reference and a rubric, not an answer",
-                item_type.code()
+            return Err(Problem::new(
+                "import_error.own_assessed_answer",
+                format!(
+                    "{} items have a reference and a rubric, not an answer",
+                    item_type.code()
+                ),
             ))
         }
-        (_, None) => return Err(format!("{} items need an answer", item_type.code())),
+        (_, None) => {
+            return Err(Problem::new(
+                "import_error.own_no_answer",
+                format!("{} items need an answer", item_type.code()),
+            ))
+        }
         _ => return Err(need("a value of the right kind")),
     };
     Ok(ItemContent {
@@ -450,10 +524,14 @@ pub fn read_dir(dir: &std::path::Path, limits: &Limits) -> std::io::Result<Parse
         let mut p = Parsed::default();
         p.error(
             0,
-            format!(
-                "the folder holds {total} bytes; the limit is {}",
-                limits.max_bytes
-            ),
+            Problem::new(
+                "import_error.file_too_large",
+                format!(
+                    "the folder holds {total} bytes; the limit is {}",
+                    limits.max_bytes
+                ),
+            )
+            .with("limit", limits.max_bytes),
         );
         return Ok(p);
     }

@@ -2,7 +2,7 @@
 //! and option texts are stored as sanitised HTML fragments (plain-text sources are
 //! escaped, HTML sources are cleaned with ammonia, a maintained whitelist sanitiser).
 
-use super::ImportError;
+use super::{ImportError, Problem};
 
 /// UTF-8 text without a BOM, or the line of the first invalid byte.
 pub fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
@@ -13,7 +13,10 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, ImportError> {
             .filter(|b| **b == b'\n')
             .count()
             + 1;
-        ImportError::at(line, "the file is not valid UTF-8 text")
+        ImportError::at(
+            line,
+            Problem::new("import_error.not_utf8", "the file is not valid UTF-8 text"),
+        )
     })
 }
 

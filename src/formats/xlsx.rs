@@ -7,7 +7,7 @@ use std::io::Cursor;
 use calamine::{DataRef, Reader, Xlsx};
 
 use super::csv::rows_to_items;
-use super::{Limits, Parsed};
+use super::{Limits, Parsed, Problem};
 
 /// Columns a template sheet may use; wider sheets are refused.
 const MAX_COLUMNS: u32 = 64;
@@ -35,6 +35,14 @@ fn cell_text(d: &DataRef<'_>) -> String {
 /// Reads the first sheet cell by cell. calamine's whole-sheet range would allocate the
 /// rectangle between the first and last cell, so a two-cell sheet spanning A1:XFD1048576
 /// could exhaust memory; here only cells that exist are kept, within bounds.
+fn unreadable_sheet(e: impl std::fmt::Display) -> Problem {
+    Problem::new(
+        "import_error.xlsx_unreadable",
+        format!("the first sheet cannot be read: {e}"),
+    )
+    .with("detail", e)
+}
+
 pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
     let mut p = Parsed::default();
     // The archive bounds of QTI packages apply here too: refuse bombs before calamine
@@ -46,18 +54,25 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
     let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {
         Ok(b) => b,
         Err(e) => {
-            p.error(0, format!("not a readable XLSX workbook: {e}"));
+            let what = format!("not a readable XLSX workbook: {e}");
+            p.error(
+                0,
+                Problem::new("import_error.xlsx_unreadable", what).with("detail", e),
+            );
             return p;
         }
     };
     let Some(first) = book.sheet_names().first().cloned() else {
-        p.error(0, "the workbook has no sheet");
+        p.error(
+            0,
+            Problem::new("import_error.xlsx_no_sheet", "the workbook has no sheet"),
+        );
         return p;
     };
     let mut reader = match book.worksheet_cells_reader(&first) {
         Ok(r) => r,
         Err(e) => {
-            p.error(0, format!("the first sheet cannot be read: {e}"));
+            p.error(0, unreadable_sheet(e));
             return p;
         }
     };
@@ -70,14 +85,22 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
                 if c >= MAX_COLUMNS {
                     p.error(
                         r as usize + 1,
-                        format!("the sheet is wider than {MAX_COLUMNS} columns"),
+                        Problem::new(
+                            "import_error.xlsx_too_wide",
+                            format!("the sheet is wider than {MAX_COLUMNS} columns"),
+                        )
+                        .with("limit", MAX_COLUMNS),
                     );
                     return p;
                 }
                 if r >= max_rows {
                     p.error(
                         r as usize + 1,
-                        format!("the sheet has more than {max_rows} rows"),
+                        Problem::new(
+                            "import_error.too_many_items",
+                            format!("the sheet has more than {max_rows} rows"),
+                        )
+                        .with("limit", limits.max_items),
                     );
                     return p;
                 }
@@ -93,14 +116,17 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
             }
             Ok(None) => break,
             Err(e) => {
-                p.error(0, format!("the first sheet cannot be read: {e}"));
+                p.error(0, unreadable_sheet(e));
                 return p;
             }
         }
     }
     let mut iter = rows.into_iter().map(|(r, cells)| (r as usize + 1, cells));
     let Some((_, header)) = iter.next() else {
-        p.error(1, "the first sheet is empty");
+        p.error(
+            1,
+            Problem::new("import_error.empty", "the first sheet is empty"),
+        );
         return p;
     };
     rows_to_items(&header, iter, limits)

@@ -7,7 +7,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::text::{line_of, LineIndex};
-use super::{Deadline, ImportError, Limits};
+use super::{Deadline, ImportError, Limits, Problem};
 
 #[derive(Debug, Clone, Default)]
 pub struct Node {
@@ -123,20 +123,32 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
     }];
     let mut nodes = 0usize;
     let lines = LineIndex::new(text);
-    let err = |pos: usize, msg: String| ImportError::at(lines.line(pos), msg);
+    let err = |pos: usize, p: Problem| ImportError::at(lines.line(pos), p);
+    // A syntax error of the XML itself: the parser's words are the detail.
+    let syntax =
+        |what: String| Problem::new("import_error.xml_syntax", what.clone()).with("detail", what);
     loop {
         let pos = reader.buffer_position() as usize;
         let ev = reader
             .read_event()
-            .map_err(|e| err(pos, format!("XML: {e}")))?;
+            .map_err(|e| err(pos, syntax(format!("XML: {e}"))))?;
         if deadline.passed() {
-            return Err(err(pos, "the document takes too long to read".into()));
+            return Err(err(
+                pos,
+                Problem::new(
+                    "import_error.too_slow",
+                    "the document takes too long to read",
+                ),
+            ));
         }
         match ev {
             Event::DocType(_) => {
                 return Err(err(
                     pos,
-                    "DOCTYPE declarations (DTDs, entities) are not allowed".into(),
+                    Problem::new(
+                        "import_error.xml_doctype",
+                        "DOCTYPE declarations (DTDs, entities) are not allowed",
+                    ),
                 ))
             }
             Event::Start(_) | Event::Empty(_)
@@ -145,13 +157,23 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
                     nodes > MAX_ELEMENTS
                 } =>
             {
-                return Err(err(pos, "the document has too many elements".into()));
+                return Err(err(
+                    pos,
+                    Problem::new(
+                        "import_error.xml_too_many_elements",
+                        "the document has too many elements",
+                    ),
+                ));
             }
             Event::Start(e) => {
                 if stack.len() > limits.max_depth {
                     return Err(err(
                         pos,
-                        format!("elements nest deeper than {}", limits.max_depth),
+                        Problem::new(
+                            "import_error.xml_too_deep",
+                            format!("elements nest deeper than {}", limits.max_depth),
+                        )
+                        .with("limit", limits.max_depth),
                     ));
                 }
                 let node = element(&e, &lines, pos)?;
@@ -165,17 +187,21 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
                 let node = stack.pop().expect("balanced by quick-xml");
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
-                    None => return Err(err(pos, "unbalanced end tag".into())),
+                    None => return Err(err(pos, syntax("unbalanced end tag".into()))),
                 }
             }
             Event::Text(t) => {
-                let s = t.decode().map_err(|e| err(pos, format!("XML text: {e}")))?;
+                let s = t
+                    .decode()
+                    .map_err(|e| err(pos, syntax(format!("XML text: {e}"))))?;
                 let s = quick_xml::escape::unescape(&s)
-                    .map_err(|e| err(pos, format!("XML entity: {e}")))?;
+                    .map_err(|e| err(pos, syntax(format!("XML entity: {e}"))))?;
                 push_text(stack.last_mut().expect("document node"), &s);
             }
             Event::GeneralRef(r) => {
-                let name = r.decode().map_err(|e| err(pos, format!("XML: {e}")))?;
+                let name = r
+                    .decode()
+                    .map_err(|e| err(pos, syntax(format!("XML: {e}"))))?;
                 let resolved = match name.as_ref() {
                     "lt" => "<".to_string(),
                     "gt" => ">".to_string(),
@@ -190,12 +216,18 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
                         };
                         code.and_then(char::from_u32)
                             .map(String::from)
-                            .ok_or_else(|| err(pos, format!("bad character reference &{n};")))?
+                            .ok_or_else(|| {
+                                err(pos, syntax(format!("bad character reference &{n};")))
+                            })?
                     }
                     n => {
                         return Err(err(
                             pos,
-                            format!("unknown entity &{n}; (entities are not resolved)"),
+                            Problem::new(
+                                "import_error.xml_entity",
+                                format!("unknown entity &{n}; (entities are not resolved)"),
+                            )
+                            .with("entity", format!("&{n};")),
                         ))
                     }
                 };
@@ -214,14 +246,25 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, ImportError> {
     if stack.len() != 1 {
         return Err(ImportError::at(
             line_of(text, text.len()),
-            "the document ends inside an element",
+            Problem::new(
+                "import_error.xml_unfinished",
+                "the document ends inside an element",
+            ),
         ));
     }
     let doc = stack.pop().expect("document node");
     doc.children
         .into_iter()
         .find(|c| c.name != TEXT)
-        .ok_or_else(|| ImportError::at(1, "the document has no root element"))
+        .ok_or_else(|| {
+            ImportError::at(
+                1,
+                Problem::new(
+                    "import_error.xml_no_root",
+                    "the document has no root element",
+                ),
+            )
+        })
 }
 
 fn element(
@@ -231,10 +274,14 @@ fn element(
 ) -> Result<Node, ImportError> {
     let mut attrs = Vec::new();
     for a in e.attributes() {
-        let a = a.map_err(|e| ImportError::at(lines.line(pos), format!("XML attribute: {e}")))?;
-        let v = a
-            .decode_and_unescape_value(e.decoder())
-            .map_err(|e| ImportError::at(lines.line(pos), format!("XML attribute value: {e}")))?;
+        let syntax = |what: String| {
+            Problem::new("import_error.xml_syntax", what.clone()).with("detail", what)
+        };
+        let a =
+            a.map_err(|e| ImportError::at(lines.line(pos), syntax(format!("XML attribute: {e}"))))?;
+        let v = a.decode_and_unescape_value(e.decoder()).map_err(|e| {
+            ImportError::at(lines.line(pos), syntax(format!("XML attribute value: {e}")))
+        })?;
         attrs.push((local(a.key.as_ref()), v.into_owned()));
     }
     Ok(Node {

@@ -8,6 +8,19 @@ use async_trait::async_trait;
 use super::Result;
 use crate::domain::audit::{AuditEntry, AuditEvent};
 
+/// What the audit page looks for; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Entries older than this sequence number (the next page).
+    pub before_seq: Option<i64>,
+    /// An action (`item.read_key`) or a group of them (`item`).
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub limit: i64,
+}
+
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, e: AuditEvent) -> Result<AuditEntry>;
@@ -18,8 +31,8 @@ pub trait AuditStore: Send + Sync {
         limit: i64,
         org_id: Option<i64>,
     ) -> Result<Vec<AuditEntry>>;
-    /// Newest entries first, for the audit page.
-    async fn audit_recent(&self, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// Newest entries first that match `q`, for the audit page.
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>>;
     /// The separately kept end of the chain: `(seq, hash)`.
     async fn audit_head(&self) -> Result<(i64, String)>;
     /// Moves a chain written before hashes were keyed to keyed hashes: checks it under

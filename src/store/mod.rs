@@ -33,7 +33,7 @@ pub mod sessions;
 pub mod sqlite;
 
 pub use accounts::{AccountStore, Bootstrap, NewPerson, NewUser, Person, User, UserFilter};
-pub use audit::AuditStore;
+pub use audit::{AuditQuery, AuditStore};
 pub use catalogue::CatalogueStore;
 pub use delivery::DeliveryStore;
 pub use inspection::InspectionStore;

@@ -21,6 +21,8 @@ pub struct Org {
     pub province_code: Option<String>,
     pub site_code: Option<String>,
     pub address: Option<String>,
+    /// A room's seats: a session in it enrols at most this many candidates.
+    pub capacity: Option<i64>,
     pub status: OrgStatus,
     pub created_at_ms: i64,
 }
@@ -46,6 +48,8 @@ pub struct NewOrg {
     pub province_code: Option<String>,
     pub site_code: Option<String>,
     pub address: Option<String>,
+    /// Rooms only.
+    pub capacity: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]

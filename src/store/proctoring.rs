@@ -17,6 +17,8 @@ pub struct ProctorActionRow {
     pub actor: Option<String>,
     pub action: String,
     pub detail: String,
+    /// An irregularity's outcome code.
+    pub outcome: Option<String>,
     pub at_ms: i64,
 }
 

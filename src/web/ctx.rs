@@ -60,6 +60,9 @@ pub struct RequestCtx {
     pub lang: Lang,
     pub address: String,
     pub is_api: bool,
+    /// The page the reader is on, for the language switch to come back to: this
+    /// request's path for a GET, otherwise the form's page (the same-site `Referer`).
+    pub page_path: String,
 }
 
 impl RequestCtx {
@@ -302,6 +305,7 @@ async fn admit(g: &Gate, mut req: Request) -> Result<Request, AppError> {
         }
     }
     enforce(g, principal.as_ref(), exam.is_some())?;
+    let page_path = page_path(&req);
     req.extensions_mut().insert(RequestCtx {
         principal,
         session,
@@ -311,8 +315,31 @@ async fn admit(g: &Gate, mut req: Request) -> Result<Request, AppError> {
         lang: base.lang,
         address: base.address,
         is_api: base.is_api,
+        page_path,
     });
     Ok(req)
+}
+
+/// See [`RequestCtx::page_path`]; `/` when neither is known.
+fn page_path(req: &Request) -> String {
+    if req.method() == Method::GET {
+        return req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .filter(|u| u.authority().map(|a| a.as_str()) == host)
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()))
+        .unwrap_or_else(|| "/".into())
 }
 
 /// The route's declared policy, and the rule that an account with a one-time password
@@ -380,18 +407,14 @@ fn render_error(st: &AppState, res: Response, lang: Lang, html: bool, path: &str
             fields: payload
                 .fields
                 .iter()
-                .map(|f| FieldMessage {
-                    field: f.field.clone(),
-                    code: f.code.clone(),
-                    message: i18n.t(lang, &f.code, f.detail.as_deref()),
-                })
+                .map(|f| FieldMessage::of(i18n, lang, f))
                 .collect(),
         },
     };
     if html {
         let data = serde_json::json!({
             "lang": lang.code(), "title": "error.title", "user": null, "nav": null, "csrf": null,
-            "status": status.as_u16(), "error": envelope.error,
+            "status": status.as_u16(), "error": envelope.error, "here": "",
         });
         match st.templates.render("error", &data) {
             Ok(body) => return with_allow((status, axum::response::Html(body)), allow),

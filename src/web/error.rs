@@ -62,6 +62,25 @@ pub struct FieldMessage {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// The field's name as its form shows it (`考试日期`, `考生名单 第 3 行`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl FieldMessage {
+    /// A field error in the reader's language.
+    pub fn of(
+        i18n: &crate::web::i18n::I18n,
+        lang: crate::web::i18n::Lang,
+        f: &crate::domain::validate::FieldError,
+    ) -> FieldMessage {
+        FieldMessage {
+            field: f.field.clone(),
+            code: f.code.clone(),
+            message: i18n.t(lang, &f.code, f.detail.as_deref()),
+            label: i18n.field_label(lang, &f.field),
+        }
+    }
 }
 
 impl IntoResponse for AppError {

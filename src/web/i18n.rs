@@ -86,6 +86,49 @@ impl I18n {
         }
     }
 
+    /// The message for `key` with its named arguments (`{point}`, `{limit}`) filled in.
+    pub fn t_args(
+        &self,
+        lang: Lang,
+        key: &str,
+        args: &std::collections::BTreeMap<&str, String>,
+    ) -> String {
+        let mut msg = self.t(lang, key, None);
+        for (name, value) in args {
+            msg = msg.replace(&format!("{{{name}}}"), value);
+        }
+        msg
+    }
+
+    /// An import problem in the reader's language, naming the item it concerns.
+    pub fn import_error(&self, lang: Lang, e: &crate::formats::ImportError) -> String {
+        let msg = self.t_args(lang, e.code, &e.args);
+        match e.args.get("item") {
+            Some(item) => format!("{}{msg}", self.t(lang, "import.in_item", Some(item))),
+            None => msg,
+        }
+    }
+
+    /// A form field's name as the reader sees it: `label.<field>` for `field`, with the
+    /// row for a field of a list (`candidates[2].name` → "考生名单 第 3 行"); `None` for
+    /// a field without a label.
+    pub fn field_label(&self, lang: Lang, field: &str) -> Option<String> {
+        let base = field.split(['[', '.']).next().unwrap_or(field);
+        let label = self.table(lang).get(&format!("label.{base}"))?.clone();
+        let row = field
+            .strip_prefix(base)
+            .and_then(|r| r.strip_prefix('['))
+            .and_then(|r| r.split(']').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        Some(match row {
+            Some(i) => format!(
+                "{label} {}",
+                self.t(lang, "form.row", Some(&(i + 1).to_string()))
+            ),
+            None => label,
+        })
+    }
+
     pub fn has(&self, lang: Lang, key: &str) -> bool {
         self.table(lang).contains_key(key)
     }
@@ -141,9 +184,8 @@ mod tests {
         for (name, src) in crate::web::render::EMBEDDED {
             for part in src.split("{{t \"").skip(1) {
                 let key = part.split('"').next().unwrap();
-                let dynamic = part[key.len() + 1..]
-                    .trim_start()
-                    .starts_with(|c: char| c != '}');
+                let rest = part[key.len() + 1..].trim_start();
+                let dynamic = rest.starts_with(|c: char| c != '}') && !rest.starts_with("detail=");
                 if dynamic {
                     // `{{t "prefix" value}}`: the prefix is a table of keys.
                     assert!(
@@ -160,6 +202,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn field_labels_name_the_field_and_its_row() {
+        let i = I18n::load().unwrap();
+        assert_eq!(
+            i.field_label(Lang::Zh, "exam_date").as_deref(),
+            Some("考试日期")
+        );
+        assert_eq!(
+            i.field_label(Lang::Zh, "candidates[2].name").as_deref(),
+            Some("考生名单 第 3 行")
+        );
+        assert_eq!(
+            i.field_label(Lang::En, "candidates[0]").as_deref(),
+            Some("Candidates row 1")
+        );
+        assert_eq!(i.field_label(Lang::Zh, "no_such_field"), None);
     }
 
     #[test]

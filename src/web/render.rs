@@ -64,6 +64,7 @@ impl Templates {
         hb.set_strict_mode(true);
         hb.register_helper("t", Box::new(Translate(i18n)));
         hb.register_helper("rich", Box::new(Rich));
+        hb.register_helper("field_error", Box::new(FieldErrorHelper));
         for (name, embedded) in EMBEDDED {
             let source = match override_dir.map(|d| d.join(format!("{name}.hbs"))) {
                 Some(p) if p.exists() => {
@@ -116,8 +117,45 @@ impl HelperDef for Rich {
     }
 }
 
+/// `{{field_error "name"}}`: the messages of the form's errors about field `name` (or
+/// its parts, `name[3]…`, `name.code`), next to the field; nothing when there are
+/// none. The errors are the page's `errors` list.
+struct FieldErrorHelper;
+
+impl HelperDef for FieldErrorHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = h
+            .param(0)
+            .and_then(|v| v.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("field_error", 0))?;
+        let errors = ctx.data().get("errors").and_then(|e| e.as_array());
+        for e in errors.into_iter().flatten() {
+            let field = e.get("field").and_then(|f| f.as_str()).unwrap_or("");
+            let row = field
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', '.']));
+            if row {
+                let message = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
+                out.write("<span class=\"field-error\" data-field=\"")?;
+                out.write(&handlebars::html_escape(field))?;
+                out.write("\">")?;
+                out.write(&handlebars::html_escape(message))?;
+                out.write("</span>")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `{{t "key"}}` or `{{t "prefix" value}}` (looks up `prefix.value`), in the language of
-/// the page (`lang` at the root of the data).
+/// the page (`lang` at the root of the data); `detail=x` fills the message's `{detail}`.
 struct Translate(Arc<I18n>);
 
 impl HelperDef for Translate {
@@ -144,7 +182,15 @@ impl HelperDef for Translate {
             .and_then(|v| v.as_str())
             .and_then(Lang::from_code)
             .unwrap_or(Lang::Zh);
-        out.write(&handlebars::html_escape(&self.0.t(lang, &key, None)))?;
+        let detail = h.hash_get("detail").map(|v| match v.value() {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        out.write(&handlebars::html_escape(&self.0.t(
+            lang,
+            &key,
+            detail.as_deref(),
+        )))?;
         Ok(())
     }
 }

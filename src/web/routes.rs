@@ -201,7 +201,7 @@ pub fn table() -> Vec<RouteSpec> {
     use pages::{
         audit as p_audit, auth as p_auth, banks as p_banks, orgs as p_orgs, users as p_users,
     };
-    use pages::{exam as p_exam, plans as p_plans, proctor as p_proctor};
+    use pages::{exam as p_exam, inspect as p_inspect, plans as p_plans, proctor as p_proctor};
     vec![
         // System.
         get("/healthz", PUBLIC, system::healthz)
@@ -235,6 +235,7 @@ pub fn table() -> Vec<RouteSpec> {
         get("/banks/{id}", BANK_USERS, p_banks::show),
         post("/banks/{id}/items", BANK_USERS, p_banks::create_item),
         get("/banks/{id}/pool", BANK_USERS, p_banks::pool),
+        post("/banks/{id}/share", REGULATOR_ONLY, p_banks::share),
         post("/banks/{id}/import", BANK_USERS, p_banks::import_preview).body_limit(UPLOAD_BYTES),
         post(
             "/banks/{id}/import/confirm",
@@ -263,8 +264,8 @@ pub fn table() -> Vec<RouteSpec> {
         post("/proctor/sessions/{id}/admit-all", PROCTORS, p_proctor::admit_all),
         post("/proctor/sessions/{id}/unlock", PROCTORS, p_proctor::unlock_login),
         post("/proctor/attempts/{id}/action", PROCTORS, p_proctor::attempt_action),
-        get("/inspect/plans/{id}", PLAN_VIEWERS, p_proctor::inspect),
-        post("/inspect/plans/{id}/findings", INSPECTORS, p_proctor::file_finding),
+        get("/inspect/plans/{id}", PLAN_VIEWERS, p_inspect::inspect),
+        post("/inspect/plans/{id}/findings", INSPECTORS, p_inspect::file_finding),
         get("/exam/login", PUBLIC, p_exam::exam_login_form).face(Face::ExamSignIn),
         post("/exam/login", PUBLIC, p_exam::exam_login).face(Face::ExamSignIn),
         post("/exam/logout", PUBLIC, p_exam::exam_logout).face(Face::Exam),

@@ -87,7 +87,7 @@ pub async fn plan_elderly_care_at(
     let (s, room) = admin
         .post(
             "/api/v1/organisations",
-            json!({"kind": "room", "parent_id": site["id"], "name": "101 机房"}),
+            json!({"kind": "room", "parent_id": site["id"], "name": "101 机房", "capacity": 60}),
         )
         .await;
     assert_eq!(s, 201, "{room}");
@@ -107,7 +107,9 @@ pub async fn plan_elderly_care_at(
         .await;
     assert_eq!(s, 201, "{plan}");
     let plan_id = plan["id"].as_i64().unwrap();
-    let starts_at = local_in(starts_in_minutes);
+    // Sessions are planned for now or later; one that started earlier is planned now
+    // and moved back in the database, as if time had passed.
+    let starts_at = local_in(starts_in_minutes.max(0));
     let (s, sess) = ba
         .post(
             &format!("/api/v1/plans/{plan_id}/sessions"),
@@ -116,6 +118,24 @@ pub async fn plan_elderly_care_at(
         .await;
     assert_eq!(s, 201, "{sess}");
     let session_id = sess["id"].as_i64().unwrap();
+    let starts_at = if starts_in_minutes < 0 {
+        let db = sqlx::SqlitePool::connect(&format!(
+            "sqlite://{}",
+            app.dir.path().join("skillcert.db").display()
+        ))
+        .await
+        .unwrap();
+        sqlx::query("UPDATE plan_sessions SET starts_at_ms = starts_at_ms + $1 WHERE id = $2")
+            .bind(starts_in_minutes * 60_000)
+            .bind(session_id)
+            .execute(&db)
+            .await
+            .unwrap();
+        db.close().await;
+        local_in(starts_in_minutes)
+    } else {
+        starts_at
+    };
     for p in [p1, p2] {
         let (s, b) = ba
             .post(

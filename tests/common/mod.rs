@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod exams;
+pub mod scenario;
 
 use std::sync::Arc;
 

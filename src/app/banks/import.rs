@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::audit::AuditEvent;
 use crate::domain::item::{ItemJson, ItemStatus};
 use crate::domain::standard::{Mode, Standard};
-use crate::formats::{ImportError, Parsed};
+use crate::formats::{ImportError, Parsed, Problem};
 use crate::store::items::{ImportOutcome, NewItem};
 use crate::store::{Store, StoreError};
 
@@ -105,9 +105,13 @@ pub async fn import(
     };
     if bank_id.is_none() && parsed.occupation.is_none() {
         if !opts.dry_run {
-            report
-                .errors
-                .push(ImportError::at(0, "name the bank to import into (--bank)"));
+            report.errors.push(ImportError::at(
+                0,
+                Problem::new(
+                    "import_error.no_bank",
+                    "name the bank to import into (--bank)",
+                ),
+            ));
         }
         return Ok(report);
     }
@@ -150,12 +154,21 @@ pub async fn import(
         let Some((level, mode)) = target else {
             report.errors.push(ImportError::at(
                 it.line,
-                "the item's standard is unknown: give --level (and --mode)",
+                Problem::new(
+                    "import_error.no_level",
+                    "the item's standard is unknown: give --level (and --mode)",
+                ),
             ));
             continue;
         };
         let Some(point) = it.point.clone().or_else(|| opts.point.clone()) else {
-            report.errors.push(ImportError::at(it.line, "the item names no assessment point (鉴定点代码): give one in the file or with --point"));
+            report.errors.push(ImportError::at(
+                it.line,
+                Problem::new(
+                    "import_error.no_point",
+                    "the item names no assessment point (鉴定点代码): give one in the file or with --point",
+                ),
+            ));
             continue;
         };
         match codes
@@ -167,20 +180,29 @@ pub async fn import(
             Some(_) => {
                 report.errors.push(ImportError::at(
                     it.line,
-                    format!(
-                        "assessment point {point} is not in the level {level} {} standard",
-                        mode.code()
-                    ),
+                    Problem::new(
+                        "import_error.point_unknown",
+                        format!(
+                            "assessment point {point} is not in the level {level} {} standard",
+                            mode.code()
+                        ),
+                    )
+                    .with("point", &point)
+                    .with("level", level),
                 ));
                 continue;
             }
             None => {
                 report.errors.push(ImportError::at(
                     it.line,
-                    format!(
-                        "there is no level {level} {} standard for this occupation",
-                        mode.code()
-                    ),
+                    Problem::new(
+                        "import_error.no_standard",
+                        format!(
+                            "there is no level {level} {} standard for this occupation",
+                            mode.code()
+                        ),
+                    )
+                    .with("level", level),
                 ));
                 continue;
             }
@@ -191,14 +213,23 @@ pub async fn import(
         if let Some(first) = ids_in_file.insert(ext.clone(), it.line) {
             report.errors.push(ImportError::at(
                 it.line,
-                format!("the id {ext} is used again (first on line {first})"),
+                Problem::new(
+                    "import_error.id_repeated",
+                    format!("the id {ext} is used again (first on line {first})"),
+                )
+                .with("id", &ext)
+                .with("first", first),
             ));
             continue;
         }
         if let Some(first) = seen_in_file.get(&key) {
             report.errors.push(ImportError::at(
                 it.line,
-                format!("duplicate of the item on line {first}"),
+                Problem::new(
+                    "import_error.duplicate_in_file",
+                    format!("duplicate of the item on line {first}"),
+                )
+                .with("first", first),
             ));
             continue;
         }
@@ -212,7 +243,11 @@ pub async fn import(
         {
             report.errors.push(ImportError::at(
                 it.line,
-                format!("the bank already holds this item as {other}"),
+                Problem::new(
+                    "import_error.duplicate_in_bank",
+                    format!("the bank already holds this item as {other}"),
+                )
+                .with("id", other),
             ));
             continue;
         }

@@ -113,11 +113,9 @@ pub async fn item_detail(app: &App, p: &Principal, item_id: i64, keys: Keys) -> 
 
 /// Checks and cleans an item a person wrote: rich text sanitised, type rules applied.
 pub fn clean(input: ItemInput) -> Result<ItemContent> {
-    let mut c = input.into_content().map_err(|m| {
-        Error::Validation(vec![
-            FieldError::new("correct", "item.correct").with_detail(m)
-        ])
-    })?;
+    let mut c = input
+        .into_content()
+        .map_err(|code| Error::Validation(vec![FieldError::new("correct", code)]))?;
     c.stem = sanitize_html(&c.stem);
     for o in &mut c.options {
         o.text = sanitize_html(&o.text);
@@ -132,7 +130,7 @@ pub fn clean(input: ItemInput) -> Result<ItemContent> {
         .filter(|r| !r.is_empty());
     c.validate().map_err(|e| {
         let (code, detail) = e.code();
-        let field = FieldError::new("item", code);
+        let field = FieldError::new(e.field(), code);
         Error::Validation(vec![match detail {
             Some(d) => field.with_detail(d),
             None => field,
@@ -310,11 +308,7 @@ pub fn diff(old: &ItemContent, new: &ItemContent) -> Vec<(String, String, String
             .join("\n")
     };
     cmp("options", opts(old), opts(new));
-    cmp(
-        "answer",
-        old.to_json().correct.to_string(),
-        new.to_json().correct.to_string(),
-    );
+    cmp("answer", answer_text(old), answer_text(new));
     cmp(
         "reference",
         old.reference.clone().unwrap_or_default(),

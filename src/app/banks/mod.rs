@@ -173,6 +173,33 @@ pub async fn import_file(
     .await?)
 }
 
+/// Who a bank is shared with, and the other bodies it could be shared with.
+pub struct Sharing {
+    pub shared: Vec<Org>,
+    pub others: Vec<Org>,
+}
+
+/// The bank page's sharing section: `None` for those who may not share the bank.
+pub async fn sharing(app: &App, p: &Principal, bank_id: i64) -> Result<Option<Sharing>> {
+    let ctx = load(app, bank_id).await?;
+    if decide(p, Action::ManageCatalogue, &ctx.owner.as_ref()).is_err() {
+        return Ok(None);
+    }
+    let shared_ids = app.store.bank_shared_with(bank_id).await?;
+    let bodies = app
+        .store
+        .orgs(crate::store::OrgFilter {
+            kind: Some(OrgKind::Body),
+            ..Default::default()
+        })
+        .await?;
+    let (shared, others) = bodies
+        .into_iter()
+        .filter(|b| b.id != ctx.owner.id)
+        .partition(|b| shared_ids.contains(&b.id));
+    Ok(Some(Sharing { shared, others }))
+}
+
 pub async fn share(app: &App, p: &Principal, bank_id: i64, body_id: i64) -> Result<()> {
     let ctx = load(app, bank_id).await?;
     decide(p, Action::ManageCatalogue, &ctx.owner.as_ref()).map_err(|_| Error::Forbidden)?;

@@ -120,16 +120,17 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
     }
     // DESIGN §3.4: only a body in good standing plans assessments.
     if body.status != OrgStatus::Active {
-        return Err(Error::Validation(vec![FieldError::new(
-            "body_id",
-            "exam_error.body_standing",
-        )
-        .with_detail(body.status.code())]));
+        return Err(Error::field("body_id", "exam_error.body_standing"));
     }
     let mut f = Fields::default();
     let name = f.text("name", &input.name, 100);
-    if parse_date(&input.exam_date).is_none() {
-        f.push(FieldError::new("exam_date", "field.date"));
+    match parse_date(&input.exam_date) {
+        None => f.push(FieldError::new("exam_date", "field.date")),
+        Some(d) => {
+            if let Err(why) = crate::domain::exam::check_exam_date(d, crate::now_ms()) {
+                f.push(FieldError::new("exam_date", why.code()));
+            }
+        }
     }
     let occupation = app
         .store
@@ -196,8 +197,12 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
         }),
         partial_credit: input.partial_credit.unwrap_or(PartialCredit::HalfForSubset),
     };
-    if let Err(field) = template.validate() {
-        f.push(FieldError::new(field, "exam_error.template_value"));
+    match template.validate() {
+        Err("duration_minutes") => {
+            f.push(FieldError::new("duration_minutes", "exam_error.duration"))
+        }
+        Err(field) => f.push(FieldError::new(field, "exam_error.template_value")),
+        Ok(()) => {}
     }
     f.finish().map_err(Error::Validation)?;
     let bank = bank.expect("checked above");

@@ -168,6 +168,14 @@ pub async fn add_candidates(
             &format!("candidates[{detail}].name"),
             "person.name_mismatch",
         )),
+        Err(crate::store::StoreError::Refused {
+            code: "exam_error.room_full",
+            detail,
+            ..
+        }) => Err(Error::field(
+            &format!("candidates[{detail}].session_id"),
+            "exam_error.room_full",
+        )),
         r => Ok(r?),
     }
 }

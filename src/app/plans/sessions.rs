@@ -25,6 +25,8 @@ pub async fn add_session(
     let (plan, body) = plan_to_change(app, p, plan_id).await?;
     let starts = parse_local_time(&input.starts_at)
         .ok_or_else(|| Error::field("starts_at", "exam_error.time"))?;
+    crate::domain::exam::check_session_start(starts, crate::now_ms())
+        .map_err(|why| Error::field("starts_at", why.code()))?;
     let event = audit_by(
         p,
         "plan.session_add",

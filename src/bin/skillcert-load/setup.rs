@@ -37,17 +37,19 @@ pub async fn run(
         )
         .await?;
     let body_id = body["id"].as_i64().context("body id")?;
+    // The synthetic occupation enters the catalogue with its bank; only then can a
+    // body's scope name it.
+    let bank = admin
+        .post(
+            "/api/v1/synthetic-bank",
+            json!({"items": args.bank_items, "share_with": body_id}),
+        )
+        .await?;
     admin
         .call(
             reqwest::Method::PUT,
             &format!("/api/v1/organisations/{body_id}/scope"),
             json!({"scope": [{"occupation_code": "9-99-99-99", "edition": 2022, "level": 5, "certificate_kind": "skill_level"}]}),
-        )
-        .await?;
-    let bank = admin
-        .post(
-            "/api/v1/synthetic-bank",
-            json!({"items": args.bank_items, "share_with": body_id}),
         )
         .await?;
     log(&format!(

@@ -119,6 +119,13 @@ pub enum SaveRefusal {
 }
 
 impl SaveRefusal {
+    pub const ALL: [SaveRefusal; 4] = [
+        SaveRefusal::NotStarted,
+        SaveRefusal::Paused,
+        SaveRefusal::Closed,
+        SaveRefusal::PastDeadline,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             SaveRefusal::NotStarted => "attempt_not_started",
@@ -141,6 +148,14 @@ pub enum ProctorAction {
 }
 
 impl ProctorAction {
+    pub const ALL: [ProctorAction; 5] = [
+        ProctorAction::Admit,
+        ProctorAction::Pause,
+        ProctorAction::Resume,
+        ProctorAction::Extend,
+        ProctorAction::Terminate,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             ProctorAction::Admit => "admit",

@@ -16,6 +16,12 @@ pub enum IrregularityOutcome {
 }
 
 impl IrregularityOutcome {
+    pub const ALL: [IrregularityOutcome; 3] = [
+        IrregularityOutcome::Warning,
+        IrregularityOutcome::Deduction,
+        IrregularityOutcome::Void,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             IrregularityOutcome::Warning => "warning",
@@ -34,6 +40,12 @@ pub enum FindingSubject {
 }
 
 impl FindingSubject {
+    pub const ALL: [FindingSubject; 3] = [
+        FindingSubject::Body,
+        FindingSubject::Proctor,
+        FindingSubject::Session,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             FindingSubject::Body => "body",
@@ -56,6 +68,15 @@ pub enum FindingCategory {
 }
 
 impl FindingCategory {
+    pub const ALL: [FindingCategory; 6] = [
+        FindingCategory::Staffing,
+        FindingCategory::Identity,
+        FindingCategory::Discipline,
+        FindingCategory::Procedure,
+        FindingCategory::Facilities,
+        FindingCategory::Integrity,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             FindingCategory::Staffing => "staffing",
@@ -77,6 +98,8 @@ pub enum Severity {
 }
 
 impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Minor, Severity::Major, Severity::Serious];
+
     pub fn code(self) -> &'static str {
         match self {
             Severity::Minor => "minor",

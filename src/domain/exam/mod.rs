@@ -29,6 +29,42 @@ pub enum PartialCredit {
     HalfForSubset,
 }
 
+/// Why a plan's date or a session's start is refused: plans and sessions are for the
+/// future, not the record of the past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenRefusal {
+    /// The exam date is before today (China Standard Time).
+    DateInPast,
+    /// The session starts before the current minute.
+    StartInPast,
+}
+
+impl WhenRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            WhenRefusal::DateInPast => "exam_error.date_past",
+            WhenRefusal::StartInPast => "exam_error.start_past",
+        }
+    }
+}
+
+/// A plan's exam date: today or later (China Standard Time).
+pub fn check_exam_date(date: time::Date, now_ms: i64) -> Result<(), WhenRefusal> {
+    match date < super::time::local_date(now_ms) {
+        true => Err(WhenRefusal::DateInPast),
+        false => Ok(()),
+    }
+}
+
+/// A session's start: not before the current minute (a form takes minutes, so a
+/// session "starting now" is allowed).
+pub fn check_session_start(starts_ms: i64, now_ms: i64) -> Result<(), WhenRefusal> {
+    match starts_ms < now_ms - now_ms.rem_euclid(60_000) {
+        true => Err(WhenRefusal::StartInPast),
+        false => Ok(()),
+    }
+}
+
 /// What a plan fixes about its paper (DESIGN §3.2: a per-plan template, not a constant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanTemplate {
@@ -86,6 +122,13 @@ pub enum PlanStatus {
 }
 
 impl PlanStatus {
+    pub const ALL: [PlanStatus; 4] = [
+        PlanStatus::PendingApproval,
+        PlanStatus::Open,
+        PlanStatus::RosterClosed,
+        PlanStatus::Closed,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             PlanStatus::PendingApproval => "pending_approval",
@@ -95,18 +138,34 @@ impl PlanStatus {
         }
     }
     pub fn from_code(s: &str) -> Option<Self> {
-        [
-            PlanStatus::PendingApproval,
-            PlanStatus::Open,
-            PlanStatus::RosterClosed,
-            PlanStatus::Closed,
-        ]
-        .into_iter()
-        .find(|p| p.code() == s)
+        Self::ALL.into_iter().find(|p| p.code() == s)
     }
 }
 
 /// An admission number (准考证号): plan, session and seat, unique and readable out loud.
 pub fn admission_number(plan_id: i64, ordinal: i64) -> String {
     format!("{plan_id:05}{ordinal:06}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_and_sessions_are_for_the_future() {
+        let now = crate::domain::time::parse_local_time("2026-12-04T09:30").unwrap() + 42_000;
+        let today = crate::domain::time::parse_date("2026-12-04").unwrap();
+        let yesterday = crate::domain::time::parse_date("2026-12-03").unwrap();
+        assert_eq!(check_exam_date(today, now), Ok(()));
+        assert_eq!(
+            check_exam_date(yesterday, now),
+            Err(WhenRefusal::DateInPast)
+        );
+        // The current minute is "now"; the one before is past.
+        assert_eq!(check_session_start(now - 42_000, now), Ok(()));
+        assert_eq!(
+            check_session_start(now - 42_001, now),
+            Err(WhenRefusal::StartInPast)
+        );
+    }
 }

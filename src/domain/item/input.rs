@@ -38,8 +38,8 @@ fn default_score() -> f64 {
 }
 
 impl ItemInput {
-    /// The content, or why `correct` does not fit the type. Texts are taken as given;
-    /// the caller sanitises rich text.
+    /// The content, or why `correct` does not fit the type (a message key under
+    /// `item_error.`). Texts are taken as given; the caller sanitises rich text.
     pub fn into_content(self) -> Result<ItemContent, &'static str> {
         use serde_json::Value as V;
         let strings = |v: &V| -> Option<Vec<String>> {
@@ -49,26 +49,24 @@ impl ItemInput {
                 .collect()
         };
         let answer = match self.item_type {
-            ItemType::TrueFalse => Answer::TrueFalse(
-                self.correct
-                    .as_bool()
-                    .ok_or("correct must be true or false")?,
-            ),
-            ItemType::SingleChoice | ItemType::MultipleChoice => {
-                Answer::Keys(strings(&self.correct).ok_or("correct must list option keys")?)
+            ItemType::TrueFalse => {
+                Answer::TrueFalse(self.correct.as_bool().ok_or("item_error.correct_bool")?)
             }
-            ItemType::Ordering => Answer::Order(
-                strings(&self.correct).ok_or("correct must list option keys in order")?,
-            ),
-            ItemType::FillIn => Answer::Accepted(
-                strings(&self.correct).ok_or("correct must list accepted answers")?,
-            ),
+            ItemType::SingleChoice | ItemType::MultipleChoice => {
+                Answer::Keys(strings(&self.correct).ok_or("item_error.correct_keys")?)
+            }
+            ItemType::Ordering => {
+                Answer::Order(strings(&self.correct).ok_or("item_error.correct_order")?)
+            }
+            ItemType::FillIn => {
+                Answer::Accepted(strings(&self.correct).ok_or("item_error.correct_accepted")?)
+            }
             ItemType::Numerical => {
                 let value = self
                     .correct
                     .get("value")
                     .and_then(V::as_f64)
-                    .ok_or("correct must be {\"value\", \"tolerance\"}")?;
+                    .ok_or("item_error.correct_numerical")?;
                 let tolerance = self
                     .correct
                     .get("tolerance")
@@ -79,14 +77,14 @@ impl ItemInput {
             ItemType::Matching => Answer::Pairs(
                 self.correct
                     .as_array()
-                    .ok_or("correct must list [left, right] pairs")?
+                    .ok_or("item_error.correct_pairs")?
                     .iter()
                     .map(|p| match p.as_array().map(|a| a.as_slice()) {
                         Some([V::String(l), V::String(r)]) => Some((l.clone(), r.clone())),
                         _ => None,
                     })
                     .collect::<Option<_>>()
-                    .ok_or("correct must list [left, right] pairs")?,
+                    .ok_or("item_error.correct_pairs")?,
             ),
             ItemType::ShortAnswer | ItemType::Essay | ItemType::Practical => Answer::Assessed,
         };

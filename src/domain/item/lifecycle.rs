@@ -14,6 +14,13 @@ pub enum ItemStatus {
 }
 
 impl ItemStatus {
+    pub const ALL: [ItemStatus; 4] = [
+        ItemStatus::Draft,
+        ItemStatus::InReview,
+        ItemStatus::Active,
+        ItemStatus::Retired,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             ItemStatus::Draft => "draft",

@@ -200,15 +200,13 @@ impl ItemError {
     pub fn code(&self) -> (&'static str, Option<String>) {
         match self {
             ItemError::EmptyStem => ("item_error.empty_stem", None),
-            ItemError::TooFewOptions(t, n) => {
-                ("item_error.too_few_options", Some(format!("{t}: {n}")))
-            }
+            ItemError::TooFewOptions(_, n) => ("item_error.too_few_options", Some(n.to_string())),
             ItemError::EmptyOption => ("item_error.empty_option", None),
             ItemError::DuplicateKey(k) => ("item_error.duplicate_key", Some(k.clone())),
             ItemError::SingleNeedsOne => ("item_error.single_needs_one", None),
             ItemError::MultipleNeedsTwo => ("item_error.multiple_needs_two", None),
             ItemError::UnknownKey(k) => ("item_error.unknown_key", Some(k.clone())),
-            ItemError::AnswerType(t) => ("item_error.answer_type", Some(t.to_string())),
+            ItemError::AnswerType(_) => ("item_error.answer_type", None),
             ItemError::NoAccepted => ("item_error.no_accepted", None),
             ItemError::Tolerance => ("item_error.tolerance", None),
             ItemError::TooFewPairs => ("item_error.too_few_pairs", None),
@@ -217,7 +215,31 @@ impl ItemError {
             ItemError::Difficulty => ("item_error.difficulty", None),
             ItemError::Score => ("item_error.score", None),
             ItemError::TooManyOptions(n) => ("item_error.too_many_options", Some(n.to_string())),
-            ItemError::TooLong(f, n) => ("item_error.too_long", Some(format!("{f}: {n}"))),
+            ItemError::TooLong(_, n) => ("item_error.too_long", Some(n.to_string())),
+        }
+    }
+
+    /// The input field at fault, as the API names it (`correct` for the answer).
+    pub fn field(&self) -> &'static str {
+        match self {
+            ItemError::EmptyStem => "stem",
+            ItemError::TooFewOptions(..)
+            | ItemError::EmptyOption
+            | ItemError::DuplicateKey(_)
+            | ItemError::TooManyOptions(_) => "options",
+            ItemError::SingleNeedsOne
+            | ItemError::MultipleNeedsTwo
+            | ItemError::UnknownKey(_)
+            | ItemError::AnswerType(_)
+            | ItemError::NoAccepted
+            | ItemError::Tolerance
+            | ItemError::TooFewPairs
+            | ItemError::Order => "correct",
+            ItemError::NoRubric => "rubric",
+            ItemError::Difficulty => "difficulty",
+            ItemError::Score => "score",
+            ItemError::TooLong("option", _) => "options",
+            ItemError::TooLong(field, _) => field,
         }
     }
 }
@@ -346,7 +368,8 @@ impl ItemContent {
         )
     }
 
-    /// The JSON form of the import contract (README): `type`, `stem`, `options`, `correct`.
+    /// Rich text up to [`MAX_RICH_TEXT`] characters, every shorter text up to
+    /// [`MAX_SHORT_TEXT`].
     fn check_lengths(&self) -> Result<(), ItemError> {
         let long = |s: &str, max: usize| s.chars().count() > max;
         let rich = [

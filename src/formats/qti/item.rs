@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::super::text::{escape, sanitize};
 use super::super::xml::Node;
-use super::super::ParsedItem;
+use super::super::{ParsedItem, Problem};
 use crate::domain::item::{option_key, Answer, Choice, ItemContent, ItemType, RubricElement};
 
 const BLOCK_INTERACTIONS: &[&str] = &[
@@ -133,7 +133,7 @@ fn without_feedback(n: &Node) -> Option<String> {
 
 /// What a matching choice says: its text, or for an image its alternative text;
 /// an image-only choice without one cannot be shown as text and refuses the item.
-fn choice_label(c: &Node) -> Result<String, String> {
+fn choice_label(c: &Node) -> Result<String, Problem> {
     let text = c
         .all_text()
         .split_whitespace()
@@ -149,48 +149,77 @@ fn choice_label(c: &Node) -> Result<String, String> {
         .find_map(|i| i.attr("alt").map(str::trim).filter(|a| !a.is_empty()))
         .map(String::from)
         .ok_or_else(|| {
-            format!(
-                "choice {:?} is an image without alternative text; skillcert matching \
-                 items are text",
-                c.attr("identifier").unwrap_or("")
+            let id = c.attr("identifier").unwrap_or("");
+            Problem::new(
+                "import_error.qti_image_choice",
+                format!(
+                    "choice {id:?} is an image without alternative text; skillcert matching \
+                     items are text"
+                ),
             )
+            .with("choice", id)
         })
+}
+
+fn not_a_choice(v: &str) -> Problem {
+    Problem::new(
+        "import_error.qti_not_a_choice",
+        format!("the correct response names {v:?}, which is not a choice"),
+    )
+    .with("value", v)
 }
 
 /// Why an item has no key: none declared, or (the usual case in other tools' items) the
 /// key lives in custom response processing, which skillcert does not execute.
-fn missing_key(root: &Node) -> String {
+fn missing_key(root: &Node) -> Problem {
     match root.child("responseProcessing") {
-        Some(rp) if rp.attr("template").is_none() && !rp.children.is_empty() => {
+        Some(rp) if rp.attr("template").is_none() && !rp.children.is_empty() => Problem::new(
+            "import_error.qti_key_in_processing",
             "it declares no correct response: its key is in custom response processing, \
-             which skillcert does not read (declare a correctResponse)"
-                .into()
-        }
-        _ => "it declares no correct response".into(),
+             which skillcert does not read (declare a correctResponse)",
+        ),
+        _ => Problem::new("import_error.qti_no_key", "it declares no correct response"),
     }
 }
 
 /// Reads one `assessmentItem` (names already folded to QTI 2.1's). Errors say what is
 /// wrong with the item; the caller names the file and the item.
-pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
+pub fn item(root: &Node, line: usize) -> Result<ParsedItem, Problem> {
     if root.name != "assessmentItem" {
-        return Err(format!("<{}> is not an assessment item", root.name));
+        return Err(Problem::new(
+            "import_error.qti_not_qti",
+            format!("<{}> is not an assessment item", root.name),
+        )
+        .with("name", &root.name));
     }
     let id = root.attr("identifier").map(String::from);
     let mut template = Vec::new();
     find_all(root, TEMPLATE, &mut template);
     if let Some(t) = template.first() {
-        return Err(format!(
-            "it is a template item ({}): its values are computed per candidate, which \
-             skillcert items are not",
-            t.name
-        ));
+        return Err(Problem::new(
+            "import_error.qti_template",
+            format!(
+                "it is a template item ({}): its values are computed per candidate, which \
+                 skillcert items are not",
+                t.name
+            ),
+        )
+        .with("name", &t.name));
     }
-    let body = root.child("itemBody").ok_or("the item has no itemBody")?;
+    let body = root.child("itemBody").ok_or_else(|| {
+        Problem::new(
+            "import_error.qti_no_interaction",
+            "the item has no itemBody",
+        )
+    })?;
     let mut unsupported = Vec::new();
     find_all(body, UNSUPPORTED, &mut unsupported);
     if let Some(u) = unsupported.first() {
-        return Err(format!("{} has no equivalent in skillcert", u.name));
+        return Err(Problem::new(
+            "import_error.qti_unsupported",
+            format!("{} has no equivalent in skillcert", u.name),
+        )
+        .with("name", &u.name));
     }
     let mut interactions = Vec::new();
     let all: Vec<&str> = BLOCK_INTERACTIONS
@@ -200,13 +229,20 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
         .collect();
     find_all(body, &all, &mut interactions);
     let Some(inter) = interactions.first().copied() else {
-        return Err("it has no interaction".into());
+        return Err(Problem::new(
+            "import_error.qti_no_interaction",
+            "it has no interaction",
+        ));
     };
     if interactions.len() > 1 {
-        return Err(format!(
-            "it has {} interactions; skillcert items have one",
-            interactions.len()
-        ));
+        return Err(Problem::new(
+            "import_error.qti_interactions",
+            format!(
+                "it has {} interactions; skillcert items have one",
+                interactions.len()
+            ),
+        )
+        .with("count", interactions.len()));
     }
     let decls = declarations(root);
     let decl = decls.get(inter.attr("responseIdentifier").unwrap_or("RESPONSE"));
@@ -264,14 +300,10 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
             .collect()
     };
     let map_keys =
-        |keys: &HashMap<String, String>, values: &[String]| -> Result<Vec<String>, String> {
+        |keys: &HashMap<String, String>, values: &[String]| -> Result<Vec<String>, Problem> {
             values
                 .iter()
-                .map(|v| {
-                    keys.get(v).cloned().ok_or_else(|| {
-                        format!("the correct response names {v:?}, which is not a choice")
-                    })
-                })
+                .map(|v| keys.get(v).cloned().ok_or_else(|| not_a_choice(v)))
                 .collect()
         };
     let mut options = Vec::new();
@@ -286,7 +318,7 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
             };
             let choices = choice_list(inter, names);
             if has_class(inter, "skillcert-true-false") {
-                let v = correct.first().ok_or("no correct response")?;
+                let v = correct.first().ok_or_else(|| missing_key(root))?;
                 (ItemType::TrueFalse, Answer::TrueFalse(v == "true"))
             } else {
                 let keys = key_of(&choices);
@@ -348,12 +380,13 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
             let label = |id: &str| texts.get(id).or_else(|| gaps.get(id)).cloned();
             let mut pairs = Vec::new();
             for v in &correct {
-                let (a, b) = v
-                    .split_once(' ')
-                    .ok_or_else(|| format!("{v:?} is not a pair"))?;
+                let (a, b) = v.split_once(' ').ok_or_else(|| {
+                    Problem::new("import_error.qti_pair", format!("{v:?} is not a pair"))
+                        .with("value", v)
+                })?;
                 let (a, b) = (
-                    label(a.trim()).ok_or(format!("{a:?} is not a choice"))?,
-                    label(b.trim()).ok_or(format!("{b:?} is not a choice"))?,
+                    label(a.trim()).ok_or_else(|| not_a_choice(a))?,
+                    label(b.trim()).ok_or_else(|| not_a_choice(b))?,
                 );
                 // Gap match pairs read "word gap"; store them gap first, like a left column.
                 pairs.push(if inter.name == "gapMatchInteraction" {
@@ -376,12 +409,17 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
             (ItemType::Matching, Answer::Pairs(pairs))
         }
         "textEntryInteraction" => {
-            let d = decl.ok_or("the text entry has no response declaration")?;
+            let d = decl.ok_or_else(|| missing_key(root))?;
             if matches!(d.base_type.as_str(), "float" | "integer") {
                 let value = correct
                     .first()
                     .and_then(|v| v.parse::<f64>().ok())
-                    .ok_or("the numeric correct response is not a number")?;
+                    .ok_or_else(|| {
+                        Problem::new(
+                            "import_error.qti_number",
+                            "the numeric correct response is not a number",
+                        )
+                    })?;
                 let mut tolerance = 0.0;
                 let mut eq = Vec::new();
                 if let Some(rp) = root.child("responseProcessing") {
@@ -450,7 +488,13 @@ pub fn item(root: &Node, line: usize) -> Result<ParsedItem, String> {
             };
             (t, Answer::Assessed)
         }
-        other => return Err(format!("{other} is not supported")),
+        other => {
+            return Err(Problem::new(
+                "import_error.qti_unsupported",
+                format!("{other} is not supported"),
+            )
+            .with("name", other))
+        }
     };
     let explanation = root
         .children_named("modalFeedback")

@@ -22,7 +22,7 @@ use std::io::Read;
 
 use super::text::utf8;
 use super::xml::{self, Node};
-use super::{ImportError, Limits, Parsed};
+use super::{ImportError, Limits, Parsed, Problem};
 
 /// `qti-choice-interaction` → `choiceInteraction`; `max-choices` → `maxChoices`.
 fn camel(s: &str) -> String {
@@ -57,58 +57,80 @@ fn normalise(node: &mut Node) {
     }
 }
 
+/// A zip archive that cannot be read; the archive library's words are the detail.
+fn unreadable(e: impl std::fmt::Display) -> Problem {
+    Problem::new(
+        "import_error.zip_unreadable",
+        format!("not a readable zip archive: {e}"),
+    )
+    .with("detail", e)
+}
+
+fn too_large_unpacked(limits: &Limits) -> Problem {
+    Problem::new(
+        "import_error.zip_too_large",
+        format!(
+            "the archive unpacks to more than {} bytes",
+            limits.max_unpacked_bytes
+        ),
+    )
+    .with("limit", limits.max_unpacked_bytes)
+}
+
 /// Refuses archives that are too large unpacked, hold too many entries, or name paths
 /// outside the package (`..`, absolute paths): checked from the central directory
 /// before anything is inflated.
-pub fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), String> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a readable zip archive: {e}"))?;
+pub fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), Problem> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
     if zip.len() > limits.max_archive_entries {
-        return Err(format!(
-            "the archive holds {} entries; the limit is {}",
-            zip.len(),
-            limits.max_archive_entries
-        ));
+        return Err(Problem::new(
+            "import_error.zip_too_many_entries",
+            format!(
+                "the archive holds {} entries; the limit is {}",
+                zip.len(),
+                limits.max_archive_entries
+            ),
+        )
+        .with("limit", limits.max_archive_entries));
     }
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let f = zip
-            .by_index_raw(i)
-            .map_err(|e| format!("zip entry {i}: {e}"))?;
+        let f = zip.by_index_raw(i).map_err(unreadable)?;
         let name = f.name().to_string();
         if name.starts_with('/')
             || name.starts_with('\\')
             || name.split(['/', '\\']).any(|p| p == "..")
             || name.contains(':')
         {
-            return Err(format!(
-                "the archive entry {name:?} points outside the package"
-            ));
+            return Err(Problem::new(
+                "import_error.zip_outside",
+                format!("the archive entry {name:?} points outside the package"),
+            )
+            .with("name", &name));
         }
         total = total.saturating_add(f.size());
         if total > limits.max_unpacked_bytes {
-            return Err(format!(
-                "the archive unpacks to more than {} bytes",
-                limits.max_unpacked_bytes
-            ));
+            return Err(too_large_unpacked(limits));
         }
         if f.compressed_size() > 0 && f.size() / f.compressed_size().max(1) > 1000 {
-            return Err(format!(
-                "the archive entry {name:?} is compressed more than 1000:1 (a zip bomb?)"
-            ));
+            return Err(Problem::new(
+                "import_error.zip_bomb",
+                format!("the archive entry {name:?} is compressed more than 1000:1 (a zip bomb?)"),
+            )
+            .with("name", &name));
         }
     }
     Ok(())
 }
 
 /// Unpacks a checked archive into memory, reading no more than the declared sizes.
-fn unpack(bytes: &[u8], limits: &Limits) -> Result<HashMap<String, Vec<u8>>, String> {
+fn unpack(bytes: &[u8], limits: &Limits) -> Result<HashMap<String, Vec<u8>>, Problem> {
     check_archive(bytes, limits)?;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
     let mut files = HashMap::new();
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let f = zip.by_index(i).map_err(|e| format!("zip entry {i}: {e}"))?;
+        let f = zip.by_index(i).map_err(unreadable)?;
         if f.is_dir() {
             continue;
         }
@@ -118,16 +140,15 @@ fn unpack(bytes: &[u8], limits: &Limits) -> Result<HashMap<String, Vec<u8>>, Str
         // Never trust the declared size alone: read at most one byte more than it.
         f.take(declared + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| format!("{name}: {e}"))?;
+            .map_err(|e| unreadable(format!("{name}: {e}")))?;
         if buf.len() as u64 > declared {
-            return Err(format!("{name}: the entry is larger than it says"));
+            return Err(unreadable(format!(
+                "{name}: the entry is larger than it says"
+            )));
         }
         total += buf.len() as u64;
         if total > limits.max_unpacked_bytes {
-            return Err(format!(
-                "the archive unpacks to more than {} bytes",
-                limits.max_unpacked_bytes
-            ));
+            return Err(too_large_unpacked(limits));
         }
         files.insert(name, buf);
     }
@@ -206,7 +227,10 @@ pub fn read_with(
                 None => p.errors.push(ImportError::at_path(
                     0,
                     h.clone(),
-                    "the manifest names a file the package does not hold",
+                    Problem::new(
+                        "import_error.qti_missing_file",
+                        "the manifest names a file the package does not hold",
+                    ),
                 )),
             }
         }
@@ -248,7 +272,10 @@ fn read_document_once(
         p.errors.push(ImportError::at_path(
             0,
             name,
-            "the test refers to too many documents",
+            Problem::new(
+                "import_error.qti_too_many_documents",
+                "the test refers to too many documents",
+            ),
         ));
         return;
     }
@@ -272,10 +299,10 @@ fn read_document_once(
     match root.name.as_str() {
         "assessmentItem" => match item(&root, root.line) {
             Ok(it) => p.push_item(it),
-            Err(msg) => {
+            Err(problem) => {
                 let id = root.attr("identifier").unwrap_or("");
-                let msg = format!("item {id:?}: {msg}");
-                p.errors.push(ImportError::at_path(root.line, name, msg));
+                p.errors
+                    .push(ImportError::at_path(root.line, name, problem.in_item(id)));
             }
         },
         "assessmentTest" => {
@@ -287,7 +314,11 @@ fn read_document_once(
                     p.errors.push(ImportError::at_path(
                         r.line,
                         name,
-                        format!("item reference {href:?} points outside the test's folder"),
+                        Problem::new(
+                            "import_error.qti_ref_outside",
+                            format!("item reference {href:?} points outside the test's folder"),
+                        )
+                        .with("name", href),
                     ));
                     continue;
                 };
@@ -296,7 +327,11 @@ fn read_document_once(
                     None => p.errors.push(ImportError::at_path(
                         r.line,
                         name,
-                        format!("item {href:?} was not found"),
+                        Problem::new(
+                            "import_error.qti_ref_missing",
+                            format!("item {href:?} was not found"),
+                        )
+                        .with("name", href),
                     )),
                 }
             }
@@ -304,7 +339,11 @@ fn read_document_once(
         other => p.errors.push(ImportError::at_path(
             root.line,
             name,
-            format!("<{other}> is neither a QTI item nor a test"),
+            Problem::new(
+                "import_error.qti_not_qti",
+                format!("<{other}> is neither a QTI item nor a test"),
+            )
+            .with("name", other),
         )),
     }
 }

@@ -9,7 +9,7 @@ use super::{dialect, DbStore};
 use crate::domain::audit::{
     entry_hash, AuditEntry, AuditEvent, ChainKey, ChainVerifier, CHAIN_KEYED, GENESIS,
 };
-use crate::store::{AuditStore, Result, StoreError};
+use crate::store::{AuditQuery, AuditStore, Result, StoreError};
 
 /// `audit_head.alg` of a keyed chain.
 const KEYED: &str = "hmac-sha256";
@@ -110,10 +110,24 @@ impl AuditStore for DbStore {
         rows.iter().map(entry).collect()
     }
 
-    async fn audit_recent(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT $1");
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log \
+             WHERE ($1 IS NULL OR seq < $1) \
+               AND ($2 IS NULL OR action = $2 OR action LIKE $3) \
+               AND ($4 IS NULL OR actor = $4) \
+               AND ($5 IS NULL OR object_type = $5) \
+               AND ($6 IS NULL OR object_id = $6) \
+             ORDER BY seq DESC LIMIT $7"
+        );
         let rows = sqlx::query(&sql)
-            .bind(limit)
+            .bind(q.before_seq)
+            .bind(q.action.as_deref())
+            .bind(q.action.as_ref().map(|a| format!("{a}.%")))
+            .bind(q.actor.as_deref())
+            .bind(q.object_type.as_deref())
+            .bind(q.object_id.as_deref())
+            .bind(q.limit)
             .fetch_all(self.reader())
             .await?;
         rows.iter().map(entry).collect()

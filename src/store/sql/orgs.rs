@@ -15,7 +15,7 @@ use crate::store::dialect::Unique;
 use crate::store::{NewOrg, Org, OrgFilter, OrgStore, Result, StoreError};
 
 const COLUMNS: &str = "id, kind, parent_id, body_id, name, name_en, body_type, body_code, \
-     province_code, site_code, address, status, created_at_ms";
+     province_code, site_code, address, capacity, status, created_at_ms";
 
 pub(super) fn org(r: &Row) -> Result<Org> {
     Ok(Org {
@@ -30,6 +30,7 @@ pub(super) fn org(r: &Row) -> Result<Org> {
         province_code: r.try_get("province_code")?,
         site_code: r.try_get("site_code")?,
         address: r.try_get("address")?,
+        capacity: r.try_get("capacity")?,
         status: code(r, "status", OrgStatus::from_code)?,
         created_at_ms: r.try_get("created_at_ms")?,
     })
@@ -101,8 +102,8 @@ pub(super) async fn insert(tx: &mut Tx, new: &NewOrg, now_ms: i64) -> Result<Org
     }
     let sql = format!(
         "INSERT INTO organisations (kind, parent_id, body_id, name, name_en, body_type, \
-         body_code, province_code, site_code, address, status, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11) RETURNING {COLUMNS}"
+         body_code, province_code, site_code, address, capacity, status, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12) RETURNING {COLUMNS}"
     );
     let row = sqlx::query(&sql)
         .bind(new.kind.code())
@@ -115,6 +116,7 @@ pub(super) async fn insert(tx: &mut Tx, new: &NewOrg, now_ms: i64) -> Result<Org
         .bind(&new.province_code)
         .bind(&new.site_code)
         .bind(&new.address)
+        .bind(new.capacity)
         .bind(now_ms)
         .fetch_one(&mut **tx)
         .await

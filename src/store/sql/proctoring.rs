@@ -21,13 +21,15 @@ struct LogLine<'a> {
     actor: i64,
     action: &'a str,
     detail: &'a str,
+    /// An irregularity's outcome code.
+    outcome: Option<&'a str>,
     at_ms: i64,
 }
 
 async fn log(tx: &mut Tx, l: LogLine<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO proctor_actions (plan_id, session_id, attempt_id, actor_id, action, \
-         detail, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         detail, outcome, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(l.plan_id)
     .bind(l.session_id)
@@ -35,6 +37,7 @@ async fn log(tx: &mut Tx, l: LogLine<'_>) -> Result<()> {
     .bind(l.actor)
     .bind(l.action)
     .bind(l.detail)
+    .bind(l.outcome)
     .bind(l.at_ms)
     .execute(&mut **tx)
     .await?;
@@ -98,6 +101,7 @@ impl ProctorStore for DbStore {
             actor,
             action: action.code(),
             detail: &detail,
+            outcome: None,
             at_ms: now,
         };
         log(&mut tx, line).await?;
@@ -150,6 +154,7 @@ impl ProctorStore for DbStore {
             actor,
             action: "admit_all",
             detail: &count,
+            outcome: None,
             at_ms: audit.at_ms,
         };
         log(&mut tx, line).await?;
@@ -198,14 +203,14 @@ impl ProctorStore for DbStore {
             .execute(&mut *tx)
             .await?;
         }
-        let detail = format!("{}: {}", outcome.code(), description);
         let line = LogLine {
             plan_id: a.plan_id,
             session_id: a.session_id,
             attempt_id: Some(attempt_id),
             actor,
             action: "irregularity",
-            detail: &detail,
+            detail: &description,
+            outcome: Some(outcome.code()),
             at_ms: audit.at_ms,
         };
         log(&mut tx, line).await?;
@@ -244,7 +249,7 @@ impl ProctorStore for DbStore {
     async fn proctor_actions(&self, plan_id: i64, limit: i64) -> Result<Vec<ProctorActionRow>> {
         let rows = sqlx::query(
             "SELECT a.id, a.session_id, a.attempt_id, u.display_name AS actor, a.action, \
-             a.detail, a.at_ms FROM proctor_actions a LEFT JOIN users u ON u.id = a.actor_id \
+             a.detail, a.outcome, a.at_ms FROM proctor_actions a LEFT JOIN users u ON u.id = a.actor_id \
              WHERE a.plan_id = $1 ORDER BY a.id DESC LIMIT $2",
         )
         .bind(plan_id)
@@ -260,6 +265,7 @@ impl ProctorStore for DbStore {
                     actor: r.try_get("actor")?,
                     action: r.try_get("action")?,
                     detail: r.try_get("detail")?,
+                    outcome: r.try_get("outcome")?,
                     at_ms: r.try_get("at_ms")?,
                 })
             })

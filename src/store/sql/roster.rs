@@ -95,16 +95,40 @@ pub(super) async fn add_candidates(
     let mut out = Vec::with_capacity(candidates.len());
     let mut touched = BTreeSet::new();
     for (index, c) in candidates.iter().enumerate() {
-        let session_plan: Option<i64> =
-            sqlx::query_scalar("SELECT plan_id FROM plan_sessions WHERE id = $1")
-                .bind(c.session_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if session_plan != Some(plan_id) {
+        let session: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT s.plan_id, o.capacity FROM plan_sessions s \
+             JOIN organisations o ON o.id = s.room_id WHERE s.id = $1",
+        )
+        .bind(c.session_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((session_plan, capacity)) = session else {
             return Err(StoreError::Invalid {
                 field: "session_id",
                 code: "exam_error.session",
             });
+        };
+        if session_plan != plan_id {
+            return Err(StoreError::Invalid {
+                field: "session_id",
+                code: "exam_error.session",
+            });
+        }
+        // A room seats so many: counted inside the write, so two enrolments at once
+        // cannot both take the last seat.
+        if let Some(capacity) = capacity {
+            let seated: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM candidates WHERE session_id = $1")
+                    .bind(c.session_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if seated >= capacity {
+                return Err(StoreError::Refused {
+                    field: "candidates",
+                    code: "exam_error.room_full",
+                    detail: index.to_string(),
+                });
+            }
         }
         let person_id = person_id(&mut tx, &c.person, index, audit.at_ms).await?;
         let on_plan: Option<i64> =

@@ -52,6 +52,7 @@ impl Store for DbStore {
             province_code: None,
             site_code: None,
             address: None,
+            capacity: None,
         };
         let org = super::orgs::insert(&mut tx, &regulator, b.now_ms).await?;
         let user_id: i64 = sqlx::query_scalar(

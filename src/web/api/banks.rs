@@ -259,6 +259,12 @@ pub struct ImportResponse {
 pub struct ImportErrorView {
     pub line: usize,
     pub path: Option<String>,
+    /// The message key (`import_error.*`, `item_error.*`, `standard_error.*`) and its
+    /// arguments, for clients that show their own words.
+    pub code: String,
+    #[schema(value_type = Object)]
+    pub args: std::collections::BTreeMap<String, String>,
+    /// In English (what the CLI prints).
     pub message: String,
 }
 
@@ -267,6 +273,12 @@ impl From<ImportError> for ImportErrorView {
         ImportErrorView {
             line: e.line,
             path: e.path,
+            code: e.code.to_string(),
+            args: e
+                .args
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             message: e.message,
         }
     }

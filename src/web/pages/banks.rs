@@ -41,6 +41,7 @@ async fn bank_page(
     let b = app::banks::bank_for(&st.app, p, id, Action::ReadBank).await?;
     let (_, standards, reports) = app::banks::pool(&st.app, p, id).await?;
     let items = app::banks::items(&st.app, p, id, q).await?;
+    let sharing = app::banks::sharing(&st.app, p, id).await?;
     let can_author =
         crate::domain::policy::decide(p, Action::AuthorBank, &b.owner.as_ref()).is_ok();
     let tree: Vec<_> = standards
@@ -65,7 +66,13 @@ async fn bank_page(
         "item_types": item_types(), "statuses": ["draft", "in_review", "active", "retired"],
         "form": form, "errors": errors,
         "preview": preview.map(|c| preview_json(&c)),
-        "formats": ["auto", "gift", "aiken", "moodle-xml", "qti", "csv", "xlsx", "toml"],
+        "sharing": sharing.map(|s| json!({
+            "shared": s.shared.iter().map(|b| json!({"id": b.id, "name": b.name})).collect::<Vec<_>>(),
+            "others": s.others.iter().filter(|b| b.status == crate::domain::org::OrgStatus::Active)
+                .map(|b| json!({"id": b.id, "name": b.name})).collect::<Vec<_>>(),
+        })),
+        // (value, locale key) of each format the import form offers.
+        "formats": [["auto", "auto"], ["gift", "gift"], ["aiken", "aiken"], ["moodle-xml", "moodle_xml"], ["qti", "qti"], ["csv", "csv"], ["xlsx", "xlsx"], ["toml", "own"]],
     });
     Ok((status, page(st, ctx, "bank", "bank.title", data)?).into_response())
 }
@@ -344,16 +351,48 @@ pub async fn import_preview(
     }
     let report = app::banks::import_file(&st.app, p, id, &bytes, &params).await?;
     let data = json!({
-        "bank_id": id, "items": preview_items(&report.items), "report_errors": report.errors, "ok": report.errors.is_empty(),
+        "bank_id": id, "items": preview_items(&report.items), "report_errors": error_lines(&st, &ctx, &report.errors), "ok": report.errors.is_empty(),
         "file_b64": base64::engine::general_purpose::STANDARD.encode(&bytes), "params": {"name": params.name, "format": params.format, "level": params.level, "mode": params.mode, "point": params.point},
     });
     Ok(page(&st, &ctx, "import", "import.title", data)?.into_response())
 }
 
+/// What the import would create, numbered from 1, with each answer written as the
+/// item form takes it (B, ACD, 对, 3±0.5), not as JSON.
 fn preview_items(items: &[crate::domain::item::ItemJson]) -> Vec<serde_json::Value> {
     items
         .iter()
-        .map(|i| json!({"type": i.item_type, "stem": i.stem, "options": i.options, "correct_text": i.correct.to_string()}))
+        .enumerate()
+        .map(|(n, i)| {
+            let input = crate::domain::item::ItemInput {
+                item_type: i.item_type,
+                stem: i.stem.clone(),
+                options: i.options.clone(),
+                correct: i.correct.clone(),
+                reference: None,
+                rubric: vec![],
+                explanation: None,
+                difficulty: 3,
+                score: 1.0,
+            };
+            let answer = input
+                .into_content()
+                .map(|c| app::banks::answer_text(&c))
+                .unwrap_or_default();
+            json!({"n": n + 1, "type": i.item_type, "stem": i.stem, "options": i.options, "answer": answer})
+        })
+        .collect()
+}
+
+/// The import's errors in the reader's language, each with its line and file.
+fn error_lines(
+    st: &AppState,
+    ctx: &RequestCtx,
+    errors: &[crate::formats::ImportError],
+) -> Vec<serde_json::Value> {
+    errors
+        .iter()
+        .map(|e| json!({"line": e.line, "path": e.path, "message": st.i18n.import_error(ctx.lang, e)}))
         .collect()
 }
 
@@ -390,7 +429,7 @@ pub async fn import_confirm(
     if report.errors.is_empty() {
         return Ok(see_other(&format!("/banks/{id}?status=draft")).into_response());
     }
-    let data = json!({"bank_id": id, "items": preview_items(&report.items), "report_errors": report.errors, "ok": false, "file_b64": f.file_b64,
+    let data = json!({"bank_id": id, "items": preview_items(&report.items), "report_errors": error_lines(&st, &ctx, &report.errors), "ok": false, "file_b64": f.file_b64,
         "params": {"name": params.name, "format": params.format, "level": params.level, "mode": params.mode, "point": params.point}});
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -457,5 +496,42 @@ pub async fn publish_shortage(
             Some(errors) => shortage_page(&st, &ctx, json!(errors)).await,
             None => Err(e),
         },
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShareForm {
+    #[serde(deserialize_with = "app::lenient_i64")]
+    body_id: Option<i64>,
+}
+
+/// Shares the bank with a body from the bank page: the body may then plan with it
+/// (never read its items).
+pub async fn share(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ShareForm>,
+) -> Result<Response, AppError> {
+    let result = match f.body_id {
+        Some(body) => app::banks::share(&st.app, ctx.principal()?, id, body).await,
+        None => Err(AppError::field("body_id", "field.required")),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/banks/{id}#sharing")).into_response()),
+        Err(e) => {
+            let errors = json!(form_errors(&st, &ctx, &e).ok_or(e)?);
+            bank_page(
+                &st,
+                &ctx,
+                id,
+                &ItemQuery::default(),
+                empty_form(),
+                errors,
+                None,
+            )
+            .await
+        }
     }
 }

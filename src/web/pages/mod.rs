@@ -7,6 +7,7 @@ pub mod auth;
 pub mod banks;
 pub mod dashboard;
 pub mod exam;
+pub mod inspect;
 pub mod orgs;
 pub mod plans;
 pub mod proctor;
@@ -50,6 +51,7 @@ pub fn page(
         "csrf": ctx.csrf(),
         "errors": [],
         "flash": null,
+        "here": serde_urlencoded::to_string([("next", ctx.page_path.as_str())]).unwrap_or_default(),
     });
     if let (Value::Object(r), Value::Object(d)) = (&mut root, data) {
         r.extend(d);
@@ -70,11 +72,7 @@ pub fn form_errors(st: &AppState, ctx: &RequestCtx, e: &AppError) -> Option<Vec<
     Some(
         fields
             .iter()
-            .map(|f| FieldMessage {
-                field: f.field.clone(),
-                code: f.code.clone(),
-                message: st.i18n.t(ctx.lang, &f.code, f.detail.as_deref()),
-            })
+            .map(|f| FieldMessage::of(&st.i18n, ctx.lang, f))
             .collect(),
     )
 }

@@ -9,9 +9,8 @@ use serde_json::json;
 
 use super::{form_errors, page, see_other};
 use crate::app::{self, orgs::CreateOrg};
-use crate::domain::org::{BodyType, OrgKind};
+use crate::domain::org::{BodyType, CertificateKind, OrgKind, OrgStatus};
 use crate::domain::policy::{decide, Action};
-use crate::store::OrgFilter;
 use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::{AppError, Form, Path};
 use crate::web::AppState;
@@ -61,6 +60,7 @@ pub async fn create(
     let echo = json!({
         "name": f.name, "name_en": f.name_en, "body_type": f.body_type, "body_code": f.body_code,
         "province_code": f.province_code, "site_code": f.site_code, "address": f.address,
+        "capacity": f.capacity,
     });
     let parent = f.parent_id;
     match app::orgs::create(&st.app, p, f).await {
@@ -69,7 +69,7 @@ pub async fn create(
             (Some(errors), Some(pid))
                 if pid != app::orgs::regulator(st.app.store.as_ref()).await?.id =>
             {
-                show_page(&st, &ctx, pid, echo, json!(errors)).await
+                show_page(&st, &ctx, pid, echo, json!(errors), None).await
             }
             (Some(errors), _) => list_page(&st, &ctx, echo, json!(errors)).await,
             (None, _) => Err(e),
@@ -77,68 +77,92 @@ pub async fn create(
     }
 }
 
+/// One row of the scope form: an occupation of the catalogue (`code@edition`), a level
+/// (`-` for none) and a certificate kind.
+#[derive(Clone, Default)]
+struct ScopeRow {
+    occupation: String,
+    level: String,
+    kind: String,
+}
+
+impl From<&crate::domain::org::ScopeEntry> for ScopeRow {
+    fn from(s: &crate::domain::org::ScopeEntry) -> Self {
+        ScopeRow {
+            occupation: format!("{}@{}", s.occupation.code(), s.occupation.edition()),
+            level: s.level.map_or("-".into(), |l| l.get().to_string()),
+            kind: s.certificate_kind.code().into(),
+        }
+    }
+}
+
+/// The level picker's values, lowest level first (`-`: a certificate without levels).
+const LEVELS: [&str; 6] = ["-", "5", "4", "3", "2", "1"];
+
 async fn show_page(
     st: &AppState,
     ctx: &RequestCtx,
     id: i64,
     form: serde_json::Value,
     errors: serde_json::Value,
+    scope_rows: Option<Vec<ScopeRow>>,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
-    let org = app::orgs::visible(&st.app, p, id).await?;
-    let children = st
-        .app
-        .store
-        .orgs(OrgFilter {
-            parent_id: Some(org.id),
-            ..Default::default()
-        })
-        .await?;
-    let child_kind = match org.kind {
-        OrgKind::Regulator => Some(OrgKind::Body),
-        OrgKind::Body => Some(OrgKind::TestSite),
-        OrgKind::TestSite => Some(OrgKind::Room),
-        OrgKind::Room => None,
-    };
-    // Bodies are filed from the list page, where their codes are asked for.
-    let can_add_child = child_kind
-        .filter(|k| *k != OrgKind::Body)
-        .is_some_and(|k| decide(p, Action::CreateChildOrg(k), &org.as_ref()).is_ok());
-    let can_file = decide(p, Action::FileBody, &org.as_ref()).is_ok();
-    let scope = if org.kind == OrgKind::Body {
-        st.app.store.body_scope(org.id).await?
-    } else {
-        Vec::new()
-    };
-    let scope_text: String = scope
-        .iter()
-        .map(|s| {
-            let level = s.level.map_or("-".to_string(), |l| l.get().to_string());
-            format!(
-                "{} {} {} {}\n",
-                s.occupation.code(),
-                s.occupation.edition(),
-                level,
-                s.certificate_kind.code()
-            )
-        })
-        .collect();
-    let scope_rows: Vec<_> = scope.iter().map(app::orgs::ScopeInput::from).collect();
+    let d = app::orgs::detail(&st.app, p, id).await?;
     let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
+    // The form's rows: what was sent back with its errors, else the filed scope; and
+    // one empty row to add an entry.
+    let mut rows = scope_rows.unwrap_or_else(|| d.scope.iter().map(ScopeRow::from).collect());
+    rows.push(ScopeRow {
+        level: "5".into(),
+        kind: "skill_level".into(),
+        ..Default::default()
+    });
+    let occupation_name = |code: &str, edition: i64| {
+        d.catalogue
+            .iter()
+            .find(|o| o.code == code && o.edition == edition)
+            .map(|o| o.name.clone())
+    };
+    let form_rows: Vec<_> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "index": i, "errors_at": format!("scope[{i}]"), "new": i + 1 == rows.len(),
+                "occupations": d.catalogue.iter().map(|o| {
+                    let value = format!("{}@{}", o.code, o.edition);
+                    json!({"value": value, "code": o.code, "name": o.name, "edition": o.edition, "selected": value == r.occupation})
+                }).collect::<Vec<_>>(),
+                "levels": LEVELS.map(|l| json!({"value": l, "selected": l == r.level})),
+                "kinds": CertificateKind::ALL.map(|k| json!({"value": k.code(), "selected": k.code() == r.kind})),
+            })
+        })
+        .collect();
+    let scope: Vec<_> = d
+        .scope
+        .iter()
+        .map(|s| {
+            json!({"code": s.occupation.code(), "edition": s.occupation.edition(),
+                   "name": occupation_name(s.occupation.code(), i64::from(s.occupation.edition())),
+                   "level": s.level.map(|l| l.get()), "kind": s.certificate_kind.code()})
+        })
+        .collect();
     let data = json!({
-        "org": org,
-        "children": children,
-        "child_kind": child_kind.map(|k| k.code()),
-        "can_add_child": can_add_child,
-        "can_file": can_file,
-        "is_body": org.kind == OrgKind::Body,
-        "scope": scope_rows,
-        "scope_text": scope_text,
-        "statuses": ["active", "suspended", "exited"],
+        "org": d.org,
+        "children": d.children,
+        "child_kind": d.child_kind.map(|k| k.code()),
+        "adds_room": d.child_kind == Some(OrgKind::Room),
+        "can_add_child": d.can_add_child,
+        "can_file": d.can_file,
+        "is_body": d.org.kind == OrgKind::Body,
+        "scope": scope,
+        "scope_rows": form_rows,
+        "statuses": OrgStatus::ALL.map(OrgStatus::code),
         "form": form,
         "errors": errors,
     });
@@ -154,8 +178,9 @@ pub async fn show(
         &st,
         &ctx,
         id,
-        json!({"name": "", "name_en": "", "address": ""}),
+        json!({"name": "", "name_en": "", "address": "", "capacity": ""}),
         json!([]),
+        None,
     )
     .await
 }
@@ -176,35 +201,57 @@ pub async fn set_status(
     Ok(see_other(&format!("/orgs/{id}")).into_response())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ScopeForm {
-    pub scope: String,
+/// The scope form's rows, in order: each `occupation` starts a row, its `level`,
+/// `kind` and `remove` follow; rows left without an occupation or ticked for removal
+/// are dropped.
+fn scope_rows(pairs: &[(String, String)]) -> Vec<ScopeRow> {
+    let mut rows: Vec<(ScopeRow, bool)> = Vec::new();
+    for (k, v) in pairs {
+        match (k.as_str(), rows.last_mut()) {
+            ("occupation", _) => rows.push((
+                ScopeRow {
+                    occupation: v.trim().into(),
+                    ..Default::default()
+                },
+                false,
+            )),
+            ("level", Some((r, _))) => r.level = v.trim().into(),
+            ("kind", Some((r, _))) => r.kind = v.trim().into(),
+            ("remove", Some((_, removed))) => *removed = true,
+            _ => {}
+        }
+    }
+    rows.into_iter()
+        .filter(|(r, removed)| !removed && !r.occupation.is_empty())
+        .map(|(r, _)| r)
+        .collect()
 }
 
 pub async fn set_scope(
     State(st): State<AppState>,
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
-    Form(f): Form<ScopeForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let result = async {
-        let entries = app::orgs::parse_scope_lines(&f.scope)?;
-        app::orgs::set_scope(&st.app, ctx.principal()?, id, entries).await
-    }
-    .await;
-    match result {
+    let rows = scope_rows(&pairs);
+    let input: Vec<app::orgs::ScopeInput> = rows
+        .iter()
+        .map(|r| {
+            let (code, edition) = r.occupation.split_once('@').unwrap_or((&r.occupation, ""));
+            app::orgs::ScopeInput {
+                occupation_code: code.into(),
+                edition: edition.parse().unwrap_or(0),
+                level: r.level.parse().ok(),
+                certificate_kind: r.kind.clone(),
+            }
+        })
+        .collect();
+    match app::orgs::set_scope(&st.app, ctx.principal()?, id, input).await {
         Ok(_) => Ok(see_other(&format!("/orgs/{id}")).into_response()),
         Err(e) => match form_errors(&st, &ctx, &e) {
             Some(errors) => {
-                show_page(
-                    &st,
-                    &ctx,
-                    id,
-                    json!({"name": "", "name_en": "", "address": ""}),
-                    json!(errors),
-                )
-                .await
+                let form = json!({"name": "", "name_en": "", "address": "", "capacity": ""});
+                show_page(&st, &ctx, id, form, json!(errors), Some(rows)).await
             }
             None => Err(e),
         },

@@ -31,6 +31,7 @@ async fn plans_page(
     st: &AppState,
     ctx: &RequestCtx,
     errors: serde_json::Value,
+    form: Option<&PlanForm>,
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let plans = app::plans::list_plans(&st.app, p).await?;
@@ -40,30 +41,46 @@ async fn plans_page(
     } else {
         StatusCode::OK
     };
+    let today = crate::domain::time::local_date(crate::now_ms()).to_string();
+    // What was typed comes back with the errors, for the body it was typed for.
+    let echo = |body: i64| form.filter(|f| f.body_id == body);
     let data = json!({
         "plans": plans.iter().map(|p| json!({"id": p.id, "name": p.name, "occupation": format!("{} {}", p.occupation_code, p.occupation_name), "level": p.level, "exam_date": p.exam_date, "status": p.status})).collect::<Vec<_>>(),
-        "bodies": bodies.iter().map(|b| json!({
-            "id": b.body.id, "name": b.body.name,
-            "scope": b.scope.iter().map(|s| json!({"code": s.occupation.code, "name": s.occupation.name, "edition": s.occupation.edition, "level": s.level})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "bodies": bodies.iter().map(|b| {
+            let f = echo(b.body.id);
+            json!({
+                "id": b.body.id, "name": b.body.name,
+                "scope": b.scope.iter().map(|s| {
+                    let value = format!("{}|{}", s.occupation.code, s.level);
+                    json!({"value": value, "code": s.occupation.code, "name": s.occupation.name, "level": s.level,
+                           "selected": f.is_some_and(|f| f.scope == value)})
+                }).collect::<Vec<_>>(),
+                "form": {"name": f.map(|f| f.name.as_str()).unwrap_or(""), "exam_date": f.map(|f| f.exam_date.as_str()).unwrap_or(""),
+                         "duration_minutes": f.map(|f| f.duration_minutes.clone()).unwrap_or_else(|| st.app.config.exams.default_duration_minutes.to_string())},
+                "errors_here": f.is_some(),
+            })
+        }).collect::<Vec<_>>(),
+        "today": today,
         "errors": errors,
     });
     Ok((status, page(st, ctx, "plans", "plans.title", data)?).into_response())
 }
 
 pub async fn plans(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
-    plans_page(&st, &ctx, json!([])).await
+    plans_page(&st, &ctx, json!([]), None).await
 }
 
+/// The new-plan form: the occupation and level are one pick from the body's filed
+/// scope (`code|level`); the duration is typed text, so that an empty or wrong value
+/// gets a message rather than a parser error.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PlanForm {
     body_id: i64,
-    occupation_code: String,
-    level: u8,
+    scope: String,
     name: String,
     exam_date: String,
-    duration_minutes: Option<u32>,
+    duration_minutes: String,
 }
 
 pub async fn create_plan(
@@ -71,20 +88,28 @@ pub async fn create_plan(
     Ctx(ctx): Ctx,
     Form(f): Form<PlanForm>,
 ) -> Result<Response, AppError> {
+    let (code, level) = f.scope.split_once('|').unwrap_or((&f.scope, ""));
     let input = app::plans::PlanInput {
         body_id: f.body_id,
-        occupation_code: f.occupation_code,
-        level: f.level,
-        name: f.name,
-        exam_date: f.exam_date,
-        duration_minutes: f.duration_minutes,
+        occupation_code: code.to_string(),
+        level: level.parse().unwrap_or(0),
+        name: f.name.clone(),
+        exam_date: f.exam_date.clone(),
+        // Out of range on purpose when not a number: the plan's rule names the field.
+        duration_minutes: Some(f.duration_minutes.trim().parse().unwrap_or(0)),
         ..Default::default()
     };
     match app::plans::create_plan(&st.app, ctx.principal()?, input).await {
         Ok(plan) => Ok(see_other(&format!("/plans/{}", plan.id)).into_response()),
         Err(e) => {
-            let errors = with_errors(&st, &ctx, e)?;
-            plans_page(&st, &ctx, errors).await
+            let mut errors = with_errors(&st, &ctx, e)?;
+            // The form picks occupation and level together.
+            for e in errors.as_array_mut().into_iter().flatten() {
+                if e["field"] == "occupation_code" || e["field"] == "level" {
+                    e["field"] = json!("scope");
+                }
+            }
+            plans_page(&st, &ctx, errors, Some(&f)).await
         }
     }
 }
@@ -94,9 +119,17 @@ async fn plan_page(
     ctx: &RequestCtx,
     id: i64,
     errors: serde_json::Value,
+    lines: &str,
 ) -> Result<Response, AppError> {
     let d = app::plans::view::detail(&st.app, ctx.principal()?, id).await?;
     let (plan, body) = (&d.plan, &d.body);
+    let session_name = |sid: i64| {
+        d.sessions
+            .iter()
+            .find(|s| s.id == sid)
+            .map(|s| format!("{} {}", s.room_name, local_time(s.starts_at_ms)))
+            .unwrap_or_default()
+    };
     let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -113,11 +146,15 @@ async fn plan_page(
         "can_approve": d.can_approve,
         "sessions": d.sessions.iter().map(|s| json!({
             "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
+            "capacity": d.rooms.iter().find(|r| r.id == s.room_id).and_then(|r| r.capacity),
             "proctors": s.proctors, "need": d.proctor_ratio.needed(s.candidates as u32),
             "understaffed": (s.proctors.len() as u32) < d.proctor_ratio.needed(s.candidates as u32),
         })).collect::<Vec<_>>(),
-        "roster": d.roster.iter().map(|r| json!({"admission_no": r.admission_no, "name": r.name, "document": r.document_masked, "session_id": r.session_id, "seat": r.seat, "status": r.status})).collect::<Vec<_>>(),
-        "rooms": d.rooms.iter().map(|r| json!({"id": r.id, "name": r.name})).collect::<Vec<_>>(),
+        "roster": d.roster.iter().map(|r| json!({"admission_no": r.admission_no, "name": r.name, "document": r.document_masked,
+            "session": session_name(r.session_id), "seat": r.seat, "status": r.status})).collect::<Vec<_>>(),
+        "rooms": d.rooms.iter().map(|r| json!({"id": r.id, "name": r.name, "capacity": r.capacity})).collect::<Vec<_>>(),
+        "now_local": crate::domain::time::local_time(crate::now_ms()).replace(' ', "T"),
+        "lines": lines,
         "proctors": d.proctors.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
         "inspectors": d.inspectors,
         "inspector_choices": d.inspector_choices.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
@@ -131,7 +168,7 @@ pub async fn show_plan(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    plan_page(&st, &ctx, id, json!([])).await
+    plan_page(&st, &ctx, id, json!([]), "").await
 }
 
 /// Runs a plan-page form action and shows the plan again (with errors, if any).
@@ -141,11 +178,22 @@ async fn after(
     id: i64,
     r: Result<(), AppError>,
 ) -> Result<Response, AppError> {
+    after_with(st, ctx, id, r, "").await
+}
+
+/// As [`after`], echoing the roster lines that were typed when they are refused.
+async fn after_with(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    r: Result<(), AppError>,
+    lines: &str,
+) -> Result<Response, AppError> {
     match r {
         Ok(()) => Ok(see_other(&format!("/plans/{id}")).into_response()),
         Err(e) => {
             let errors = with_errors(st, ctx, e)?;
-            plan_page(st, ctx, id, errors).await
+            plan_page(st, ctx, id, errors, lines).await
         }
     }
 }
@@ -233,7 +281,7 @@ pub async fn add_candidates(
     )
     .await
     .map(|_| ());
-    after(&st, &ctx, id, r).await
+    after_with(&st, &ctx, id, r, &f.lines).await
 }
 
 pub async fn close_roster(

@@ -1,18 +1,14 @@
-//! The proctor's pages (their rooms, the live console) and the inspector's view of a
-//! plan with its findings.
+//! The proctor's pages: their rooms and the live console of one.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::plans::with_errors;
 use super::{page, see_other};
 use crate::app;
-use crate::domain::exam::AttemptStatus;
 use crate::domain::time::{clock_time, local_time};
-use crate::web::ctx::{Ctx, RequestCtx};
+use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, Form, Path};
 use crate::web::AppState;
 
@@ -89,66 +85,4 @@ pub async fn unlock_login(
 ) -> Result<Response, AppError> {
     app::proctoring::unlock_login(&st.app, ctx.principal()?, id, f).await?;
     Ok(see_other(&format!("/proctor/sessions/{id}")).into_response())
-}
-
-async fn inspect_page(
-    st: &AppState,
-    ctx: &RequestCtx,
-    id: i64,
-    errors: serde_json::Value,
-) -> Result<Response, AppError> {
-    let (plan, live) = app::inspection::plan_live(&st.app, ctx.principal()?, id).await?;
-    let can_file = live.can_file;
-    let count = |sid: i64, s: AttemptStatus| {
-        live.roster
-            .iter()
-            .filter(|r| r.session_id == sid && r.status == Some(s))
-            .count()
-    };
-    let data = json!({
-        "plan": {"id": plan.id, "name": plan.name, "status": plan.status},
-        "can_file": can_file,
-        "sessions": live.sessions.iter().map(|s| json!({
-            "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
-            "proctors": s.proctors, "need": live.proctor_ratio.needed(s.candidates as u32),
-            "in_progress": count(s.id, AttemptStatus::InProgress), "paused": count(s.id, AttemptStatus::Paused),
-            "submitted": count(s.id, AttemptStatus::Submitted) + count(s.id, AttemptStatus::Terminated),
-        })).collect::<Vec<_>>(),
-        "actions": live.actions.iter().map(|a| json!({"at": clock_time(a.at_ms), "actor": a.actor, "action": a.action, "detail": a.detail, "session_id": a.session_id, "attempt_id": a.attempt_id})).collect::<Vec<_>>(),
-        "findings": live.findings.iter().map(|f| json!({"at": local_time(f.at_ms), "subject": f.subject, "subject_id": f.subject_id, "category": f.category, "severity": f.severity, "evidence": f.evidence, "by": f.filed_by})).collect::<Vec<_>>(),
-        "errors": errors,
-    });
-    let status = if errors_present(&data) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, page(st, ctx, "inspect", "inspect.title", data)?).into_response())
-}
-
-fn errors_present(data: &serde_json::Value) -> bool {
-    data["errors"].as_array().is_some_and(|e| !e.is_empty())
-}
-
-pub async fn inspect(
-    State(st): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    inspect_page(&st, &ctx, id, json!([])).await
-}
-
-pub async fn file_finding(
-    State(st): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path(id): Path<i64>,
-    Form(f): Form<app::inspection::FindingInput>,
-) -> Result<Response, AppError> {
-    match app::inspection::file_finding(&st.app, ctx.principal()?, id, f).await {
-        Ok(_) => Ok(see_other(&format!("/inspect/plans/{id}")).into_response()),
-        Err(e) => {
-            let errors = with_errors(&st, &ctx, e)?;
-            inspect_page(&st, &ctx, id, errors).await
-        }
-    }
 }
