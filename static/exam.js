@@ -29,12 +29,14 @@
   if (!paper || !attempt) return;
   paper.setAttribute("data-js", "1");
 
-  var QKEY = "sc_exam_queue_" + attempt, SKEY = "sc_exam_seq_" + attempt, FKEY = "sc_exam_flags_" + attempt;
+  var QKEY = "sc_exam_queue_" + attempt, SKEY = "sc_exam_seq_" + attempt, FKEY = "sc_exam_marks_" + attempt;
   function load(k, d) { try { var v = localStorage.getItem(k); return v ? JSON.parse(v) : d; } catch (e) { return d; } }
   function store(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) {} }
   var queue = load(QKEY, {});           // position -> {seq, answer}
   var seq = Math.max(load(SKEY, 0), parseInt(root.getAttribute("data-last-seq") || "0", 10));
-  var flags = load(FKEY, {});
+  // Marks live on the server (they follow the candidate to another computer); a mark
+  // not yet acknowledged waits here, like an answer.
+  var pendingMarks = load(FKEY, {});      // position -> marked
   var inflight = false, retryDelay = 500, closed = false;
   var saveState = document.getElementById("save-state");
 
@@ -47,6 +49,17 @@
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function hms(ms) { var d = new Date(ms); return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
   function show(text, cls) { if (saveState) { saveState.textContent = text; saveState.className = cls || ""; } }
+  var banner = document.getElementById("paused-banner");
+  // The banner under the bar, and the bar itself (it stays in view while scrolling).
+  function showPaused(on) { if (banner) banner.hidden = !on; if (on) show(labels.paused, "warn"); }
+  function isAnswered(a) { return a !== null && !(typeof a === "string" && a.trim() === "") && !(Array.isArray(a) && a.length === 0); }
+  function unanswered() {
+    var n = 0, all = paper.querySelectorAll("section.question");
+    for (var i = 0; i < all.length; i++) if (!isAnswered(answerOf(all[i]))) n++;
+    return n;
+  }
+  var countEl = document.getElementById("answered-count");
+  function updateCount() { if (countEl) countEl.textContent = String(paper.querySelectorAll("section.question").length - unanswered()); }
 
   function answerOf(section) {
     var pos = section.getAttribute("data-pos"), type = section.getAttribute("data-type");
@@ -79,9 +92,24 @@
     var link = document.querySelector("#navigator a[data-pos='" + pos + "']");
     var section = document.getElementById("q" + pos);
     if (!link || !section) return;
-    var a = answerOf(section);
-    var answered = a !== null && a !== "" && !(Array.isArray(a) && a.length === 0);
-    link.className = (answered ? "answered" : "") + (flags[pos] ? " flagged" : "") + (queue[pos] ? " pending" : "");
+    var box = section.querySelector(".flag-box");
+    link.classList.toggle("answered", isAnswered(answerOf(section)));
+    link.classList.toggle("flagged", !!(box && box.checked));
+    link.classList.toggle("pending", !!queue[pos]);
+    updateCount();
+  }
+
+  function sendMarks() {
+    Object.keys(pendingMarks).forEach(function (pos) {
+      var marked = pendingMarks[pos];
+      fetch("/api/v1/exam/marks", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ position: parseInt(pos, 10), marked: marked })
+      }).then(function (r) {
+        if (r.status === 204 && pendingMarks[pos] === marked) { delete pendingMarks[pos]; store(FKEY, pendingMarks); }
+      }).catch(function () {});
+    });
   }
 
   // Every change is queued (and persisted) at once; `later` only delays the send, so
@@ -129,6 +157,7 @@
       } else if (res.status === 409 && res.body.error && res.body.error.code === "attempt_paused") {
         show(labels.paused, "warn");
         paused = true;
+        showPaused(true);
         setEnabled(false);
         setTimeout(flush, 3000);
       } else if (res.status === 409 || res.status === 401) {
@@ -168,8 +197,8 @@
     if (queue[pos]) apply(s, queue[pos].answer);
     var box = s.querySelector(".flag-box");
     if (box) {
-      box.checked = !!flags[pos];
-      box.addEventListener("change", (function (p, b) { return function (e) { e.stopPropagation(); flags[p] = b.checked; store(FKEY, flags); mark(p); }; })(pos, box));
+      if (pendingMarks.hasOwnProperty(pos)) box.checked = pendingMarks[pos];
+      box.addEventListener("change", (function (p, b) { return function (e) { e.stopPropagation(); pendingMarks[p] = b.checked; store(FKEY, pendingMarks); mark(p); sendMarks(); }; })(pos, box));
     }
     mark(pos);
   }
@@ -186,13 +215,34 @@
   document.getElementById("submit-paper").addEventListener("click", function (e) {
     // The form carries every answer as shown; the queue is kept until a page shows
     // the attempt submitted, in case this post does not get through.
-    if (!confirm(labels.confirm)) { e.preventDefault(); return; }
+    var left = unanswered();
+    var ask = left > 0 ? labels.confirm_unanswered.replace("{detail}", String(left)) : labels.confirm;
+    if (!confirm(ask)) { e.preventDefault(); return; }
   });
   document.getElementById("save-all").addEventListener("click", function (e) { e.preventDefault(); flush(); });
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(true); });
   window.addEventListener("pagehide", function () { flush(true); });
-  window.addEventListener("online", function () { retryDelay = 500; flush(); });
+  window.addEventListener("online", function () { retryDelay = 500; flush(); sendMarks(); });
   flush();
+  sendMarks();
+
+  // The question in view is "current" in the navigator: the first one whose lower
+  // edge is below the sticky bar.
+  var current = null, bar = document.getElementById("exam-bar"), scheduled = false;
+  function findCurrent() {
+    scheduled = false;
+    var top = bar ? bar.getBoundingClientRect().bottom + 8 : 0, pos = null;
+    for (var k = 0; k < sections.length; k++) {
+      if (sections[k].getBoundingClientRect().bottom > top + 40) { pos = sections[k].getAttribute("data-pos"); break; }
+    }
+    var link = pos === null ? null : document.querySelector("#navigator a[data-pos='" + pos + "']");
+    if (link === current) return;
+    if (current) { current.classList.remove("current"); current.removeAttribute("aria-current"); }
+    current = link;
+    if (current) { current.classList.add("current"); current.setAttribute("aria-current", "step"); }
+  }
+  window.addEventListener("scroll", function () { if (!scheduled) { scheduled = true; requestAnimationFrame(findCurrent); } }, { passive: true });
+  findCurrent();
 
   // The clock: the server's remaining time, counted down locally and re-synchronised.
   var clock = document.getElementById("clock");
@@ -204,7 +254,7 @@
     clock.textContent = pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
     if (left <= 0 && !closed) { setEnabled(false); flush(); }
   }
-  if (paused) setEnabled(false);
+  if (paused) { setEnabled(false); showPaused(true); }
   setInterval(tick, 1000); tick();
   setInterval(function () {
     fetch("/api/v1/exam/state", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (st) {
@@ -212,8 +262,8 @@
       var wasPaused = paused;
       paused = st.status === "paused";
       if (st.status === "submitted" || st.status === "terminated") location.reload();
-      if (wasPaused && !paused) { setEnabled(true); flush(); }
-      if (paused) setEnabled(false);
+      if (wasPaused && !paused) { setEnabled(true); showPaused(false); show("", ""); flush(); }
+      if (paused) { setEnabled(false); showPaused(true); }
     }).catch(function () {});
   }, 15000);
 })();

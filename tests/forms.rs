@@ -384,3 +384,115 @@ async fn the_language_switch_stays_on_the_page() {
     assert_eq!(res.headers()["location"], "/plans?x=1");
     app.stop().await;
 }
+
+/// Without the console's script every action is a plain form that comes back to the
+/// console, which says in the candidate's row what happened or why not.
+#[tokio::test]
+async fn the_console_answers_a_plain_form_in_the_row() {
+    let app = TestApp::spawn().await;
+    let planned = plan_elderly_care(&app, 600, 1).await;
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 200, "{b}");
+    let p = &planned.proctor;
+    let console = format!("/proctor/sessions/{}", planned.session_id);
+    let (_, page) = p.get_text(&console).await;
+    let attempt: String = page
+        .split("data-attempt=\"")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let sid = planned.session_id.to_string();
+    let act = format!("/proctor/attempts/{attempt}/action");
+    // Extending needs minutes and a reason: refused, said in the row.
+    let res = p
+        .http
+        .post(app.url(&act))
+        .form(&[
+            ("_csrf", p.csrf().as_str()),
+            ("session_id", &sid),
+            ("action", "extend"),
+            ("minutes", "5"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with(&format!("{console}?failed=")), "{to}");
+    let (_, page) = p.get_text(&to).await;
+    assert!(page.contains("原因：必填"), "the row says why");
+    // Admitting works and is said in the row too.
+    let res = p
+        .http
+        .post(app.url(&act))
+        .form(&[
+            ("_csrf", p.csrf().as_str()),
+            ("session_id", &sid),
+            ("action", "admit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = p.get_text(&to).await;
+    assert!(
+        page.contains("row-msg ok") && page.contains("已准入"),
+        "{to}"
+    );
+    app.stop().await;
+}
+
+/// Saving the whole plain form (every choice present, nothing ticked) counts only the
+/// questions answered: the proctor saw 44/60 for 7 answered.
+#[tokio::test]
+async fn progress_counts_only_what_was_answered() {
+    let app = TestApp::spawn().await;
+    let planned = plan_elderly_care(&app, 600, 1).await;
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 200, "{b}");
+    let c = common::exams::exam_login(&app, &planned.admissions[0], &id_number(0)).await;
+    let (s, _) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 200);
+    let (_, paper) = c.get("/api/v1/exam/paper").await;
+    let items = paper["items"].as_array().unwrap();
+    let mut fields: Vec<(String, String)> = vec![("_csrf".into(), c.csrf())];
+    for it in items {
+        let pos = it["position"].as_u64().unwrap();
+        match it["item_type"].as_str().unwrap() {
+            "single_choice" | "multiple_choice" => fields.push((format!("p{pos}"), "1".into())),
+            "true_false" => {}
+            _ => fields.push((format!("a{pos}"), "   ".into())),
+        }
+    }
+    let first_tf = items
+        .iter()
+        .find(|i| i["item_type"] == "true_false")
+        .unwrap();
+    fields.push((format!("a{}", first_tf["position"]), "true".into()));
+    let res = c
+        .http
+        .post(app.url("/exam/answers"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, roster) = planned
+        .proctor
+        .get(&format!("/api/v1/sessions/{}/roster", planned.session_id))
+        .await;
+    assert_eq!(roster["roster"][0]["answered"], 1, "{roster}");
+    let (_, page) = c.get_text("/exam").await;
+    assert!(page.contains("id=\"answered-count\">1</strong>"));
+    app.stop().await;
+}

@@ -175,4 +175,8 @@ pub trait DeliveryStore: Send + Sync {
     /// The stored sequence of every answered position of a plan (the acknowledged-saves
     /// check of the load generator).
     async fn stored_seqs(&self, plan_id: i64) -> Result<Vec<StoredSeq>>;
+    /// Marks a question of the attempt to come back to, or clears the mark.
+    async fn set_mark(&self, attempt_id: i64, position: u32, marked: bool) -> Result<()>;
+    /// The marked positions of an attempt, in order.
+    async fn marks(&self, attempt_id: i64) -> Result<Vec<u32>>;
 }

@@ -264,6 +264,7 @@ pub fn table() -> Vec<RouteSpec> {
         post("/proctor/sessions/{id}/admit-all", PROCTORS, p_proctor::admit_all),
         post("/proctor/sessions/{id}/unlock", PROCTORS, p_proctor::unlock_login),
         post("/proctor/attempts/{id}/action", PROCTORS, p_proctor::attempt_action),
+        post("/proctor/attempts/{id}/irregularities", PROCTORS, p_proctor::record_irregularity),
         get("/inspect/plans/{id}", PLAN_VIEWERS, p_inspect::inspect),
         post("/inspect/plans/{id}/findings", INSPECTORS, p_inspect::file_finding),
         get("/exam/login", PUBLIC, p_exam::exam_login_form).face(Face::ExamSignIn),
@@ -531,6 +532,10 @@ pub fn table() -> Vec<RouteSpec> {
             .api("exam", "Save changes; answered only after the durable commit; 409 when paused, closed or past the deadline")
             .req::<crate::app::delivery::SaveRequest>()
             .res::<crate::app::delivery::SaveAck>(),
+        post("/api/v1/exam/marks", EXAMINEE, a_exams::exam_mark)
+            .face(Face::Exam)
+            .api("exam", "Mark a question to come back to (or clear the mark); marks follow the candidate to another computer")
+            .req::<crate::app::delivery::MarkInput>(),
         post("/api/v1/exam/submit", EXAMINEE, a_exams::exam_submit)
             .face(Face::Exam)
             .api("exam", "Submit with the saved answers")

@@ -3,7 +3,9 @@
 //! databases when `SKILLCERT_TEST_POSTGRES_URL` is set.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod exams;
+pub mod leaks;
 pub mod scenario;
 
 use std::sync::Arc;

@@ -24,7 +24,7 @@ pub use submit::submit;
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{App, Error, Result};
 use crate::config::ExamConfig;
@@ -74,6 +74,9 @@ pub struct ExamState {
     pub last_saved_at_ms: Option<i64>,
     pub item_count: usize,
     pub answers: Vec<StateAnswer>,
+    /// Positions the candidate marked to come back to (kept with the attempt, so they
+    /// follow the candidate to another computer).
+    pub marks: Vec<u32>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -97,10 +100,13 @@ pub async fn state(app: &App, who: &ExamIdentity) -> Result<ExamState> {
             last_saved_at_ms: None,
             item_count: 0,
             answers: vec![],
+            marks: vec![],
         });
     };
     let rec = app.store.attempt(attempt_id).await?;
+    let marks = app.store.marks(attempt_id).await?;
     Ok(ExamState {
+        marks,
         attempt_id: Some(attempt_id),
         status: Some(rec.clock.status),
         server_now_ms: now,
@@ -119,6 +125,31 @@ pub async fn state(app: &App, who: &ExamIdentity) -> Result<ExamState> {
             })
             .collect(),
     })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct MarkInput {
+    pub position: u32,
+    pub marked: bool,
+}
+
+/// Marks a question to come back to (or clears the mark), while the paper is shown.
+pub async fn mark(app: &App, who: &ExamIdentity, input: MarkInput) -> Result<()> {
+    let attempt_id = attempt_of(who)?;
+    let rec = app.store.attempt(attempt_id).await?;
+    if !rec.clock.status.shows_paper() {
+        return Err(Error::BadRequest {
+            code: "attempt_not_started",
+            detail: None,
+        });
+    }
+    if input.position as usize >= rec.paper.items.len() {
+        return Err(Error::field("position", "exam_error.position"));
+    }
+    Ok(app
+        .store
+        .set_mark(attempt_id, input.position, input.marked)
+        .await?)
 }
 
 /// The candidate's paper (no keys), only while the attempt runs

@@ -77,7 +77,9 @@ async fn checked_save(
                 &format!("exam_error.{code}"),
             ));
         }
-        let answer = c.answer.to_string();
+        // An empty answer ([] or blank text) is no answer: stored as cleared, so
+        // progress counts only what was answered.
+        let answer = exam::normalise_answer(c.answer).to_string();
         if answer.len() > exam::MAX_ANSWER_BYTES {
             return Err(Error::field(
                 &format!("changes[{i}].answer"),
@@ -170,9 +172,31 @@ pub async fn save_form(app: &App, who: &ExamIdentity, fields: &[(String, String)
             answer,
         });
     }
+    // The page's marks (`m{n}` ticked), when the form carries them (`marks`).
+    if fields.iter().any(|(k, _)| k == "marks") && paper_shown(app, attempt_id).await? {
+        let marked = app.store.marks(attempt_id).await?;
+        for it in &paper.items {
+            let on = fields
+                .iter()
+                .any(|(k, _)| *k == format!("m{}", it.position));
+            if on != marked.contains(&it.position) {
+                app.store.set_mark(attempt_id, it.position, on).await?;
+            }
+        }
+    }
     if changes.is_empty() {
         return Ok(());
     }
     checked_save(app, who, changes, seq.max(exam::MAX_SEQ)).await?;
     Ok(())
+}
+
+async fn paper_shown(app: &App, attempt_id: i64) -> Result<bool> {
+    Ok(app
+        .store
+        .attempt(attempt_id)
+        .await?
+        .clock
+        .status
+        .shows_paper())
 }

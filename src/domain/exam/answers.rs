@@ -62,6 +62,21 @@ impl AnswerSheet {
     }
 }
 
+/// An answer as stored: an empty choice (`[]`), blank text or a matching with no pair
+/// given is no answer (`null`), so "answered" means something was given.
+pub fn normalise_answer(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let empty = match &value {
+        Value::Array(a) => a.iter().all(Value::is_null),
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    };
+    match empty {
+        true => Value::Null,
+        false => value,
+    }
+}
+
 /// Checks one saved answer against its item: the shape the page produces for the type,
 /// option positions within the item, bounded size. Keys are never needed here.
 pub fn validate_answer(
@@ -144,6 +159,11 @@ mod tests {
     #[test]
     fn answers_are_checked_against_the_item() {
         use serde_json::json;
+        assert_eq!(normalise_answer(json!([])), json!(null));
+        assert_eq!(normalise_answer(json!("  ")), json!(null));
+        assert_eq!(normalise_answer(json!([null, null])), json!(null));
+        assert_eq!(normalise_answer(json!([0])), json!([0]));
+        assert_eq!(normalise_answer(json!(false)), json!(false));
         assert!(validate_answer(ItemType::SingleChoice, 4, &json!([3])).is_ok());
         assert!(validate_answer(ItemType::SingleChoice, 4, &json!([4])).is_err());
         assert!(validate_answer(ItemType::SingleChoice, 4, &json!([0, 1])).is_err());

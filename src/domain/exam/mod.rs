@@ -29,6 +29,12 @@ pub enum PartialCredit {
     HalfForSubset,
 }
 
+/// Points as people write them: `1`, `0.5`, `2.25` (no trailing `.0`).
+pub fn points_text(points: f64) -> String {
+    let s = format!("{:.2}", points);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// Why a plan's date or a session's start is refused: plans and sessions are for the
 /// future, not the record of the past.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +156,14 @@ pub fn admission_number(plan_id: i64, ordinal: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn points_read_as_written() {
+        assert_eq!(points_text(1.0), "1");
+        assert_eq!(points_text(0.5), "0.5");
+        assert_eq!(points_text(2.25), "2.25");
+        assert_eq!(points_text(10.0), "10");
+    }
 
     #[test]
     fn plans_and_sessions_are_for_the_future() {

@@ -276,4 +276,35 @@ impl DeliveryStore for DbStore {
             })
             .collect())
     }
+
+    async fn set_mark(&self, attempt_id: i64, position: u32, marked: bool) -> Result<()> {
+        let sql = match marked {
+            true => {
+                "INSERT INTO attempt_marks (attempt_id, position) VALUES ($1, $2) \
+                 ON CONFLICT (attempt_id, position) DO NOTHING"
+            }
+            false => "DELETE FROM attempt_marks WHERE attempt_id = $1 AND position = $2",
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sql)
+            .bind(attempt_id)
+            .bind(i64::from(position))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn marks(&self, attempt_id: i64) -> Result<Vec<u32>> {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT position FROM attempt_marks WHERE attempt_id = $1 ORDER BY position",
+        )
+        .bind(attempt_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|p| u32::try_from(p).ok())
+            .collect())
+    }
 }

@@ -24,7 +24,8 @@ const ROSTER_SELECT: &str = "SELECT c.id AS candidate_id, c.admission_no, pe.nam
      a.deadline_ms, a.paused_at_ms, a.extension_ms, a.submitted_at_ms, \
      (SELECT MAX(an.saved_at_ms) FROM answers an WHERE an.attempt_id = a.id) AS last_saved_at_ms, \
      a.item_count, \
-     (SELECT COUNT(*) FROM answers an WHERE an.attempt_id = a.id AND an.answer <> 'null') \
+     (SELECT COUNT(*) FROM answers an WHERE an.attempt_id = a.id \
+      AND an.answer NOT IN ('null', '[]', '\"\"')) \
      AS answered \
      FROM candidates c JOIN people pe ON pe.id = c.person_id \
      LEFT JOIN attempts a ON a.candidate_id = c.id";

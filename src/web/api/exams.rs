@@ -369,6 +369,16 @@ pub async fn exam_submit(
     }))
 }
 
+/// Marks a question to come back to, or clears the mark.
+pub async fn exam_mark(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<app::delivery::MarkInput>,
+) -> Result<axum::http::StatusCode, AppError> {
+    app::delivery::mark(&st.app, ctx.exam()?, input).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 // Load-test fixtures.
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]

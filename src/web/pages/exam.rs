@@ -122,10 +122,12 @@ pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Resp
         .flat_map(|p| p.items.iter())
         .map(|it| {
             let ans = saved.get(&it.position).copied().cloned().unwrap_or(serde_json::Value::Null);
+            let answered = !crate::domain::exam::normalise_answer(ans.clone()).is_null();
             let chosen: Vec<u64> = ans.as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
             let choice = matches!(it.item_type, crate::domain::item::ItemType::SingleChoice | crate::domain::item::ItemType::MultipleChoice);
             json!({
-                "position": it.position, "number": it.position + 1, "type": it.item_type, "points": it.points, "stem": it.stem,
+                "position": it.position, "number": it.position + 1, "type": it.item_type, "points": crate::domain::exam::points_text(it.points), "stem": it.stem,
+                "answered": answered, "marked": state.marks.contains(&it.position),
                 "single": it.item_type == crate::domain::item::ItemType::SingleChoice,
                 "multiple": it.item_type == crate::domain::item::ItemType::MultipleChoice,
                 "true_false": it.item_type == crate::domain::item::ItemType::TrueFalse,
@@ -144,6 +146,9 @@ pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Resp
         "running": running,
         "paused": status == Some(AttemptStatus::Paused),
         "finished": status.is_some_and(|s| s.is_final()),
+        "terminated": status == Some(AttemptStatus::Terminated),
+        "answered": items.iter().filter(|i| i["answered"] == true).count(),
+        "labels": exam_labels(&st, &ctx),
         "attempt_id": state.attempt_id,
         "remaining_ms": state.remaining_ms,
         "server_now_ms": state.server_now_ms,
@@ -152,6 +157,17 @@ pub async fn exam_home(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Resp
         "items": items,
     });
     exam_page(&st, &ctx, "exam", "exam.title", data)
+}
+
+/// The words the exam page's script shows, as JSON safe inside a `<script>` element.
+fn exam_labels(st: &AppState, ctx: &RequestCtx) -> String {
+    let t = |k: &str| st.i18n.t(ctx.lang, k, None);
+    json!({
+        "saved": t("exam.saved_at"), "unsaved": t("exam.unsaved"), "paused": t("exam.paused"),
+        "closed": t("exam.closed"), "confirm": t("exam.confirm_submit"), "confirm_unanswered": t("exam.confirm_unanswered"),
+    })
+    .to_string()
+    .replace('<', "\\u003c")
 }
 
 pub async fn exam_start(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
