@@ -222,7 +222,7 @@ fn migrate_creates_the_database_in_the_data_folder() {
 }
 
 /// Cold start to a healthy `/healthz`, a generated one-time password printed once, and a
-/// clean exit on SIGTERM.
+/// clean exit on SIGTERM; the log to a pipe is plain text.
 #[test]
 fn serve_starts_prints_the_admin_password_once_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -235,6 +235,7 @@ fn serve_starts_prints_the_admin_password_once_and_stops_on_sigterm() {
         let t0 = Instant::now();
         let mut child = skillcert(dir)
             .env("SKILLCERT_BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -262,6 +263,12 @@ fn serve_starts_prints_the_admin_password_once_and_stops_on_sigterm() {
     };
     let first = start(dir.path());
     assert!(first.contains("password:"), "{first}");
+    // The log, written to a pipe, has no terminal colour codes.
+    assert!(first.contains("skillcert listening"), "{first}");
+    assert!(
+        !first.contains('\u{1b}'),
+        "colour codes in a piped log: {first:?}"
+    );
     let second = start(dir.path());
     assert!(
         !second.contains("password:"),
@@ -532,4 +539,62 @@ async fn a_broken_old_chain_is_not_rekeyed() {
         text.contains("broken") && text.contains("entry 2"),
         "{text}"
     );
+}
+
+const QTI_CHOICE: &str = r#"<assessmentItem xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" identifier="c1" title="t">
+<responseDeclaration identifier="RESPONSE" cardinality="single" baseType="identifier"><correctResponse><value>ChoiceB</value></correctResponse></responseDeclaration>
+<itemBody><choiceInteraction responseIdentifier="RESPONSE" maxChoices="1"><prompt>安全电压上限是多少？</prompt>
+<simpleChoice identifier="ChoiceA">24 V</simpleChoice><simpleChoice identifier="ChoiceB">36 V</simpleChoice></choiceInteraction></itemBody></assessmentItem>"#;
+
+const MANIFEST: &str = r#"<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"><resources>
+<resource identifier="r1" type="imsqti_item_xmlv2p1" href="items/choice.xml"/></resources></manifest>"#;
+
+/// `skillcert import` as an operator types it: a bare file name in the current folder, an
+/// unpacked QTI package folder, and a folder with nothing to import (an error, not a
+/// silent success).
+#[test]
+fn import_reads_bare_names_and_package_folders_and_refuses_empty_folders() {
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("choice.xml"), QTI_CHOICE).unwrap();
+    let out = skillcert(data.path())
+        .current_dir(work.path())
+        .args(["import", "choice.xml", "--dry-run"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1 items read"), "{stdout}");
+
+    let package = work.path().join("package");
+    std::fs::create_dir_all(package.join("items")).unwrap();
+    std::fs::write(package.join("imsmanifest.xml"), MANIFEST).unwrap();
+    std::fs::write(package.join("items/choice.xml"), QTI_CHOICE).unwrap();
+    let out = skillcert(data.path())
+        .args(["import", "--dry-run", "--json"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["items"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["items"][0]["correct"], json!(["B"]));
+
+    let empty = work.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = skillcert(data.path())
+        .args(["import", "--dry-run"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "nothing to import is an error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no items found"));
 }

@@ -496,3 +496,81 @@ async fn progress_counts_only_what_was_answered() {
     assert!(page.contains("id=\"answered-count\">1</strong>"));
     app.stop().await;
 }
+
+/// An author previews an edit twice without the options drifting, and saving an item
+/// unchanged adds no version.
+#[tokio::test]
+async fn previews_keep_the_text_and_an_unchanged_save_adds_no_version() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    admin
+        .create_user(
+            json!({"login": "author.f", "display_name": "命题员", "password": "One-time-pw-1",
+                            "org_id": 1, "role": "bank_author", "must_change_password": true}),
+        )
+        .await;
+    let author = app.first_sign_in("author.f", "One-time-pw-1").await;
+    let (_, banks) = author.get("/api/v1/banks").await;
+    let bank = banks["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["occupation_code"] == "4-10-01-05")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let item = json!({"type": "single_choice", "stem": "翻身间隔一般不超过（ ）。",
+        "options": [{"key": "A", "text": "2 小时"}, {"key": "B", "text": "4 小时"}, {"key": "C", "text": "6 小时"}],
+        "correct": ["A"], "level": 5, "point": "B01"});
+    let (s, created) = author
+        .post(&format!("/api/v1/banks/{bank}/items"), item)
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let fields = |action: &'static str, options: &str| {
+        vec![
+            ("action", action.to_string()),
+            ("type", "single_choice".to_string()),
+            ("stem", "翻身间隔一般不超过（ ）。".to_string()),
+            ("options", options.to_string()),
+            ("answer", "A".to_string()),
+            ("point", "B01".to_string()),
+            ("difficulty", "3".to_string()),
+            ("score", "1".to_string()),
+            ("mode", "theory".to_string()),
+        ]
+    };
+    let mut options = "2 小时\n4 小时\n6 小时".to_string();
+    for _ in 0..2 {
+        let f = fields("preview", &options);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (s, page) = form(&author, &format!("/items/{id}/edit"), &f).await;
+        assert_eq!(s, 200);
+        let at = page.find("name=\"options\"").unwrap();
+        let value = &page[at..];
+        let value = &value[value.find('>').unwrap() + 1..value.find("</textarea>").unwrap()];
+        assert_eq!(value, "2 小时\n4 小时\n6 小时", "no indentation creeps in");
+        options = value.to_string();
+    }
+    async fn versions(c: &Client, id: i64) -> i64 {
+        let (_, item) = c.get(&format!("/api/v1/items/{id}")).await;
+        item["latest_version"].as_i64().unwrap()
+    }
+    assert_eq!(versions(&author, id).await, 1);
+    let f = fields("save", &options);
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, _) = form(&author, &format!("/items/{id}/edit"), &f).await;
+    assert_eq!(s, 303);
+    assert_eq!(
+        versions(&author, id).await,
+        1,
+        "saving it unchanged adds no version"
+    );
+    let mut f = fields("save", &options);
+    f[2].1 = "翻身间隔一般不超过（ ）小时。".into();
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, _) = form(&author, &format!("/items/{id}/edit"), &f).await;
+    assert_eq!(s, 303);
+    assert_eq!(versions(&author, id).await, 2, "a change does");
+    app.stop().await;
+}

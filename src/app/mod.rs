@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod auth;
 pub mod banks;
+pub mod dashboard;
 pub mod delivery;
 mod error;
 pub mod inspection;

@@ -17,7 +17,8 @@ use crate::formats::{self, Format, Limits, Parsed};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// A bank file, or a folder in skillcert's own format.
+    /// A bank file, an unpacked QTI package folder (with its imsmanifest.xml), or a
+    /// folder in skillcert's own format.
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
@@ -66,6 +67,13 @@ pub struct ExportArgs {
 /// outside the test's folder.
 pub fn read_path(path: &Path, format: Format, limits: &Limits) -> anyhow::Result<Parsed> {
     if path.is_dir() {
+        // An unpacked QTI content package, or a bank folder in the own format.
+        if path.join("imsmanifest.xml").is_file() {
+            let files = package_files(path, limits)?;
+            let mut parsed = formats::qti::read_package(&files, limits);
+            parsed.validate_items();
+            return Ok(parsed);
+        }
         return formats::own::read_dir(path, limits)
             .with_context(|| format!("cannot read {}", path.display()));
     }
@@ -90,7 +98,12 @@ pub fn read_path(path: &Path, format: Format, limits: &Limits) -> anyhow::Result
         format
     };
     if format == Format::Qti {
-        let dir = path.parent().unwrap_or(Path::new(".")).canonicalize()?;
+        // A bare file name has an empty parent: the current folder.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let dir = parent
+            .unwrap_or(Path::new("."))
+            .canonicalize()
+            .with_context(|| format!("cannot read the folder of {}", path.display()))?;
         let resolve = |rel: &str| -> Option<Vec<u8>> {
             let p = dir.join(rel).canonicalize().ok()?;
             if !p.starts_with(&dir) {
@@ -103,6 +116,49 @@ pub fn read_path(path: &Path, format: Format, limits: &Limits) -> anyhow::Result
         return Ok(parsed);
     }
     Ok(formats::read(format, &name, &bytes, limits))
+}
+
+/// The files of an unpacked package folder by their paths inside it, within the bounds
+/// a zip package has (entries, total size); links are not followed.
+fn package_files(
+    root: &Path,
+    limits: &Limits,
+) -> anyhow::Result<std::collections::HashMap<String, Vec<u8>>> {
+    let mut files = std::collections::HashMap::new();
+    let mut total = 0u64;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let size = entry.metadata()?.len();
+            total += size;
+            if files.len() >= limits.max_archive_entries || total > limits.max_unpacked_bytes {
+                bail!(
+                    "{} holds more than {} files or {} bytes",
+                    root.display(),
+                    limits.max_archive_entries,
+                    limits.max_unpacked_bytes
+                );
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.insert(rel, std::fs::read(entry.path())?);
+        }
+    }
+    Ok(files)
 }
 
 fn spinner(show: bool) -> Option<indicatif::ProgressBar> {
@@ -121,6 +177,14 @@ pub async fn run_import(config: Config, args: ImportArgs) -> anyhow::Result<Exit
     }
     let limits = Limits::default();
     let parsed = read_path(&args.file, args.format, &limits)?;
+    let nothing =
+        parsed.items.is_empty() && parsed.standards.is_empty() && parsed.occupation.is_none();
+    if nothing && parsed.errors.is_empty() {
+        bail!(
+            "no items found in {}: is it a bank file, a QTI package or an own-format folder?",
+            args.file.display()
+        );
+    }
     if let Some(pb) = &progress {
         pb.set_message(format!("checking {} items", parsed.items.len()));
     }

@@ -130,7 +130,9 @@ pub trait ItemStore: Send + Sync {
     /// Every version with its content (keys included): callers audit the read.
     async fn item_versions(&self, item_id: i64) -> Result<Vec<ItemVersion>>;
     async fn item_reviews(&self, item_id: i64) -> Result<Vec<ItemReview>>;
-    /// Adds a version (the item goes back to draft; its active version stays in use).
+    /// Adds a version (the item goes back to draft; its active version stays in use)
+    /// and returns its number; content and point unchanged add nothing and return the
+    /// latest version.
     async fn edit_item(
         &self,
         item_id: i64,

@@ -74,6 +74,21 @@ pub struct Enrolled {
     pub seat: i64,
 }
 
+/// A person's place in a plan, as their own start page shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Enrolment {
+    pub plan_id: i64,
+    pub plan_name: String,
+    pub occupation_name: String,
+    pub level: u8,
+    pub admission_no: String,
+    pub room_name: String,
+    pub starts_at_ms: i64,
+    pub seat: i64,
+    /// The attempt's status once papers are generated.
+    pub status: Option<crate::domain::exam::AttemptStatus>,
+}
+
 /// One row of a room's live roster.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RosterEntry {
@@ -158,6 +173,8 @@ pub trait PlanStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<Vec<Enrolled>>;
     async fn roster(&self, plan_id: i64, session_id: Option<i64>) -> Result<Vec<RosterEntry>>;
+    /// Where a person is enrolled, latest session first.
+    async fn enrolments(&self, person_id: i64) -> Result<Vec<Enrolment>>;
     /// Active versions of the bank's theory items at a level, with exposure counts.
     async fn pool(&self, bank_id: i64, level: u8) -> Result<(Vec<PoolRow>, Vec<(i64, u32)>)>;
     /// Items on earlier papers of the plan's candidates, per person (re-sits).

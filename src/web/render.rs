@@ -62,6 +62,9 @@ impl Templates {
     pub fn load(i18n: Arc<I18n>, override_dir: Option<&Path>) -> Result<Templates, TemplateError> {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
+        // A partial called from an indented line must not indent its own lines: that
+        // indentation lands inside <textarea> values and grows on every preview.
+        hb.set_prevent_indent(true);
         hb.register_helper("t", Box::new(Translate(i18n)));
         hb.register_helper("rich", Box::new(Rich));
         hb.register_helper("field_error", Box::new(FieldErrorHelper));

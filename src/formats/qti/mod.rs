@@ -185,13 +185,24 @@ pub fn read_with(
 ) -> Parsed {
     let mut p = Parsed::default();
     if bytes.starts_with(b"PK\x03\x04") {
-        let files = match unpack(bytes, limits) {
-            Ok(f) => f,
+        return match unpack(bytes, limits) {
+            Ok(files) => read_package(&files, limits),
             Err(e) => {
                 p.error(0, e);
-                return p;
+                p
             }
         };
+    }
+    read_document(name, bytes, limits, resolve, &mut p);
+    p
+}
+
+/// Reads a content package, its files given by their paths inside it (`/`-separated):
+/// the items and tests its `imsmanifest.xml` lists, or every XML file when it has none.
+/// A zip is unpacked into this; an unpacked package folder is read into it by the CLI.
+pub fn read_package(files: &HashMap<String, Vec<u8>>, limits: &Limits) -> Parsed {
+    let mut p = Parsed::default();
+    {
         let mut hrefs: Vec<String> = Vec::new();
         if let Some(manifest) = files.get("imsmanifest.xml") {
             match utf8(manifest).and_then(|t| xml::parse(t, limits)) {
@@ -234,9 +245,7 @@ pub fn read_with(
                 )),
             }
         }
-        return p;
     }
-    read_document(name, bytes, limits, resolve, &mut p);
     p
 }
 

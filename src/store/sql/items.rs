@@ -322,6 +322,21 @@ impl ItemStore for DbStore {
                 code: "item.retired",
             });
         }
+        // Saving what is already there changes nothing: no version, no review row, no
+        // audit entry (the transaction is dropped, so nothing is written).
+        let latest: String = sqlx::query_scalar(
+            "SELECT content FROM item_versions WHERE item_id = $1 AND version = $2",
+        )
+        .bind(item_id)
+        .bind(cur.latest_version)
+        .fetch_one(&mut *tx)
+        .await?;
+        let same_point = point.as_ref().is_none_or(|p| *p == cur.point_code);
+        if same_point
+            && serde_json::from_str::<ItemContent>(&latest).ok().as_ref() == Some(&content)
+        {
+            return Ok(cur.latest_version);
+        }
         let next = cur.latest_version + 1;
         add_version(&mut tx, item_id, next, &content, Some(actor), audit.at_ms).await?;
         sqlx::query(

@@ -12,7 +12,8 @@ use crate::domain::exam::{recusal, PlanStatus, Relation};
 use crate::domain::org::OrgKind;
 use crate::store::dialect::Unique;
 use crate::store::plans::{
-    Enrolled, NewAttempt, NewCandidate, NewPlan, Plan, PlanSession, PoolRow, RosterEntry, StaffRef,
+    Enrolled, Enrolment, NewAttempt, NewCandidate, NewPlan, Plan, PlanSession, PoolRow,
+    RosterEntry, StaffRef,
 };
 use crate::store::{PlanStore, Result, StoreError};
 
@@ -329,6 +330,10 @@ impl PlanStore for DbStore {
 
     async fn roster(&self, plan_id: i64, session_id: Option<i64>) -> Result<Vec<RosterEntry>> {
         roster::roster(self.reader(), plan_id, session_id).await
+    }
+
+    async fn enrolments(&self, person_id: i64) -> Result<Vec<Enrolment>> {
+        roster::enrolments(self.reader(), person_id).await
     }
 
     async fn pool(&self, bank_id: i64, level: u8) -> Result<(Vec<PoolRow>, Vec<(i64, u32)>)> {

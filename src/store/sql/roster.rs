@@ -14,7 +14,7 @@ use crate::domain::audit::{AuditEvent, ChainKey};
 use crate::domain::exam::{admission_number, AttemptStatus, PlanStatus};
 use crate::domain::item::{ItemContent, ItemType};
 use crate::store::dialect::Unique;
-use crate::store::plans::{Enrolled, NewAttempt, NewCandidate, PoolRow, RosterEntry};
+use crate::store::plans::{Enrolled, Enrolment, NewAttempt, NewCandidate, PoolRow, RosterEntry};
 use crate::store::{NewPerson, Result, StoreError};
 
 type Pool = sqlx::Pool<Db>;
@@ -51,6 +51,37 @@ fn roster_entry(r: &Row) -> Result<RosterEntry> {
         answered: r.try_get("answered")?,
         item_count: items.unwrap_or(0),
     })
+}
+
+/// Where a person is enrolled, latest session first.
+pub(super) async fn enrolments(pool: &Pool, person_id: i64) -> Result<Vec<Enrolment>> {
+    let rows = sqlx::query(
+        "SELECT p.id AS plan_id, p.name AS plan_name, o.name AS occupation_name, p.level, \
+         c.admission_no, r.name AS room_name, s.starts_at_ms, c.seat, a.status \
+         FROM candidates c JOIN plans p ON p.id = c.plan_id \
+         JOIN occupations o ON o.id = p.occupation_id \
+         JOIN plan_sessions s ON s.id = c.session_id JOIN organisations r ON r.id = s.room_id \
+         LEFT JOIN attempts a ON a.candidate_id = c.id \
+         WHERE c.person_id = $1 ORDER BY s.starts_at_ms DESC LIMIT 50",
+    )
+    .bind(person_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Enrolment {
+                plan_id: r.try_get("plan_id")?,
+                plan_name: r.try_get("plan_name")?,
+                occupation_name: r.try_get("occupation_name")?,
+                level: small(r, "level")?,
+                admission_no: r.try_get("admission_no")?,
+                room_name: r.try_get("room_name")?,
+                starts_at_ms: r.try_get("starts_at_ms")?,
+                seat: r.try_get("seat")?,
+                status: code_opt(r, "status", AttemptStatus::from_code)?,
+            })
+        })
+        .collect()
 }
 
 /// The person with this document, created if unknown. One person, one real-name

@@ -1,29 +1,49 @@
-//! The start page: what the signed-in person can do, by role.
+//! The start page: the signed-in person's roles, their work lists (sessions to proctor,
+//! plans to inspect, plans and approvals, items to review, their own exams) and the
+//! places they can go.
 
 use axum::extract::State;
 use axum::response::Html;
 use serde_json::json;
 
 use super::page;
+use crate::app;
+use crate::domain::role::Role;
+use crate::domain::time::local_time;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppError;
 use crate::web::AppState;
 
 pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<String>, AppError> {
     let p = ctx.principal()?;
-    let mut grants = Vec::new();
-    for g in &p.grants {
-        let org = st.app.store.org(g.org.id).await?;
-        grants.push(json!({"role": g.role, "org_name": org.name, "org_id": org.id}));
-    }
-    let roles: Vec<_> = p.grants.iter().map(|g| g.role).collect();
-    let has = |r: &str| roles.iter().any(|x| x.code() == r);
+    let o = app::dashboard::overview(&st.app, p).await?;
+    let plan = |plan: &crate::store::plans::Plan| {
+        json!({"id": plan.id, "name": plan.name, "occupation": plan.occupation_name, "level": plan.level,
+               "exam_date": plan.exam_date, "status": plan.status})
+    };
+    let has = |r: Role| p.has_role(r);
     let data = json!({
-        "grants": grants,
-        "is_regulator": has("regulator_admin"),
-        "is_body_admin": has("body_admin"),
-        "is_candidate": has("candidate"),
-        "is_staff": has("proctor") || has("assessor") || has("quality_inspector") || has("bank_author") || has("bank_reviewer"),
+        "grants": o.grants.iter().map(|(role, org)| json!({"role": role, "org_name": org})).collect::<Vec<_>>(),
+        "is_regulator": has(Role::RegulatorAdmin),
+        "is_body_admin": has(Role::BodyAdmin),
+        "authors": has(Role::BankAuthor) || has(Role::BankReviewer) || has(Role::RegulatorAdmin),
+        "proctor_sessions": o.proctor_sessions.iter().map(|(plan, s)| json!({
+            "id": s.id, "plan": plan.name, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
+        })).collect::<Vec<_>>(),
+        "is_proctor": has(Role::Proctor),
+        "inspector_plans": o.inspector_plans.iter().map(plan).collect::<Vec<_>>(),
+        "is_inspector": has(Role::QualityInspector),
+        "body_plans": o.body_plans.iter().map(plan).collect::<Vec<_>>(),
+        "pending_approval": o.pending_approval.iter().map(plan).collect::<Vec<_>>(),
+        "review_queue": o.review_queue.iter().map(|(b, n)| json!({
+            "id": b.id, "name": b.name, "count": n, "more": *n >= app::dashboard::REVIEW_COUNT_LIMIT,
+        })).collect::<Vec<_>>(),
+        "is_reviewer": has(Role::BankReviewer),
+        "enrolments": o.enrolments.iter().map(|e| json!({
+            "plan": e.plan_name, "occupation": e.occupation_name, "level": e.level, "admission_no": e.admission_no,
+            "room": e.room_name, "starts": local_time(e.starts_at_ms), "seat": e.seat, "status": e.status,
+        })).collect::<Vec<_>>(),
+        "is_candidate": has(Role::Candidate),
     });
     page(&st, &ctx, "dashboard", "dashboard.title", data)
 }
