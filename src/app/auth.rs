@@ -109,6 +109,32 @@ pub async fn sign_in(
 /// Records a sign-in attempt and refuses it when its key or address is over the limits
 /// of its scope ([`crate::domain::throttle`]): counted before the credentials are
 /// checked, so parallel attempts cannot outrun it.
+/// The account behind an API token (its hash), if the token is valid now.
+pub async fn by_api_token(app: &App, token_hash: &str, now_ms: i64) -> Result<Option<Principal>> {
+    match app.store.api_token_user(token_hash, now_ms).await? {
+        Some(user_id) => Ok(app.store.principal(user_id).await?),
+        None => Ok(None),
+    }
+}
+
+/// The account behind a session cookie (its token hash) and the session's CSRF token,
+/// if the session is live (not expired, not idle too long).
+pub async fn by_session(
+    app: &App,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<(Principal, String)>> {
+    let idle_ms = app.config.sessions.idle_minutes * 60_000;
+    let Some(rec) = app.store.session(token_hash, now_ms, idle_ms).await? else {
+        return Ok(None);
+    };
+    Ok(app
+        .store
+        .principal(rec.user_id)
+        .await?
+        .map(|p| (p, rec.csrf_token)))
+}
+
 pub async fn throttle(
     app: &App,
     scope: Scope,

@@ -75,6 +75,11 @@ impl App {
     }
 }
 
+/// Whether the database answers, and which one it is (`/healthz`).
+pub async fn health(app: &App) -> (bool, crate::store::Backend) {
+    (app.store.ping().await.is_ok(), app.store.backend())
+}
+
 /// An audit event by `p`; `object_id` may be left empty for the store to fill in.
 pub fn audit_by(
     p: &Principal,

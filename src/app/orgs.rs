@@ -264,6 +264,12 @@ impl From<&ScopeEntry> for ScopeInput {
     }
 }
 
+/// A body's filed scope, for those who may see the body.
+pub async fn scope(app: &App, p: &Principal, id: i64) -> Result<Vec<ScopeEntry>> {
+    let org = visible(app, p, id).await?;
+    Ok(app.store.body_scope(org.id).await?)
+}
+
 pub async fn set_scope(
     app: &App,
     p: &Principal,

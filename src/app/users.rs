@@ -45,6 +45,8 @@ pub struct UserView {
     pub org_name: String,
     pub grants: Vec<GrantView>,
     pub person: Option<Person>,
+    /// The caller may reveal the person's full document number (audited).
+    pub can_reveal: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -204,11 +206,13 @@ pub async fn view(app: &App, p: &Principal, id: i64) -> Result<UserView> {
         Some(pid) => Some(app.store.person(pid).await?),
         None => None,
     };
+    let can_reveal = person.is_some() && decide(p, Action::RevealDocument, &org.as_ref()).is_ok();
     Ok(UserView {
         org_name: org.name,
         user,
         grants,
         person,
+        can_reveal,
     })
 }
 

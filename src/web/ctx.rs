@@ -118,7 +118,6 @@ type Caller = (Option<Principal>, Option<(String, String)>, AuthVia);
 /// The account behind a bearer token or a session cookie.
 async fn resolve(st: &AppState, headers: &HeaderMap) -> Result<Caller, AppError> {
     let now = crate::now_ms();
-    let store = st.app.store.as_ref();
     if let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -126,24 +125,16 @@ async fn resolve(st: &AppState, headers: &HeaderMap) -> Result<Caller, AppError>
         let Some(token) = auth.strip_prefix("Bearer ") else {
             return Err(AppError::Unauthenticated);
         };
-        let Some(user_id) = store.api_token_user(&token_hash(token.trim()), now).await? else {
-            return Err(AppError::Unauthenticated);
+        let hash = token_hash(token.trim());
+        return match crate::app::auth::by_api_token(&st.app, &hash, now).await? {
+            Some(p) => Ok((Some(p), None, AuthVia::Bearer)),
+            None => Err(AppError::Unauthenticated),
         };
-        let principal = store.principal(user_id).await?;
-        let via = if principal.is_some() {
-            AuthVia::Bearer
-        } else {
-            AuthVia::Anonymous
-        };
-        return Ok((principal, None, via));
     }
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         let hash = token_hash(token);
-        let idle_ms = st.app.config.sessions.idle_minutes * 60_000;
-        if let Some(rec) = store.session(&hash, now, idle_ms).await? {
-            if let Some(p) = store.principal(rec.user_id).await? {
-                return Ok((Some(p), Some((hash, rec.csrf_token)), AuthVia::Cookie));
-            }
+        if let Some((p, csrf)) = crate::app::auth::by_session(&st.app, &hash, now).await? {
+            return Ok((Some(p), Some((hash, csrf)), AuthVia::Cookie));
         }
     }
     Ok((None, None, AuthVia::Anonymous))

@@ -61,6 +61,36 @@ pub async fn planning_options(app: &App, p: &Principal) -> Result<Vec<BodyOption
     Ok(out)
 }
 
+/// A plan as the API shows it: with its sessions and inspectors, for those who may see
+/// it.
+pub async fn summary(
+    app: &App,
+    p: &Principal,
+    id: i64,
+) -> Result<(Plan, Vec<PlanSession>, Vec<StaffRef>)> {
+    let (plan, _) = plan_for_viewer(app, p, id).await?;
+    let sessions = app.store.sessions(plan.id).await?;
+    let inspectors = app.store.plan_inspectors(plan.id).await?;
+    Ok((plan, sessions, inspectors))
+}
+
+/// A plan's roster with each candidate's progress, for those who may see the plan.
+pub async fn roster(app: &App, p: &Principal, id: i64) -> Result<Vec<RosterEntry>> {
+    let (plan, _) = plan_for_viewer(app, p, id).await?;
+    Ok(app.store.roster(plan.id, None).await?)
+}
+
+/// The stored sequence number of every answered position of a plan (the body checks
+/// that every acknowledged save is there; the load generator does after every run).
+pub async fn stored_seqs(
+    app: &App,
+    p: &Principal,
+    id: i64,
+) -> Result<Vec<crate::store::delivery::StoredSeq>> {
+    let (plan, _) = super::plan_for_admin(app, p, id).await?;
+    Ok(app.store.stored_seqs(plan.id).await?)
+}
+
 /// A plan page's data.
 pub struct PlanDetail {
     pub plan: Plan,

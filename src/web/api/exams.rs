@@ -51,10 +51,11 @@ pub async fn show(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanDetail>, AppError> {
-    let (plan, _) = app::plans::plan_for_viewer(&st.app, ctx.principal()?, id).await?;
+    let (plan, sessions, inspectors) =
+        app::plans::view::summary(&st.app, ctx.principal()?, id).await?;
     Ok(Json(PlanDetail {
-        sessions: st.app.store.sessions(plan.id).await?,
-        inspectors: st.app.store.plan_inspectors(plan.id).await?,
+        sessions,
+        inspectors,
         plan,
     }))
 }
@@ -154,10 +155,9 @@ pub async fn plan_roster(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<Roster>, AppError> {
-    let (plan, _) = app::plans::plan_for_viewer(&st.app, ctx.principal()?, id).await?;
     Ok(Json(Roster {
         server_now_ms: crate::now_ms(),
-        roster: st.app.store.roster(plan.id, None).await?,
+        roster: app::plans::view::roster(&st.app, ctx.principal()?, id).await?,
     }))
 }
 
@@ -173,9 +173,8 @@ pub async fn stored_seqs(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<StoredSeqs>, AppError> {
-    let (plan, _) = app::plans::plan_for_admin(&st.app, ctx.principal()?, id).await?;
     Ok(Json(StoredSeqs {
-        answers: st.app.store.stored_seqs(plan.id).await?,
+        answers: app::plans::view::stored_seqs(&st.app, ctx.principal()?, id).await?,
     }))
 }
 

@@ -67,8 +67,7 @@ pub async fn scope(
     Ctx(ctx): Ctx,
     Path(id): Path<i64>,
 ) -> Result<Json<ScopeList>, AppError> {
-    let org = app::orgs::visible(&st.app, ctx.principal()?, id).await?;
-    let scope = st.app.store.body_scope(org.id).await?;
+    let scope = app::orgs::scope(&st.app, ctx.principal()?, id).await?;
     Ok(Json(ScopeList {
         scope: scope.iter().map(ScopeInput::from).collect(),
     }))

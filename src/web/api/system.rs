@@ -18,11 +18,11 @@ pub struct Health {
 
 /// 200 when the database answers, 503 when it does not.
 pub async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
-    let ok = st.app.store.ping().await.is_ok();
+    let (ok, backend) = crate::app::health(&st.app).await;
     let body = Health {
         status: if ok { "ok" } else { "unavailable" },
         database: if ok { "reachable" } else { "unreachable" },
-        backend: st.app.store.backend(),
+        backend,
     };
     let code = if ok {
         StatusCode::OK

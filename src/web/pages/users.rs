@@ -110,9 +110,7 @@ async fn show_page(
     let p = ctx.principal()?;
     let view = app::users::view(&st.app, p, id).await?;
     let orgs = grantable_orgs(st, p).await?;
-    let home = st.app.store.org(view.user.org_id).await?;
-    let can_reveal =
-        view.person.is_some() && decide(p, Action::RevealDocument, &home.as_ref()).is_ok();
+    let can_reveal = view.can_reveal;
     let data = json!({
         "u": view,
         "orgs": orgs.iter().map(|o| json!({"id": o.id, "name": o.name})).collect::<Vec<_>>(),
