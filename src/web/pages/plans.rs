@@ -138,7 +138,7 @@ async fn plan_page(
     let data = json!({
         "plan": {"id": plan.id, "name": plan.name, "occupation": format!("{} {}", plan.occupation_code, plan.occupation_name), "level": plan.level,
                   "exam_date": plan.exam_date, "status": plan.status, "duration": plan.template.duration_seconds / 60,
-                  "items": plan.template.paper.item_count(), "total": plan.template.paper.total_points(), "pass_mark": plan.template.pass_mark},
+                  "items": plan.template.paper.item_count(), "total": crate::domain::exam::points_text(plan.template.paper.total_points()), "pass_mark": crate::domain::exam::points_text(plan.template.pass_mark)},
         "body": {"id": body.id, "name": body.name},
         "open": plan.status == crate::domain::exam::PlanStatus::Open,
         "pending": plan.status == crate::domain::exam::PlanStatus::PendingApproval,
