@@ -14,6 +14,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SKILLCERT_MASTER_KEY", "master_key"),
     ("SKILLCERT_TEMPLATES_DIR", "templates_dir"),
     ("SKILLCERT_COOKIE_SECURE", "cookie_secure"),
+    ("SKILLCERT_PUBLIC_URL", "public_url"),
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +35,10 @@ pub struct Config {
     pub templates_dir: Option<PathBuf>,
     /// Mark cookies `Secure`; set when served over TLS or behind a TLS proxy.
     pub cookie_secure: bool,
+    /// The address the public reaches this service at (e.g. `https://zs.example.gov.cn`):
+    /// certificates' QR codes point to `<public_url>/verify/<number>`. When unset,
+    /// `http://<bind>`.
+    pub public_url: Option<String>,
     /// Addresses of reverse proxies in front of the server. A request from one of them
     /// is counted (login throttling, audit) under the client address its
     /// `X-Forwarded-For` names; from anywhere else the header is ignored, since a client
@@ -74,6 +79,11 @@ pub struct ExamConfig {
     pub pass_mark_percent: f64,
     /// Proctors per theory room (DESIGN §3.4).
     pub proctors: crate::domain::exam::ProctorRatio,
+    /// How long after publication candidates may ask for a review of their result
+    /// (成绩复核); results are final, and certificates may be issued, after it.
+    pub review_window_hours: i64,
+    /// Requests per minute one address may make to public certificate verification.
+    pub verify_per_minute: u32,
 }
 
 impl Default for ExamConfig {
@@ -88,6 +98,8 @@ impl Default for ExamConfig {
             default_duration_minutes: 90,
             pass_mark_percent: 60.0,
             proctors: crate::domain::exam::ProctorRatio::default(),
+            review_window_hours: 15 * 24,
+            verify_per_minute: 60,
         }
     }
 }
@@ -144,6 +156,7 @@ impl Default for Config {
             master_key: None,
             templates_dir: None,
             cookie_secure: false,
+            public_url: None,
             trusted_proxies: Vec::new(),
             db_max_connections: 8,
             sessions: SessionConfig::default(),
@@ -227,6 +240,7 @@ impl Config {
                 "SKILLCERT_ADMIN_PASSWORD" => self.admin_password = Some(v),
                 "SKILLCERT_MASTER_KEY" => self.master_key = Some(v),
                 "SKILLCERT_TEMPLATES_DIR" => self.templates_dir = Some(PathBuf::from(v)),
+                "SKILLCERT_PUBLIC_URL" => self.public_url = Some(v),
                 "SKILLCERT_COOKIE_SECURE" => {
                     self.cookie_secure = match v.as_str() {
                         "1" | "true" | "yes" => true,
@@ -243,6 +257,14 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The public base address, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
     }
 
     pub fn database_url(&self) -> String {

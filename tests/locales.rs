@@ -88,7 +88,7 @@ async fn no_page_shows_a_code_untranslated() {
             check(role, &path, &html);
         }
     }
-    for path in ["/login", "/exam/login", "/shortage"] {
+    for path in ["/login", "/exam/login", "/shortage", "/verify"] {
         let (s, html) = app.client().get_text(path).await;
         assert_eq!(s, 200, "{path}");
         check("public", path, &html);

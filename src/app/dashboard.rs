@@ -29,6 +29,9 @@ pub struct Overview {
     pub review_queue: Vec<(BankInfo, i64)>,
     /// The caller's own exams, when they are a candidate with an account.
     pub enrolments: Vec<Enrolment>,
+    /// The caller's published results and certificates (anyone with a real-name record).
+    pub results: Vec<super::grading::MyResult>,
+    pub certificates: Vec<crate::store::certificates::Certificate>,
 }
 
 pub async fn overview(app: &App, p: &Principal) -> Result<Overview> {
@@ -91,7 +94,11 @@ pub async fn overview(app: &App, p: &Principal) -> Result<Overview> {
         (true, Some(person)) => app.store.enrolments(person).await?,
         _ => Vec::new(),
     };
+    let results = super::grading::my_results(app, p).await?;
+    let certificates = super::certificates::my_certificates(app, p).await?;
     Ok(Overview {
+        results,
+        certificates,
         grants,
         proctor_sessions,
         inspector_plans,

@@ -9,14 +9,18 @@
 //! - [`plans`]: assessment plans, sessions, roster and papers;
 //! - [`delivery`]: the candidate's exam day, with its group-commit writer, caches and
 //!   deadline sweeper;
-//! - [`proctoring`] and [`inspection`]: the proctor's and the inspector's actions.
+//! - [`proctoring`] and [`inspection`]: the proctor's and the inspector's actions;
+//! - [`grading`]: automatic scoring, results and their publication;
+//! - [`certificates`]: issuance by two people, status, public verification.
 
 pub mod audit;
 pub mod auth;
 pub mod banks;
+pub mod certificates;
 pub mod dashboard;
 pub mod delivery;
 mod error;
+pub mod grading;
 pub mod inspection;
 pub mod orgs;
 pub mod plans;
@@ -50,6 +54,8 @@ pub struct Inner {
     pub(crate) dummy_hash: String,
     /// Answer saves, starts, submissions and exam-day logins, committed in groups.
     pub delivery: delivery::Delivery,
+    /// Public certificate verification, per address.
+    pub verify_limiter: certificates::VerifyLimiter,
 }
 
 impl Deref for App {
@@ -60,18 +66,21 @@ impl Deref for App {
 }
 
 impl App {
-    /// Builds the application and starts its background tasks (the group-commit writers
-    /// and the deadline sweeper): call from inside the tokio runtime.
+    /// Builds the application and starts its background tasks (the group-commit writers,
+    /// the deadline sweeper and the scorer): call from inside the tokio runtime.
     pub fn start(store: Arc<dyn Store>, config: Config, keys: Keys) -> anyhow::Result<App> {
         let dummy_hash = crate::crypto::hash_password(&crate::crypto::generate_password())?;
         let delivery = delivery::Delivery::start(store.clone(), &config.exams);
-        Ok(App(Arc::new(Inner {
+        let app = App(Arc::new(Inner {
             store,
             config,
             keys,
             dummy_hash,
             delivery,
-        })))
+            verify_limiter: Default::default(),
+        }));
+        grading::spawn_scorer(app.clone());
+        Ok(app)
     }
 }
 

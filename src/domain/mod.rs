@@ -4,7 +4,9 @@
 pub mod account;
 pub mod assembly;
 pub mod audit;
+pub mod certificate;
 pub mod exam;
+pub mod grading;
 pub mod identity;
 pub mod item;
 pub mod org;

@@ -152,6 +152,14 @@ pub enum Action {
     /// Grant or revoke `role` here for an account; never one's own (a body admin could
     /// otherwise make themselves a bank author and read keys).
     ChangeRoles { role: Role, own_account: bool },
+    /// Publish a plan's results: the body's admins.
+    PublishResults,
+    /// Ask for, approve or reject the issuance of this body's certificates: its admins
+    /// (two different ones, neither an examiner of the candidates: `domain::certificate`).
+    IssueCertificates,
+    /// Suspend, reinstate or revoke a certificate of this body: its admins and the
+    /// regulator.
+    CertificateStatus,
 }
 
 /// Whether an account may be assigned to serve as `role` for `target` (an evaluation
@@ -237,6 +245,10 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         Action::ChangeRoles { role, own_account } => {
             !own_account && decide(principal, Action::GrantRole(role), target).is_ok()
         }
+        Action::PublishResults | Action::IssueCertificates => {
+            body_admin && target.kind == OrgKind::Body
+        }
+        Action::CertificateStatus => regulator || body_admin,
     };
     if allowed {
         Ok(())

@@ -10,15 +10,18 @@
 //! throttling), [`orgs`], [`audit`],
 //! [`catalogue`] (occupations, shortage catalogues, standards), [`items`] (banks and
 //! items), [`plans`] (plans, sessions, roster, papers), [`delivery`] (the exam day and
-//! its group commits), [`proctoring`] and [`inspection`]. [`Store`] is all of them.
+//! its group commits), [`proctoring`], [`inspection`], [`grading`] (scores, results,
+//! publication) and [`certificates`]. [`Store`] is all of them.
 //!
 //! How one SQL file serves both databases: see [`sqlite`] and [`dialect`].
 
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
+pub mod certificates;
 pub mod delivery;
 pub mod dialect;
+pub mod grading;
 pub mod inspection;
 pub mod items;
 mod migrations;
@@ -35,7 +38,9 @@ pub mod sqlite;
 pub use accounts::{AccountStore, Bootstrap, NewPerson, NewUser, Person, User, UserFilter};
 pub use audit::{AuditQuery, AuditStore};
 pub use catalogue::CatalogueStore;
+pub use certificates::CertificateStore;
 pub use delivery::DeliveryStore;
+pub use grading::GradingStore;
 pub use inspection::InspectionStore;
 pub use items::ItemStore;
 pub use orgs::{NewOrg, Org, OrgFilter, OrgStore};
@@ -134,6 +139,8 @@ pub trait Store:
     + DeliveryStore
     + ProctorStore
     + InspectionStore
+    + GradingStore
+    + CertificateStore
     + Send
     + Sync
     + 'static

@@ -18,12 +18,16 @@ mod accounts;
 mod audit;
 #[path = "sql/catalogue.rs"]
 mod catalogue;
+#[path = "sql/certificates.rs"]
+mod certificates;
 #[path = "sql/common.rs"]
 mod common;
 #[path = "sql/delivery.rs"]
 mod delivery;
 #[path = "sql/delivery_batch.rs"]
 mod delivery_batch;
+#[path = "sql/grading.rs"]
+mod grading;
 #[path = "sql/inspection.rs"]
 mod inspection;
 #[path = "sql/items.rs"]

@@ -38,6 +38,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("inspect", include_str!("../../templates/inspect.hbs")),
     ("exam_login", include_str!("../../templates/exam_login.hbs")),
     ("exam", include_str!("../../templates/exam.hbs")),
+    ("results", include_str!("../../templates/results.hbs")),
+    (
+        "certificate",
+        include_str!("../../templates/certificate.hbs"),
+    ),
+    ("verify", include_str!("../../templates/verify.hbs")),
     (
         "item_fields",
         include_str!("../../templates/item_fields.hbs"),

@@ -258,6 +258,7 @@ impl Scenario {
                 format!("/items/{item}"),
                 "/plans".into(),
                 format!("/plans/{plan}"),
+                format!("/plans/{plan}/results"),
                 format!("/inspect/plans/{plan}"),
             ],
             "body_admin" => vec![
@@ -269,10 +270,15 @@ impl Scenario {
                 format!("/banks/{bank}/pool"),
                 "/plans".into(),
                 format!("/plans/{plan}"),
+                format!("/plans/{plan}/results"),
                 format!("/inspect/plans/{plan}"),
             ],
             "proctor" => vec!["/proctor".into(), format!("/proctor/sessions/{session}")],
-            "quality_inspector" => vec!["/plans".into(), format!("/inspect/plans/{plan}")],
+            "quality_inspector" => vec![
+                "/plans".into(),
+                format!("/inspect/plans/{plan}"),
+                format!("/plans/{plan}/results"),
+            ],
             "bank_author" | "bank_reviewer" => vec![
                 "/banks".into(),
                 format!("/banks/{bank}"),

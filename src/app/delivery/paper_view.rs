@@ -60,6 +60,31 @@ impl CachedPaper {
             .map(|s| (s.content.item_type, s.content.options.len()))
     }
 
+    /// Scores the paper against the acknowledged answers (`domain::grading`): the
+    /// shown option order maps the candidate's choices back to the item's keys.
+    pub fn score(
+        &self,
+        answers: &[crate::store::delivery::SavedAnswer],
+        partial: crate::domain::exam::PartialCredit,
+    ) -> crate::domain::grading::PaperScore {
+        let given: std::collections::HashMap<u32, serde_json::Value> = answers
+            .iter()
+            .filter_map(|a| Some((a.position, serde_json::from_str(&a.answer).ok()?)))
+            .collect();
+        let positions =
+            self.slots
+                .iter()
+                .enumerate()
+                .map(|(pos, slot)| crate::domain::grading::Scoring {
+                    position: pos as u32,
+                    content: &slot.content,
+                    points: slot.points,
+                    option_order: &slot.option_order,
+                    answer: given.get(&(pos as u32)),
+                });
+        crate::domain::grading::score_paper(positions, partial)
+    }
+
     /// What the candidate sees: stems and options in their shuffled order, relabelled
     /// A, B, C…; never a key, reference, rubric or explanation.
     pub fn view(&self) -> CandidatePaper {

@@ -12,7 +12,10 @@ pub async fn submit(app: &App, who: &ExamIdentity) -> Result<i64> {
         audit: candidate_event(who, "attempt.submit", attempt_id),
     };
     match app.delivery.writer.submit(op).await? {
-        ExamOpResult::Submitted { at_ms } => Ok(at_ms),
+        ExamOpResult::Submitted { at_ms } => {
+            crate::app::grading::score_soon(app, attempt_id);
+            Ok(at_ms)
+        }
         ExamOpResult::StartRefused(code) => Err(Error::BadRequest { code, detail: None }),
         other => Err(Error::Internal(anyhow::anyhow!("unexpected {other:?}"))),
     }

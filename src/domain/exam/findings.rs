@@ -29,6 +29,10 @@ impl IrregularityOutcome {
             IrregularityOutcome::Void => "void",
         }
     }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.code() == s)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

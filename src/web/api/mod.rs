@@ -6,5 +6,6 @@ pub mod auth;
 pub mod banks;
 pub mod exams;
 pub mod orgs;
+pub mod results;
 pub mod system;
 pub mod users;

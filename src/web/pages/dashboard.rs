@@ -44,6 +44,22 @@ pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<Stri
             "room": e.room_name, "starts": local_time(e.starts_at_ms), "seat": e.seat, "status": e.status,
         })).collect::<Vec<_>>(),
         "is_candidate": has(Role::Candidate),
+        "results": o.results.iter().map(|r| json!({
+            "plan": r.plan_name, "occupation": r.occupation_name, "level": r.level,
+            "score": r.result.theory.as_ref().map(|t| crate::domain::exam::points_text(t.score)),
+            "pass_mark": r.result.theory.as_ref().map(|t| crate::domain::exam::points_text(t.pass_mark)),
+            "deducted": r.result.theory.as_ref().filter(|t| t.deducted > 0.0).map(|t| crate::domain::exam::points_text(t.deducted)),
+            "void": r.result.theory.as_ref().is_some_and(|t| t.void),
+            "passed": r.result.passed,
+            "published": local_time(r.publication.published_at_ms),
+            "review_until": local_time(r.publication.review_until_ms),
+            "breakdown": r.breakdown.iter().map(|i| json!({"n": i.position + 1, "points": crate::domain::exam::points_text(i.points),
+                "max": crate::domain::exam::points_text(i.max_points), "outcome": i.outcome.code()})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "certificates": o.certificates.iter().map(|c| json!({
+            "id": c.id, "number": c.number, "kind": c.kind, "occupation": c.occupation_name, "level": c.level,
+            "issued": crate::domain::time::local_date(c.issued_at_ms).to_string(), "status": c.status,
+        })).collect::<Vec<_>>(),
     });
     page(&st, &ctx, "dashboard", "dashboard.title", data)
 }

@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod orgs;
 pub mod plans;
 pub mod proctor;
+pub mod results;
 pub mod users;
 
 use axum::response::Html;

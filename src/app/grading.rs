@@ -1,0 +1,273 @@
+//! Grading and results (DESIGN §3.5): submitted attempts are scored automatically (at
+//! submission, and by a background scorer that catches any the submitting process did
+//! not finish, e.g. attempts submitted by the deadline sweeper or before a crash); a
+//! plan's results are derived from the scores and the irregularities, published by the
+//! body's admin with a review window, and shown to candidates only after publication.
+
+use serde::Serialize;
+
+use super::{audit_by, authorize, App, Error, Result};
+use crate::domain::grading::{theory_result, ItemScore, PaperScore, TheoryResult};
+use crate::domain::policy::{Action, Principal};
+use crate::store::grading::{Publication, ResultFacts};
+use crate::store::plans::Plan;
+
+/// Attempts scored per round of the background scorer (one transaction).
+const SCORE_BATCH: i64 = 1000;
+
+/// Scores one attempt's paper from its acknowledged answers (not yet recorded).
+async fn compute(app: &App, attempt_id: i64) -> Result<PaperScore> {
+    let rec = app.store.attempt(attempt_id).await?;
+    let plan = app.store.plan(rec.plan_id).await?;
+    let paper = app
+        .delivery
+        .papers
+        .get(app.store.as_ref(), attempt_id)
+        .await?;
+    Ok(paper.score(&rec.answers, plan.template.partial_credit))
+}
+
+/// Scores and records one submitted attempt; `false` when it was already scored.
+pub async fn score_attempt(app: &App, attempt_id: i64) -> Result<bool> {
+    let score = compute(app, attempt_id).await?;
+    Ok(app
+        .store
+        .record_score(attempt_id, &score, crate::now_ms())
+        .await?)
+}
+
+/// Scores every submitted attempt that has no score yet, in batches of one transaction
+/// each; returns how many were scored.
+pub async fn score_pending(app: &App) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        let ids = app.store.unscored_attempts(SCORE_BATCH).await?;
+        if ids.is_empty() {
+            return Ok(total);
+        }
+        let mut scores = Vec::with_capacity(ids.len());
+        for id in &ids {
+            scores.push((*id, compute(app, *id).await?));
+        }
+        let written = app.store.record_scores(&scores, crate::now_ms()).await?;
+        total += written;
+        if written == 0 {
+            // Another process recorded them between our read and write: done for now.
+            return Ok(total);
+        }
+    }
+}
+
+/// The background scorer: every few seconds, scores what was submitted without a score
+/// (idempotent across processes: a score is written once).
+pub fn spawn_scorer(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match score_pending(&app).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(attempts = n, "scored"),
+                Err(e) => tracing::warn!(error = %e, "scoring failed"),
+            }
+        }
+    });
+}
+
+/// Scores a just-submitted attempt off the request's path, so submission answers at
+/// once; the background scorer catches it if this fails.
+pub fn score_soon(app: &App, attempt_id: i64) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = score_attempt(&app, attempt_id).await {
+            tracing::warn!(attempt_id, error = %e, "scoring at submission failed");
+        }
+    });
+}
+
+/// One irregularity as a result shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IrregularityNote {
+    /// `warning`, `deduction` or `void`.
+    pub outcome: String,
+    pub points: f64,
+    pub description: String,
+}
+
+/// One candidate's result in a plan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CandidateResult {
+    pub candidate_id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub admission_no: String,
+    pub session_id: i64,
+    pub attempt_id: Option<i64>,
+    pub attempt_status: Option<String>,
+    /// The theory component, once the attempt is scored.
+    pub theory: Option<TheoryResult>,
+    pub irregularities: Vec<IrregularityNote>,
+    /// Every required component passed (today: the theory component).
+    pub passed: bool,
+}
+
+/// A plan's results with their publication.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanResults {
+    #[schema(value_type = Object)]
+    pub plan: Plan,
+    pub publication: Option<Publication>,
+    /// Published and the review window is over: certificates may be issued.
+    pub is_final: bool,
+    pub candidates: Vec<CandidateResult>,
+    pub scored: usize,
+    pub passed: usize,
+    /// Candidates whose attempt is still open (not submitted): publication waits.
+    pub open: usize,
+}
+
+fn result_of(plan: &Plan, f: ResultFacts) -> CandidateResult {
+    let irregular: Vec<_> = f.irregularities.iter().map(|(o, p, _)| (*o, *p)).collect();
+    let theory = f.score.map(|(points, max, pending)| {
+        theory_result(points, max, pending, &irregular, plan.template.pass_mark)
+    });
+    CandidateResult {
+        passed: theory.as_ref().is_some_and(|t| t.passed),
+        candidate_id: f.candidate_id,
+        person_id: f.person_id,
+        name: f.name,
+        admission_no: f.admission_no,
+        session_id: f.session_id,
+        attempt_id: f.attempt_id,
+        attempt_status: f.attempt_status,
+        theory,
+        irregularities: f
+            .irregularities
+            .into_iter()
+            .map(|(o, points, description)| IrregularityNote {
+                outcome: o.code().into(),
+                points,
+                description,
+            })
+            .collect(),
+    }
+}
+
+/// Results of a plan from what is recorded now.
+pub(crate) async fn derive(app: &App, plan: &Plan) -> Result<PlanResults> {
+    let facts = app.store.result_facts(plan.id, None).await?;
+    let publication = app.store.publication(plan.id).await?;
+    let candidates: Vec<CandidateResult> = facts.into_iter().map(|f| result_of(plan, f)).collect();
+    let open = candidates
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.attempt_status.as_deref(),
+                Some("submitted") | Some("terminated") | None
+            )
+        })
+        .count();
+    Ok(PlanResults {
+        plan: plan.clone(),
+        is_final: crate::domain::certificate::results_final(
+            publication.map(|p| (p.published_at_ms, p.review_until_ms)),
+            crate::now_ms(),
+        ),
+        publication,
+        scored: candidates.iter().filter(|c| c.theory.is_some()).count(),
+        passed: candidates.iter().filter(|c| c.passed).count(),
+        open,
+        candidates,
+    })
+}
+
+/// A plan's results, for its body's admins, the regulator and a dispatched inspector.
+pub async fn plan_results(app: &App, p: &Principal, plan_id: i64) -> Result<PlanResults> {
+    let (plan, _) = super::plans::plan_for_viewer(app, p, plan_id).await?;
+    derive(app, &plan).await
+}
+
+/// Publishes a plan's results: every attempt must be closed and scored (the scorer is
+/// run first, so nothing waits on its next round).
+pub async fn publish(app: &App, p: &Principal, plan_id: i64) -> Result<Publication> {
+    let (plan, body) = super::plans::plan_to_change(app, p, plan_id).await?;
+    authorize(p, Action::PublishResults, &body)?;
+    score_pending(app).await?;
+    let results = derive(app, &plan).await?;
+    if results.candidates.is_empty() || results.open > 0 {
+        return Err(Error::field("plan_id", "result_error.attempts_open"));
+    }
+    if results.scored
+        < results
+            .candidates
+            .iter()
+            .filter(|c| c.attempt_id.is_some())
+            .count()
+    {
+        return Err(Error::field("plan_id", "result_error.not_scored"));
+    }
+    let now = crate::now_ms();
+    let publication = Publication {
+        published_at_ms: now,
+        review_until_ms: now + app.config.exams.review_window_hours.max(0) * 3_600_000,
+    };
+    let audit = audit_by(
+        p,
+        "results.publish",
+        "plan",
+        plan_id,
+        Some(plan.body_id),
+        serde_json::json!({"candidates": results.candidates.len(), "passed": results.passed}),
+    );
+    app.store
+        .publish_results(plan_id, p.user_id, publication, audit)
+        .await?;
+    Ok(publication)
+}
+
+/// A candidate's own published result, with the per-position breakdown (points and
+/// outcome only: never a key).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyResult {
+    pub plan_id: i64,
+    pub plan_name: String,
+    pub occupation_name: String,
+    pub level: u8,
+    pub publication: Publication,
+    pub result: CandidateResult,
+    pub breakdown: Vec<ItemScore>,
+}
+
+/// The signed-in candidate's results: only those of published plans.
+pub async fn my_results(app: &App, p: &Principal) -> Result<Vec<MyResult>> {
+    let Some(person) = app.store.user(p.user_id).await?.person_id else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (plan_id, candidate_id) in app.store.candidacies(person).await? {
+        let Some(publication) = app.store.publication(plan_id).await? else {
+            continue;
+        };
+        let plan = app.store.plan(plan_id).await?;
+        let facts = app.store.result_facts(plan_id, Some(candidate_id)).await?;
+        let Some(mine) = facts.into_iter().next() else {
+            continue;
+        };
+        let result = result_of(&plan, mine);
+        let breakdown = match result.attempt_id {
+            Some(a) => app.store.item_scores(a).await?,
+            None => Vec::new(),
+        };
+        out.push(MyResult {
+            plan_id,
+            plan_name: plan.name.clone(),
+            occupation_name: plan.occupation_name.clone(),
+            level: plan.level,
+            publication,
+            result,
+            breakdown,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,100 @@
+//! Grading and results (DESIGN §3.5): automatic scoring of objective items
+//! ([`score`]), a paper's total, and the theory component's result with the
+//! irregularity outcomes applied (a deduction lowers the score, a void fails the
+//! component). Each component is out of 100 and passes at the plan's pass mark; no
+//! averaging across components. Pure: the store records what these functions return.
+
+pub mod score;
+
+pub use score::{normalise_text, round2, score_item, ItemScore, Outcome, Scoring};
+
+use serde::Serialize;
+
+use crate::domain::exam::{IrregularityOutcome, PartialCredit};
+
+/// A scored paper: each position, the points of the objective part, the paper's total
+/// and how many positions wait for assessors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PaperScore {
+    pub items: Vec<ItemScore>,
+    pub points: f64,
+    pub max_points: f64,
+    pub pending: u32,
+}
+
+pub fn score_paper<'a>(
+    positions: impl IntoIterator<Item = Scoring<'a>>,
+    partial: PartialCredit,
+) -> PaperScore {
+    let items: Vec<ItemScore> = positions
+        .into_iter()
+        .map(|s| score_item(&s, partial))
+        .collect();
+    PaperScore {
+        points: round2(items.iter().map(|i| i.points).sum()),
+        max_points: round2(items.iter().map(|i| i.max_points).sum()),
+        pending: items
+            .iter()
+            .filter(|i| i.outcome == Outcome::Pending)
+            .count() as u32,
+        items,
+    }
+}
+
+/// The theory component of one candidate, as results show it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TheoryResult {
+    /// Points scored on the paper before any deduction.
+    pub raw_points: f64,
+    /// Points taken off for irregularities.
+    pub deducted: f64,
+    pub max_points: f64,
+    /// Out of 100: (raw − deducted) / max × 100, never below 0.
+    pub score: f64,
+    /// The pass mark out of 100.
+    pub pass_mark: f64,
+    pub passed: bool,
+    /// A proctor voided the paper: the component fails whatever the score.
+    pub void: bool,
+    /// Positions still waiting for assessors: the result is not complete.
+    pub pending: u32,
+}
+
+/// The theory result from a scored paper, the irregularities recorded on the attempt
+/// (outcome, points) and the plan's pass mark in the paper's points.
+pub fn theory_result(
+    points: f64,
+    max_points: f64,
+    pending: u32,
+    irregularities: &[(IrregularityOutcome, f64)],
+    pass_mark_points: f64,
+) -> TheoryResult {
+    let deducted: f64 = irregularities
+        .iter()
+        .filter(|(o, _)| *o == IrregularityOutcome::Deduction)
+        .map(|(_, p)| p.max(0.0))
+        .sum();
+    let void = irregularities
+        .iter()
+        .any(|(o, _)| *o == IrregularityOutcome::Void);
+    let net = (points - deducted).max(0.0);
+    let hundred = |p: f64| match max_points > 0.0 {
+        true => round2(p / max_points * 100.0),
+        false => 0.0,
+    };
+    let score = if void { 0.0 } else { hundred(net) };
+    let pass_mark = hundred(pass_mark_points);
+    TheoryResult {
+        raw_points: round2(points),
+        deducted: round2(deducted),
+        max_points,
+        score,
+        pass_mark,
+        passed: !void && pending == 0 && score + 1e-9 >= pass_mark,
+        void,
+        pending,
+    }
+}
+
+#[cfg(test)]
+mod tests;

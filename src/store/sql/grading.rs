@@ -1,0 +1,213 @@
+//! Grading: attempt scores and their breakdown, the facts of a plan's results, and
+//! publication.
+
+use async_trait::async_trait;
+use sqlx::Row as _;
+
+use super::common::{code, write_audited, Tx};
+use super::DbStore;
+use crate::domain::audit::AuditEvent;
+use crate::domain::exam::IrregularityOutcome;
+use crate::domain::grading::{ItemScore, Outcome, PaperScore};
+use crate::store::grading::{Publication, ResultFacts};
+use crate::store::{GradingStore, Result, StoreError};
+
+/// Writes one attempt's score unless it has one; `true` when written.
+async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO attempt_scores (attempt_id, points, max_points, pending, scored_at_ms) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (attempt_id) DO NOTHING",
+    )
+    .bind(attempt_id)
+    .bind(s.points)
+    .bind(s.max_points)
+    .bind(i64::from(s.pending))
+    .bind(at_ms)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    // One statement per 200 positions: a paper of 100 items is one round trip.
+    for chunk in s.items.chunks(200) {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO attempt_item_scores (attempt_id, position, points, max_points, outcome) ",
+        );
+        q.push_values(chunk, |mut b, i| {
+            b.push_bind(attempt_id)
+                .push_bind(i64::from(i.position))
+                .push_bind(i.points)
+                .push_bind(i.max_points)
+                .push_bind(i.outcome.code());
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(true)
+}
+
+#[async_trait]
+impl GradingStore for DbStore {
+    async fn unscored_attempts(&self, limit: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT a.id FROM attempts a LEFT JOIN attempt_scores s ON s.attempt_id = a.id \
+             WHERE a.status IN ('submitted', 'terminated') AND s.attempt_id IS NULL \
+             ORDER BY a.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    async fn record_score(&self, attempt_id: i64, score: &PaperScore, at_ms: i64) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let written = insert_score(&mut tx, attempt_id, score, at_ms).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    async fn record_scores(&self, scores: &[(i64, PaperScore)], at_ms: i64) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let mut n = 0;
+        for (attempt_id, s) in scores {
+            n += u64::from(insert_score(&mut tx, *attempt_id, s, at_ms).await?);
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn item_scores(&self, attempt_id: i64) -> Result<Vec<ItemScore>> {
+        let rows = sqlx::query(
+            "SELECT position, points, max_points, outcome FROM attempt_item_scores \
+             WHERE attempt_id = $1 ORDER BY position",
+        )
+        .bind(attempt_id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ItemScore {
+                    position: u32::try_from(r.try_get::<i64, _>("position")?)
+                        .map_err(|_| super::common::bad_value("position"))?,
+                    points: r.try_get("points")?,
+                    max_points: r.try_get("max_points")?,
+                    outcome: code(r, "outcome", Outcome::from_code)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn result_facts(&self, plan_id: i64, candidate: Option<i64>) -> Result<Vec<ResultFacts>> {
+        let rows = sqlx::query(
+            "SELECT c.id AS candidate_id, c.person_id, p.name, c.admission_no, c.session_id, \
+             a.id AS attempt_id, a.status, s.points, s.max_points, s.pending \
+             FROM candidates c JOIN people p ON p.id = c.person_id \
+             LEFT JOIN attempts a ON a.candidate_id = c.id \
+             LEFT JOIN attempt_scores s ON s.attempt_id = a.id \
+             WHERE c.plan_id = $1 AND ($2 IS NULL OR c.id = $2) ORDER BY c.admission_no",
+        )
+        .bind(plan_id)
+        .bind(candidate)
+        .fetch_all(self.reader())
+        .await?;
+        let irregular = sqlx::query(
+            "SELECT i.attempt_id, i.outcome, i.points, i.description FROM irregularities i \
+             JOIN attempts a ON a.id = i.attempt_id WHERE a.plan_id = $1 \
+             AND ($2 IS NULL OR a.candidate_id = $2) ORDER BY i.id",
+        )
+        .bind(plan_id)
+        .bind(candidate)
+        .fetch_all(self.reader())
+        .await?;
+        let mut by_attempt: std::collections::HashMap<
+            i64,
+            Vec<(IrregularityOutcome, f64, String)>,
+        > = Default::default();
+        for r in &irregular {
+            by_attempt
+                .entry(r.try_get("attempt_id")?)
+                .or_default()
+                .push((
+                    code(r, "outcome", IrregularityOutcome::from_code)?,
+                    r.try_get("points")?,
+                    r.try_get("description")?,
+                ));
+        }
+        rows.iter()
+            .map(|r| {
+                let attempt_id: Option<i64> = r.try_get("attempt_id")?;
+                let points: Option<f64> = r.try_get("points")?;
+                let score = match points {
+                    Some(p) => Some((
+                        p,
+                        r.try_get::<f64, _>("max_points")?,
+                        u32::try_from(r.try_get::<i64, _>("pending")?).unwrap_or(u32::MAX),
+                    )),
+                    None => None,
+                };
+                Ok(ResultFacts {
+                    candidate_id: r.try_get("candidate_id")?,
+                    person_id: r.try_get("person_id")?,
+                    name: r.try_get("name")?,
+                    admission_no: r.try_get("admission_no")?,
+                    session_id: r.try_get("session_id")?,
+                    attempt_id,
+                    attempt_status: r.try_get("status")?,
+                    score,
+                    irregularities: attempt_id
+                        .and_then(|a| by_attempt.remove(&a))
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn candidacies(&self, person_id: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT plan_id, id FROM candidates WHERE person_id = $1 ORDER BY id DESC LIMIT 50",
+        )
+        .bind(person_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    async fn publication(&self, plan_id: i64) -> Result<Option<Publication>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT published_at_ms, review_until_ms FROM result_publications WHERE plan_id = $1",
+        )
+        .bind(plan_id)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|(published_at_ms, review_until_ms)| Publication {
+            published_at_ms,
+            review_until_ms,
+        }))
+    }
+
+    async fn publish_results(
+        &self,
+        plan_id: i64,
+        by: i64,
+        publication: Publication,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "INSERT INTO result_publications (plan_id, published_by, published_at_ms, \
+             review_until_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (plan_id) DO NOTHING",
+        )
+        .bind(plan_id)
+        .bind(by)
+        .bind(publication.published_at_ms)
+        .bind(publication.review_until_ms)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                field: "plan_id",
+                code: "result_error.already_published",
+            });
+        }
+        write_audited(tx, &self.chain_key, audit).await?;
+        Ok(())
+    }
+}

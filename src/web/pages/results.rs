@@ -1,0 +1,282 @@
+//! A plan's results and certificates (the body's admins, the regulator, a dispatched
+//! inspector), the holder's printable certificate with its QR code, and public
+//! verification.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::plans::with_errors;
+use super::{page, see_other};
+use crate::app;
+use crate::app::certificates::{PublicCertificate, StatusInput};
+use crate::domain::exam::points_text;
+use crate::domain::time::local_time;
+use crate::store::certificates::Certificate;
+use crate::web::ctx::{Ctx, RequestCtx};
+use crate::web::error::{AppError, Form, Path, Query};
+use crate::web::AppState;
+
+fn cert_row(c: &Certificate) -> Value {
+    json!({"id": c.id, "number": c.number, "kind": c.kind, "holder": c.holder_name,
+           "occupation": c.occupation_name, "level": c.level, "score": points_text(c.score),
+           "issued": crate::domain::time::local_date(c.issued_at_ms).to_string(),
+           "status": c.status, "reason": c.status_reason, "review_due": c.review_due})
+}
+
+async fn results_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    errors: Value,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let v = app::certificates::results_view(&st.app, p, id).await?;
+    let r = &v.results;
+    let plan = &r.plan;
+    let cert_of = |candidate: i64| v.certificates.iter().find(|c| c.candidate_id == candidate);
+    let pending = v.requests.iter().find(|q| q.status == "pending");
+    let status = match errors.as_array().is_some_and(|e| !e.is_empty()) {
+        true => StatusCode::UNPROCESSABLE_ENTITY,
+        false => StatusCode::OK,
+    };
+    let data = json!({
+        "plan": {"id": plan.id, "name": plan.name, "occupation": format!("{} {}", plan.occupation_code, plan.occupation_name),
+                 "level": plan.level, "exam_date": plan.exam_date, "pass_mark": points_text(plan.template.pass_mark),
+                 "total": points_text(plan.template.paper.total_points())},
+        "body": v.body.name,
+        "published": r.publication.map(|pb| json!({"at": local_time(pb.published_at_ms), "review_until": local_time(pb.review_until_ms)})),
+        "is_final": r.is_final,
+        "counts": {"candidates": r.candidates.len(), "scored": r.scored, "passed": r.passed, "open": r.open},
+        "can_publish": v.can_issue && r.publication.is_none(),
+        "can_request": v.can_issue && r.is_final && pending.is_none(),
+        "candidates": r.candidates.iter().map(|c| json!({
+            "admission_no": c.admission_no, "name": c.name, "status": c.attempt_status,
+            "score": c.theory.as_ref().map(|t| points_text(t.score)),
+            "paper_points": c.theory.as_ref().map(|t| format!("{}/{}", points_text(t.raw_points), points_text(t.max_points))),
+            "deducted": c.theory.as_ref().filter(|t| t.deducted > 0.0).map(|t| points_text(t.deducted)),
+            "void": c.theory.as_ref().is_some_and(|t| t.void),
+            "pending": c.theory.as_ref().map(|t| t.pending).filter(|n| *n > 0),
+            "passed": c.passed,
+            "irregularities": c.irregularities.iter().map(|i| json!({"outcome": i.outcome, "points": points_text(i.points), "description": i.description})).collect::<Vec<_>>(),
+            "certificate": cert_of(c.candidate_id).map(cert_row),
+        })).collect::<Vec<_>>(),
+        "requests": v.requests.iter().map(|q| json!({
+            "id": q.id, "by": q.requested_by_name, "at": local_time(q.requested_at_ms), "status": q.status,
+            "decided_by": q.decided_by_name, "decided_at": q.decided_at_ms.map(local_time), "issued": q.issued,
+            "can_decide": v.can_issue && q.status == "pending" && q.requested_by != p.user_id,
+            "mine": q.status == "pending" && q.requested_by == p.user_id,
+        })).collect::<Vec<_>>(),
+        "certificates": v.certificates.iter().map(cert_row).collect::<Vec<_>>(),
+        "errors": errors,
+    });
+    Ok((status, page(st, ctx, "results", "results.title", data)?).into_response())
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    results_page(&st, &ctx, id, json!([])).await
+}
+
+async fn after(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    r: Result<(), AppError>,
+) -> Result<Response, AppError> {
+    match r {
+        Ok(()) => Ok(see_other(&format!("/plans/{id}/results")).into_response()),
+        Err(e) => {
+            let errors = with_errors(st, ctx, e)?;
+            results_page(st, ctx, id, errors).await
+        }
+    }
+}
+
+pub async fn publish(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = app::grading::publish(&st.app, ctx.principal()?, id)
+        .await
+        .map(|_| ());
+    after(&st, &ctx, id, r).await
+}
+
+pub async fn request_issuance(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = app::certificates::request(&st.app, ctx.principal()?, id)
+        .await
+        .map(|_| ());
+    after(&st, &ctx, id, r).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    /// `approve` or `reject`.
+    decision: String,
+}
+
+pub async fn decide(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let plan_id = app::certificates::request_plan(&st.app, p, id).await?;
+    let r = app::certificates::decide(&st.app, p, id, f.decision == "approve")
+        .await
+        .map(|_| ());
+    after(&st, &ctx, plan_id, r).await
+}
+
+/// The QR code of a certificate's public verification address, as inline SVG.
+fn qr_svg(url: &str) -> String {
+    use qrcode::render::svg;
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => {
+            let svg = code.render::<svg::Color>().min_dimensions(160, 160).build();
+            // Inline in the page: without the XML declaration.
+            match svg.find("<svg") {
+                Some(i) => svg[i..].to_string(),
+                None => svg,
+            }
+        }
+        Err(_) => String::new(),
+    }
+}
+
+async fn certificate_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    id: i64,
+    errors: Value,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let c = app::certificates::certificate(&st.app, p, id).await?;
+    let can_change = app::certificates::may_change_status(&st.app, p, &c).await?;
+    let url = format!("{}/verify/{}", st.app.config.public_url(), c.number);
+    let status = match errors.as_array().is_some_and(|e| !e.is_empty()) {
+        true => StatusCode::UNPROCESSABLE_ENTITY,
+        false => StatusCode::OK,
+    };
+    let data = json!({
+        "cert": cert_row(&c),
+        "body": c.body_name,
+        "occupation_code": c.occupation_code,
+        "verify_url": url,
+        "qr": qr_svg(&url),
+        "can_change": can_change,
+        "errors": errors,
+    });
+    Ok((
+        status,
+        page(st, ctx, "certificate", "certificate.title", data)?,
+    )
+        .into_response())
+}
+
+pub async fn certificate(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    certificate_page(&st, &ctx, id, json!([])).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+    reason: String,
+}
+
+pub async fn set_status(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let input = StatusInput {
+        status: f.status,
+        reason: f.reason,
+    };
+    match app::certificates::set_status(&st.app, ctx.principal()?, id, input).await {
+        Ok(_) => Ok(see_other(&format!("/certificates/{id}")).into_response()),
+        Err(e) => {
+            let errors = with_errors(&st, &ctx, e)?;
+            certificate_page(&st, &ctx, id, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VerifyQuery {
+    number: String,
+}
+
+fn verify_page(
+    st: &AppState,
+    ctx: &RequestCtx,
+    number: &str,
+    found: Option<PublicCertificate>,
+) -> Result<Response, AppError> {
+    let searched = !number.is_empty();
+    let data = json!({
+        "number": number,
+        "searched": searched,
+        "cert": found.as_ref().map(|c| json!({
+            "number": c.number, "kind": c.kind, "holder": c.holder, "occupation": format!("{} {}", c.occupation_code, c.occupation_name),
+            "level": c.level, "body": c.body, "issued": c.issued_on, "status": c.status, "reason": c.status_reason,
+            "valid": c.status == crate::domain::certificate::CertificateStatus::Valid, "body_exited": c.body_exited,
+        })),
+    });
+    let status = match (searched, found.is_some()) {
+        (true, false) => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
+    };
+    Ok((status, page(st, ctx, "verify", "verify.title", data)?).into_response())
+}
+
+/// The verification form; with `?number=` it shows that certificate's page.
+pub async fn verify_form(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, AppError> {
+    let number = q.number.trim().to_ascii_uppercase();
+    if number.is_empty() {
+        return verify_page(&st, &ctx, "", None);
+    }
+    Ok(see_other(&format!(
+        "/verify/{}",
+        crate::web::ctx::percent_encode(&number)
+    ))
+    .into_response())
+}
+
+/// Public verification of one number (what the QR code points to), rate-limited.
+pub async fn verify(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(number): Path<String>,
+) -> Result<Response, AppError> {
+    let addr = ctx
+        .address
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let found = app::certificates::verify_limited(&st.app, addr, &number).await?;
+    verify_page(&st, &ctx, number.trim(), found)
+}

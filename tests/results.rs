@@ -1,0 +1,451 @@
+//! From 交卷 to a certificate anyone can verify, over real HTTP: automatic scoring with
+//! the per-question breakdown, a deduction and the pass mark, publication with its
+//! review window, the candidate seeing only published results (never keys), issuance
+//! decided by a second admin (never the requester, never a proctor of the candidates),
+//! 22-character numbers, public verification with a masked name, revocation shown at
+//! once, and the rate limit.
+
+mod common;
+
+use serde_json::{json, Value};
+use skillcert::domain::item::Answer;
+
+use common::exams::{exam_login, id_number, plan_elderly_care, user};
+use common::{sqlite_store, Client, TestApp};
+
+/// The right answer of every position of an attempt's paper, as the exam page would
+/// save it (shown option positions), read from the database as an examiner could not.
+async fn right_answers(app: &TestApp, attempt_id: i64) -> Vec<(u32, Value)> {
+    let store = sqlite_store(app.dir.path()).await;
+    let rec = store.attempt(attempt_id).await.unwrap();
+    let keys: Vec<(i64, i64)> = rec
+        .paper
+        .items
+        .iter()
+        .map(|i| (i.item_id, i.version))
+        .collect();
+    let contents = store.item_contents(&keys).await.unwrap();
+    let mut out = Vec::new();
+    for (pos, it) in rec.paper.items.iter().enumerate() {
+        let (_, c) = contents
+            .iter()
+            .find(|(k, _)| *k == (it.item_id, it.version))
+            .unwrap();
+        let shown_key = |p: usize| {
+            let orig = match it.option_order.is_empty() {
+                true => p,
+                false => usize::from(it.option_order[p]),
+            };
+            c.options[orig].key.clone()
+        };
+        let answer = match &c.answer {
+            Answer::TrueFalse(b) => json!(b),
+            Answer::Keys(k) => json!((0..c.options.len())
+                .filter(|p| k.contains(&shown_key(*p)))
+                .collect::<Vec<_>>()),
+            other => panic!("the demo paper has only choice items: {other:?}"),
+        };
+        out.push((pos as u32, answer));
+    }
+    store.close().await;
+    out
+}
+
+async fn answer_all(c: &Client, answers: &[(u32, Value)]) {
+    let changes: Vec<Value> = answers
+        .iter()
+        .map(|(p, a)| json!({"position": p, "seq": 1, "answer": a}))
+        .collect();
+    let (s, b) = c
+        .post("/api/v1/exam/answers", json!({ "changes": changes }))
+        .await;
+    assert_eq!(s, 200, "{b}");
+}
+
+#[tokio::test]
+async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_can_verify() {
+    let app = TestApp::spawn_with(|c| {
+        c.exams.review_window_hours = 0;
+        c.exams.verify_per_minute = 30;
+    })
+    .await;
+    let planned = plan_elderly_care(&app, 600, 3).await;
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 200, "{b}");
+    let ba = &planned.body_admin;
+    let plan = planned.plan_id;
+
+    // Three candidates sign in, are admitted and start.
+    let mut cands = Vec::new();
+    for i in 0..3 {
+        cands.push(exam_login(&app, &planned.admissions[i], &id_number(i)).await);
+    }
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let mut attempts = Vec::new();
+    for c in &cands {
+        let (s, st) = c.post("/api/v1/exam/start", json!({})).await;
+        assert_eq!(s, 200, "{st}");
+        let (_, st) = c.get("/api/v1/exam/state").await;
+        attempts.push(st["attempt_id"].as_i64().unwrap());
+    }
+    // 0 answers everything right; 1 answers nothing; 2 answers right but is caught
+    // talking (−10) and one answer is wrong.
+    let right0 = right_answers(&app, attempts[0]).await;
+    answer_all(&cands[0], &right0).await;
+    let mut right2 = right_answers(&app, attempts[2]).await;
+    right2[0].1 = match &right2[0].1 {
+        Value::Bool(b) => json!(!b),
+        Value::Array(a) if a.len() == 1 && a[0] == json!(0) => json!([1]),
+        _ => json!([0]),
+    };
+    answer_all(&cands[2], &right2).await;
+    let (_, paper) = cands[2].get("/api/v1/exam/paper").await;
+    let first_points = paper["items"][0]["points"].as_f64().unwrap();
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{}/irregularities", attempts[2]),
+            json!({"outcome": "deduction", "points": 10, "description": "交头接耳"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // Publication waits until every attempt is closed.
+    let (s, b) = ba
+        .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["fields"][0]["code"], "result_error.attempts_open",
+        "{b}"
+    );
+    for c in &cands {
+        let (s, b) = c.post("/api/v1/exam/submit", json!({})).await;
+        assert_eq!(s, 200, "{b}");
+    }
+
+    // Results before publication: the body sees them (scored at submission, off the
+    // request's path, so within moments), the candidate does not.
+    let mut r = Value::Null;
+    for _ in 0..100 {
+        let (s, got) = ba.get(&format!("/api/v1/plans/{plan}/results")).await;
+        assert_eq!(s, 200, "{got}");
+        r = got;
+        if r["scored"] == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(r["scored"], 3, "{r}");
+    let by_adm = |r: &Value, i: usize| -> Value {
+        r["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["admission_no"] == planned.admissions[i].as_str())
+            .unwrap()
+            .clone()
+    };
+    let c0 = by_adm(&r, 0);
+    assert_eq!(c0["theory"]["score"], 100.0, "{c0}");
+    assert_eq!(c0["passed"], true);
+    let c1 = by_adm(&r, 1);
+    assert_eq!(
+        (c1["theory"]["score"].as_f64(), c1["passed"].as_bool()),
+        (Some(0.0), Some(false))
+    );
+    let c2 = by_adm(&r, 2);
+    let expected = 100.0 - first_points - 10.0;
+    assert_eq!(c2["theory"]["score"].as_f64(), Some(expected), "{c2}");
+    assert_eq!(c2["theory"]["deducted"], 10.0);
+    assert_eq!(c2["passed"], true);
+    assert_eq!(c2["irregularities"][0]["outcome"], "deduction");
+
+    // The candidate 0 holds an account on the same real-name record.
+    let admin = app.admin().await;
+    let body_id = {
+        let (_, p) = ba.get(&format!("/api/v1/plans/{plan}")).await;
+        p["plan"]["body_id"].as_i64().unwrap()
+    };
+    admin
+        .create_user(
+            json!({"login": "cand0", "password": "Correct-Horse-9", "org_id": body_id,
+                            "role": "candidate", "name": "考生0", "document_number": id_number(0)}),
+        )
+        .await;
+    let cand0 = app.client();
+    cand0.login("cand0", "Correct-Horse-9").await;
+    let (s, mine) = cand0.get("/api/v1/me/results").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        mine["results"],
+        json!([]),
+        "nothing before publication: {mine}"
+    );
+
+    // Issuance before publication is refused.
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/plans/{plan}/certificates/requests"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["fields"][0]["code"],
+        "certificate_error.not_final"
+    );
+
+    let (s, b) = ba
+        .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = ba
+        .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
+        .await;
+    assert_eq!(s, 409, "published once: {b}");
+
+    let (_, mine) = cand0.get("/api/v1/me/results").await;
+    let r0 = &mine["results"][0];
+    assert_eq!(r0["result"]["theory"]["score"], 100.0, "{mine}");
+    assert_eq!(r0["breakdown"].as_array().unwrap().len(), 60);
+    assert_eq!(r0["breakdown"][0]["outcome"], "correct");
+    let text = mine.to_string();
+    for leak in ["\"answer\"", "\"keys\"", "option_order", "\"key\""] {
+        assert!(
+            !text.contains(leak),
+            "no key material in a candidate's result: {leak}"
+        );
+    }
+
+    // The requester cannot approve; a proctor of the session cannot decide either.
+    let (s, req) = ba
+        .post(
+            &format!("/api/v1/plans/{plan}/certificates/requests"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 201, "{req}");
+    let req_id = req["id"].as_i64().unwrap();
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/certificates/requests/{req_id}"),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["fields"][0]["code"],
+        "certificate_error.same_person"
+    );
+    // A second admin who also proctored the session must stand aside.
+    let proctor_admin = planned.proctor_ids[1];
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/users/{proctor_admin}/roles"),
+            json!({"role": "body_admin", "org_id": body_id}),
+        )
+        .await;
+    assert!(s < 300, "{b}");
+    let (_, pb) = admin.get(&format!("/api/v1/users/{proctor_admin}")).await;
+    let pb_client = app.client();
+    pb_client
+        .login(pb["login"].as_str().unwrap(), "Correct-Horse-9")
+        .await;
+    let (s, b) = pb_client
+        .post(
+            &format!("/api/v1/certificates/requests/{req_id}"),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["fields"][0]["code"],
+        "certificate_error.examined"
+    );
+
+    // A second admin who did not examine approves: the two passing candidates get
+    // numbers 000001 and 000002 of the body's series for the year and level.
+    let tag = common::hex_id();
+    user(&admin, &format!("bb{tag}"), body_id, "body_admin").await;
+    let second = app.client();
+    second.login(&format!("bb{tag}"), "Correct-Horse-9").await;
+    let (s, issued) = second
+        .post(
+            &format!("/api/v1/certificates/requests/{req_id}"),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{issued}");
+    let numbers: Vec<String> = issued["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{issued}");
+    let yy = skillcert::today().year() % 100;
+    for (i, n) in numbers.iter().enumerate() {
+        assert_eq!(n.len(), 22, "{n}");
+        assert_eq!(n, &format!("S000032320100{yy:02}5{:06}", i + 1));
+    }
+
+    // The holder sees it; public verification shows a masked name and nothing more.
+    let (_, certs) = cand0.get("/api/v1/me/certificates").await;
+    let mine = &certs["certificates"][0];
+    assert_eq!(mine["status"], "valid", "{certs}");
+    let number = mine["number"].as_str().unwrap().to_string();
+    let anon = app.client();
+    let (s, v) = anon.get(&format!("/api/v1/verify/{number}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["holder"], "考*0", "{v}");
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["level"], 5);
+    assert!(
+        v.get("person_id").is_none() && v.get("score").is_none(),
+        "{v}"
+    );
+    let (s, page) = anon.get_text(&format!("/verify/{number}")).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("考*0") && !page.contains("考生0"),
+        "masked on the page"
+    );
+    let (s, _) = anon.get("/api/v1/verify/S0000323201002650000999").await;
+    assert_eq!(s, 404);
+
+    // The holder's printable page carries a QR code of the public address.
+    let cert_id = mine["id"].as_i64().unwrap();
+    let (s, page) = cand0.get_text(&format!("/certificates/{cert_id}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<svg") && page.contains(&format!("/verify/{number}")));
+    // Nobody signed in cannot open it.
+    let (s, _) = app
+        .client()
+        .get(&format!("/api/v1/certificates/{cert_id}"))
+        .await;
+    assert_eq!(s, 401);
+
+    // Revocation with a reason shows at once; a revoked certificate stays revoked.
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/certificates/{cert_id}/status"),
+            json!({"status": "revoked", "reason": ""}),
+        )
+        .await;
+    assert_eq!(s, 422, "a reason is required: {b}");
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/certificates/{cert_id}/status"),
+            json!({"status": "revoked", "reason": "成绩复核后不合格"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, v) = anon.get(&format!("/api/v1/verify/{number}")).await;
+    assert_eq!(v["status"], "revoked");
+    assert_eq!(v["status_reason"], "成绩复核后不合格");
+    let (s, _) = ba
+        .post(
+            &format!("/api/v1/certificates/{cert_id}/status"),
+            json!({"status": "valid", "reason": "误撤"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+
+    // Another body's admin sees none of it.
+    let other = admin
+        .create_body(&format!("另一机构{}", common::hex_id()))
+        .await;
+    user(&admin, &format!("ob{tag}"), other, "body_admin").await;
+    let ob = app.client();
+    ob.login(&format!("ob{tag}"), "Correct-Horse-9").await;
+    for path in [
+        format!("/api/v1/plans/{plan}/results"),
+        format!("/api/v1/plans/{plan}/certificates"),
+        format!("/api/v1/certificates/{cert_id}"),
+    ] {
+        let (s, b) = ob.get(&path).await;
+        assert_eq!(s, 404, "{path}: {b}");
+    }
+    let (s, _) = ob
+        .post(
+            &format!("/api/v1/certificates/{cert_id}/status"),
+            json!({"status": "suspended", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, 404);
+
+    // In a real browser: the body's results page, the holder's dashboard and printable
+    // certificate, and public verification of the revoked certificate (screenshots).
+    if let Some((c, _driver, _profile)) = common::browser::browser().await {
+        use common::browser::{click, fill, shot, text};
+        let sign_in = |login: String| {
+            let c = &c;
+            let url = app.url("/login");
+            async move {
+                c.goto(&url).await.unwrap();
+                fill(c, "#login", &login).await;
+                fill(c, "#password", "Correct-Horse-9").await;
+                click(c, "#login-submit").await;
+            }
+        };
+        sign_in(format!("bb{tag}")).await;
+        c.goto(&app.url(&format!("/plans/{plan}/results")))
+            .await
+            .unwrap();
+        let table = text(&c, "#results").await;
+        assert!(
+            table.contains(&numbers[1]) && table.contains("合格"),
+            "{table}"
+        );
+        shot(&c, "body_admin-results").await;
+        c.goto(&app.url(&format!("/certificates/{cert_id}")))
+            .await
+            .unwrap();
+        assert!(text(&c, "#cert-status").await.contains("已撤销"));
+        shot(&c, "body_admin-certificate").await;
+        click(&c, "#logout").await;
+        sign_in("cand0".into()).await;
+        let results = text(&c, "#my-results").await;
+        assert!(
+            results.contains("100") && results.contains("合格"),
+            "{results}"
+        );
+        shot(&c, "candidate-dashboard-results").await;
+        c.goto(&app.url(&format!("/certificates/{cert_id}")))
+            .await
+            .unwrap();
+        shot(&c, "candidate-certificate").await;
+        click(&c, "#logout").await;
+        c.goto(&app.url("/verify")).await.unwrap();
+        fill(
+            &c,
+            "#verify-form input[name=number]",
+            &number.to_lowercase(),
+        )
+        .await;
+        click(&c, "#verify-form button").await;
+        assert_eq!(text(&c, "#verify-status").await, "已撤销");
+        assert_eq!(text(&c, "#verify-holder").await, "考*0");
+        shot(&c, "public-verify-revoked").await;
+    }
+
+    // Verification is rate-limited per address.
+    let mut limited = false;
+    for _ in 0..40 {
+        let (s, _) = anon.get(&format!("/api/v1/verify/{number}")).await;
+        if s == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the limit of 30 a minute applies");
+    app.stop().await;
+}
