@@ -263,6 +263,17 @@ async fn concurrent_issuance_never_repeats_or_skips(s: Arc<dyn Store>) {
         )
         .await
         .is_err());
+    // One pending request per plan.
+    s.request_issuance(plan_id, by, ev("certificate.request"))
+        .await
+        .unwrap();
+    let second = s
+        .request_issuance(plan_id, by, ev("certificate.request"))
+        .await;
+    assert!(
+        matches!(second, Err(skillcert::store::StoreError::Refused { .. })),
+        "{second:?}"
+    );
     // A request is decided once: approving again issues nothing.
     let again = s
         .approve_issuance(1, by, parts, vec![], ev("certificate.issue"))

@@ -211,6 +211,19 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
         .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
         .await;
     assert_eq!(s, 409, "published once: {b}");
+    // Published results change only through review: no irregularity afterwards.
+    let (s, b) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/attempts/{}/irregularities", attempts[0]),
+            json!({"outcome": "void", "description": "事后补记"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["fields"][0]["code"],
+        "result_error.already_published"
+    );
 
     let (_, mine) = cand0.get("/api/v1/me/results").await;
     let r0 = &mine["results"][0];

@@ -42,6 +42,8 @@ CREATE TABLE issuance_requests (
     issued          INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX issuance_requests_plan ON issuance_requests (plan_id, id);
+-- At most one request waits per plan.
+CREATE UNIQUE INDEX issuance_requests_pending ON issuance_requests (plan_id) WHERE status = 'pending';
 
 -- The next serial per body, kind, year and level: taken and advanced inside the issuing
 -- transaction, so concurrent issuance never repeats or skips a number.

@@ -151,7 +151,7 @@ pub async fn decide(
         province_code: body.province_code.clone().unwrap_or_default(),
         site_code: body.site_code.clone().unwrap_or_default(),
         year: today.year(),
-        level: Some(plan.level),
+        level: kind.has_level().then_some(plan.level),
     };
     let audit = audit_by(
         p,

@@ -7,7 +7,8 @@
 use serde::Serialize;
 
 use super::{audit_by, authorize, App, Error, Result};
-use crate::domain::grading::{theory_result, ItemScore, PaperScore, TheoryResult};
+use crate::domain::exam::AttemptStatus;
+use crate::domain::grading::{is_absent, theory_result, ItemScore, PaperScore, TheoryResult};
 use crate::domain::policy::{Action, Principal};
 use crate::store::grading::{Publication, ResultFacts};
 use crate::store::plans::Plan;
@@ -47,7 +48,15 @@ pub async fn score_pending(app: &App) -> Result<u64> {
         }
         let mut scores = Vec::with_capacity(ids.len());
         for id in &ids {
-            scores.push((*id, compute(app, *id).await?));
+            // One attempt that cannot be scored (its paper unreadable) is logged and
+            // left for a person; it must not hold up every other attempt.
+            match compute(app, *id).await {
+                Ok(score) => scores.push((*id, score)),
+                Err(e) => tracing::warn!(attempt_id = id, error = %e, "attempt not scored"),
+            }
+        }
+        if scores.is_empty() {
+            return Ok(total);
         }
         let written = app.store.record_scores(&scores, crate::now_ms()).await?;
         total += written;
@@ -107,6 +116,8 @@ pub struct CandidateResult {
     pub attempt_status: Option<String>,
     /// The theory component, once the attempt is scored.
     pub theory: Option<TheoryResult>,
+    /// Never admitted, and the late-entry window closed (缺考).
+    pub absent: bool,
     pub irregularities: Vec<IrregularityNote>,
     /// Every required component passed (today: the theory component).
     pub passed: bool,
@@ -123,11 +134,12 @@ pub struct PlanResults {
     pub candidates: Vec<CandidateResult>,
     pub scored: usize,
     pub passed: usize,
-    /// Candidates whose attempt is still open (not submitted): publication waits.
+    /// Candidates whose attempt is still open (no paper yet, or not submitted and not
+    /// absent): publication waits.
     pub open: usize,
 }
 
-fn result_of(plan: &Plan, f: ResultFacts) -> CandidateResult {
+fn result_of(plan: &Plan, f: ResultFacts, absent: bool) -> CandidateResult {
     let irregular: Vec<_> = f.irregularities.iter().map(|(o, p, _)| (*o, *p)).collect();
     let theory = f.score.map(|(points, max, pending)| {
         theory_result(points, max, pending, &irregular, plan.template.pass_mark)
@@ -142,6 +154,7 @@ fn result_of(plan: &Plan, f: ResultFacts) -> CandidateResult {
         attempt_id: f.attempt_id,
         attempt_status: f.attempt_status,
         theory,
+        absent,
         irregularities: f
             .irregularities
             .into_iter()
@@ -158,14 +171,35 @@ fn result_of(plan: &Plan, f: ResultFacts) -> CandidateResult {
 pub(crate) async fn derive(app: &App, plan: &Plan) -> Result<PlanResults> {
     let facts = app.store.result_facts(plan.id, None).await?;
     let publication = app.store.publication(plan.id).await?;
-    let candidates: Vec<CandidateResult> = facts.into_iter().map(|f| result_of(plan, f)).collect();
+    let now = crate::now_ms();
+    let late_entry_ms = app.config.exams.late_entry_minutes.max(0) * 60_000;
+    let starts: std::collections::HashMap<i64, i64> = app
+        .store
+        .sessions(plan.id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.starts_at_ms))
+        .collect();
+    let candidates: Vec<CandidateResult> = facts
+        .into_iter()
+        .map(|f| {
+            let status = f
+                .attempt_status
+                .as_deref()
+                .and_then(AttemptStatus::from_code);
+            let starts = starts.get(&f.session_id).copied().unwrap_or(i64::MAX);
+            let absent = is_absent(status, starts, late_entry_ms, now);
+            result_of(plan, f, absent)
+        })
+        .collect();
     let open = candidates
         .iter()
         .filter(|c| {
-            !matches!(
-                c.attempt_status.as_deref(),
-                Some("submitted") | Some("terminated") | None
-            )
+            !c.absent
+                && !matches!(
+                    c.attempt_status.as_deref(),
+                    Some("submitted") | Some("terminated")
+                )
         })
         .count();
     Ok(PlanResults {
@@ -198,13 +232,8 @@ pub async fn publish(app: &App, p: &Principal, plan_id: i64) -> Result<Publicati
     if results.candidates.is_empty() || results.open > 0 {
         return Err(Error::field("plan_id", "result_error.attempts_open"));
     }
-    if results.scored
-        < results
-            .candidates
-            .iter()
-            .filter(|c| c.attempt_id.is_some())
-            .count()
-    {
+    let closed = |c: &&CandidateResult| !c.absent && c.attempt_id.is_some();
+    if results.scored < results.candidates.iter().filter(closed).count() {
         return Err(Error::field("plan_id", "result_error.not_scored"));
     }
     let now = crate::now_ms();
@@ -254,7 +283,12 @@ pub async fn my_results(app: &App, p: &Principal) -> Result<Vec<MyResult>> {
         let Some(mine) = facts.into_iter().next() else {
             continue;
         };
-        let result = result_of(&plan, mine);
+        let status = mine
+            .attempt_status
+            .as_deref()
+            .and_then(AttemptStatus::from_code);
+        let absent = status == Some(AttemptStatus::Ready);
+        let result = result_of(&plan, mine, absent);
         let breakdown = match result.attempt_id {
             Some(a) => app.store.item_scores(a).await?,
             None => Vec::new(),

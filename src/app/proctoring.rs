@@ -132,6 +132,11 @@ pub async fn irregularity(
         .await
         .map_err(|_| Error::NotFound)?;
     let (plan, _) = session_for_proctor(app, p, rec.session_id).await?;
+    // Published results change only through review: an irregularity recorded afterwards
+    // would silently overturn a result (and a certificate issued on it).
+    if app.store.publication(plan.id).await?.is_some() {
+        return Err(Error::field("outcome", "result_error.already_published"));
+    }
     let mut f = Fields::default();
     let outcome = match input.outcome.trim() {
         "warning" => IrregularityOutcome::Warning,

@@ -142,9 +142,10 @@ impl NumberScheme for SkillLevelScheme {
     }
 }
 
-/// This system's scheme for the other kinds, 18 characters: a kind letter (Q
+/// This system's scheme for the other kinds, 24 characters: a kind letter (Q
 /// vocational qualification, A special ability, T special operation, P training),
-/// province, body code, 4-digit year, level (0 without), 6-digit serial.
+/// province, body code, site code (bodies filed with the province share body code
+/// `0000`, so the site tells them apart), 4-digit year, level (0 without), 6-digit serial.
 pub struct OwnScheme;
 
 impl NumberScheme for OwnScheme {
@@ -163,8 +164,8 @@ impl NumberScheme for OwnScheme {
             (false, _) => 0,
         };
         Ok(format!(
-            "{letter}{}{}{:04}{level}",
-            p.province_code, p.body_code, p.year
+            "{letter}{}{}{}{:04}{level}",
+            p.province_code, p.body_code, p.site_code, p.year
         ))
     }
 
@@ -380,7 +381,8 @@ mod tests {
         );
         let s = scheme(CertificateKind::SpecialAbility);
         let n = s.format(&s.series(&p).unwrap(), 3).unwrap();
-        assert_eq!(n, "A32000020260000003");
+        assert_eq!(n, "A32000001020320260000003");
+        assert_eq!(n.len(), 24);
         let t = parts(CertificateKind::SpecialOperation, None, Some(3));
         assert!(s.series(&t).unwrap().starts_with("T32"));
     }

@@ -90,10 +90,24 @@ pub fn theory_result(
         max_points,
         score,
         pass_mark,
-        passed: !void && pending == 0 && score + 1e-9 >= pass_mark,
+        // Decided in points, not on the rounded percentage (179.99 of 300 is not 180).
+        passed: !void && pending == 0 && net + 1e-9 >= pass_mark_points,
         void,
         pending,
     }
+}
+
+/// A candidate is absent (缺考) when their attempt was never admitted and the session's
+/// late-entry window has closed: they can no longer sign in, so their result is final
+/// (no score, not passed) and does not hold up publication.
+pub fn is_absent(
+    status: Option<crate::domain::exam::AttemptStatus>,
+    session_starts_ms: i64,
+    late_entry_ms: i64,
+    now_ms: i64,
+) -> bool {
+    status == Some(crate::domain::exam::AttemptStatus::Ready)
+        && now_ms > session_starts_ms + late_entry_ms
 }
 
 #[cfg(test)]

@@ -292,17 +292,15 @@ pub fn normalise_text(s: &str) -> String {
     out.trim().to_string()
 }
 
-/// A number as typed: full-width digits and the minus sign (−) are folded; a lone comma
-/// is a decimal comma (225,5), several are thousands separators (1,000,000).
+/// A number as typed: full-width digits and the minus sign (−) are folded, and commas
+/// are thousands separators (1,000), as Chinese writing uses them.
 fn parse_number(s: &str) -> Option<f64> {
     let t = normalise_text(s).replace('\u{2212}', "-");
     let t = t.trim();
-    let cleaned: String = if t.matches(',').count() == 1 && !t.contains('.') {
-        t.replace(',', ".")
-    } else {
-        t.replace(',', "")
-    };
-    cleaned.parse::<f64>().ok().filter(|x| x.is_finite())
+    t.replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
 }
 
 pub fn round2(x: f64) -> f64 {

@@ -116,7 +116,19 @@ fn numerical_within_the_tolerance() {
     );
     assert_eq!(at(&n, &[], json!("224.9"), NONE).outcome, Outcome::Correct);
     assert_eq!(at(&n, &[], json!("２１５"), NONE).outcome, Outcome::Correct);
-    assert_eq!(at(&n, &[], json!("225,5"), NONE).outcome, Outcome::Wrong);
+    assert_eq!(at(&n, &[], json!("225.5"), NONE).outcome, Outcome::Wrong);
+    let big = item(
+        ItemType::Numerical,
+        0,
+        Answer::Numerical {
+            value: 1000.0,
+            tolerance: 0.0,
+        },
+    );
+    assert_eq!(
+        at(&big, &[], json!("1,000"), NONE).outcome,
+        Outcome::Correct
+    );
     assert_eq!(
         at(&n, &[], json!("about 220"), NONE).outcome,
         Outcome::Wrong
@@ -209,6 +221,9 @@ fn deductions_lower_the_theory_score_and_a_void_fails_it() {
     let void = theory_result(95.0, 100.0, 0, &[(IrregularityOutcome::Void, 0.0)], 60.0);
     assert_eq!((void.score, void.passed, void.void), (0.0, false, true));
     // Out of 100 whatever the paper's total; pending essays keep it open.
+    // The pass is decided in points: 179.99 of 300 shows as 60 but does not pass 180.
+    let close = theory_result(179.99, 300.0, 0, &[], 180.0);
+    assert_eq!((close.score, close.passed), (60.0, false));
     let scaled = theory_result(30.0, 50.0, 0, &[], 30.0);
     assert_eq!(
         (scaled.score, scaled.pass_mark, scaled.passed),
@@ -226,6 +241,17 @@ fn deductions_lower_the_theory_score_and_a_void_fails_it() {
         .score,
         0.0
     );
+}
+
+#[test]
+fn a_candidate_never_admitted_is_absent_once_late_entry_closes() {
+    use crate::domain::exam::AttemptStatus;
+    assert!(!is_absent(Some(AttemptStatus::Ready), 1_000, 500, 1_500));
+    assert!(is_absent(Some(AttemptStatus::Ready), 1_000, 500, 1_501));
+    // Admitted or under way: not absent, whatever the time.
+    assert!(!is_absent(Some(AttemptStatus::Admitted), 1_000, 500, 9_999));
+    // No attempt yet (roster not closed): not absent.
+    assert!(!is_absent(None, 1_000, 500, 9_999));
 }
 
 proptest! {

@@ -75,24 +75,20 @@ fn refused(field: &'static str, code: &'static str) -> StoreError {
 impl CertificateStore for DbStore {
     async fn request_issuance(&self, plan_id: i64, by: i64, audit: AuditEvent) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM issuance_requests WHERE plan_id = $1 AND status = 'pending'",
-        )
-        .bind(plan_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if pending > 0 {
-            return Err(refused("plan_id", "certificate_error.request_pending"));
-        }
-        let id: i64 = sqlx::query_scalar(
+        // One pending request per plan, held by a partial unique index, so two admins
+        // asking at once cannot both open one.
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO issuance_requests (plan_id, requested_by, requested_at_ms, status) \
-             VALUES ($1, $2, $3, 'pending') RETURNING id",
+             VALUES ($1, $2, $3, 'pending') ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(plan_id)
         .bind(by)
         .bind(audit.at_ms)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(id) = id else {
+            return Err(refused("plan_id", "certificate_error.request_pending"));
+        };
         write_audited(tx, &self.chain_key, audit).await?;
         Ok(id)
     }
@@ -126,16 +122,26 @@ impl CertificateStore for DbStore {
     ) -> Result<Vec<String>> {
         let now = audit.at_ms;
         let mut tx = self.begin_write().await?;
-        let plan: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT p.id, p.body_id, p.occupation_id, p.level FROM issuance_requests r \
-             JOIN plans p ON p.id = r.plan_id WHERE r.id = $1 AND r.status = 'pending'",
+        // Claim the request first: the update takes its row, so a concurrent approval
+        // or rejection of the same request finds it decided (PostgreSQL's read committed
+        // would otherwise let both read it pending).
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE issuance_requests SET status = 'approved', decided_by = $2, \
+             decided_at_ms = $3 WHERE id = $1 AND status = 'pending' RETURNING plan_id",
         )
         .bind(request_id)
+        .bind(by)
+        .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((plan_id, body_id, occupation_id, plan_level)) = plan else {
+        let Some(plan_id) = claimed else {
             return Err(refused("request_id", "certificate_error.not_pending"));
         };
+        let (body_id, occupation_id, plan_level): (i64, i64, i64) =
+            sqlx::query_as("SELECT body_id, occupation_id, level FROM plans WHERE id = $1")
+                .bind(plan_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let held: Vec<i64> =
             sqlx::query_scalar("SELECT candidate_id FROM certificates WHERE plan_id = $1")
                 .bind(plan_id)
@@ -149,7 +155,11 @@ impl CertificateStore for DbStore {
         let series = scheme
             .series(&parts)
             .map_err(|e| refused("request_id", e.code()))?;
-        let level = parts.level.map(i64::from).unwrap_or(0);
+        // Kinds without levels count in one series (level 0), as their numbers print it.
+        let level = match parts.kind.has_level() {
+            true => parts.level.map(i64::from).unwrap_or(0),
+            false => 0,
+        };
         let mut numbers = Vec::with_capacity(batch.len());
         if !batch.is_empty() {
             let n = batch.len() as i64;
@@ -210,16 +220,11 @@ impl CertificateStore for DbStore {
                 q.build().execute(&mut *tx).await?;
             }
         }
-        sqlx::query(
-            "UPDATE issuance_requests SET status = 'approved', decided_by = $2, \
-             decided_at_ms = $3, issued = $4 WHERE id = $1",
-        )
-        .bind(request_id)
-        .bind(by)
-        .bind(now)
-        .bind(numbers.len() as i64)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE issuance_requests SET issued = $2 WHERE id = $1")
+            .bind(request_id)
+            .bind(numbers.len() as i64)
+            .execute(&mut *tx)
+            .await?;
         write_audited(tx, &self.chain_key, audit).await?;
         Ok(numbers)
     }
@@ -298,17 +303,23 @@ impl CertificateStore for DbStore {
         if !current.may_become(status) {
             return Err(refused("status", "certificate_error.status_change"));
         }
-        sqlx::query(
+        // Only from the status just read: a concurrent change (a revocation) wins, and
+        // this one is refused rather than undoing it.
+        let done = sqlx::query(
             "UPDATE certificates SET status = $2, status_reason = $3, status_changed_by = $4, \
-             status_changed_at_ms = $5 WHERE id = $1",
+             status_changed_at_ms = $5 WHERE id = $1 AND status = $6",
         )
         .bind(id)
         .bind(status.code())
         .bind(reason)
         .bind(by)
         .bind(audit.at_ms)
+        .bind(current.code())
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 {
+            return Err(refused("status", "certificate_error.status_change"));
+        }
         write_audited(tx, &self.chain_key, audit).await?;
         self.certificate(id).await
     }

@@ -58,9 +58,10 @@ async fn results_page(
             "paper_points": c.theory.as_ref().map(|t| format!("{}/{}", points_text(t.raw_points), points_text(t.max_points))),
             "deducted": c.theory.as_ref().filter(|t| t.deducted > 0.0).map(|t| points_text(t.deducted)),
             "void": c.theory.as_ref().is_some_and(|t| t.void),
+            "absent": c.absent,
             "pending": c.theory.as_ref().map(|t| t.pending).filter(|n| *n > 0),
             "passed": c.passed,
-            "irregularities": c.irregularities.iter().map(|i| json!({"outcome": i.outcome, "points": points_text(i.points), "description": i.description})).collect::<Vec<_>>(),
+            "irregularities": c.irregularities.iter().map(|i| json!({"outcome": i.outcome, "points": (i.points > 0.0).then(|| points_text(i.points)), "description": i.description})).collect::<Vec<_>>(),
             "certificate": cert_of(c.candidate_id).map(cert_row),
         })).collect::<Vec<_>>(),
         "requests": v.requests.iter().map(|q| json!({
