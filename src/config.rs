@@ -84,6 +84,14 @@ pub struct ExamConfig {
     pub review_window_hours: i64,
     /// Requests per minute one address may make to public certificate verification.
     pub verify_per_minute: u32,
+    /// Assessors per session whose paper has tasks for assessors (DESIGN §3.4).
+    pub assessors: crate::domain::grading::panel::AssessorRatio,
+    /// How a panel's marks become one score: `mean` or `trimmed_mean`.
+    pub panel_aggregation: crate::domain::grading::panel::Aggregation,
+    /// Marks of one task further apart than this share of its points go to arbitration.
+    pub arbitration_spread_percent: f64,
+    /// The most consecutive plans of one body an assessor may serve.
+    pub assessor_rotation_limit: usize,
 }
 
 impl Default for ExamConfig {
@@ -100,6 +108,10 @@ impl Default for ExamConfig {
             proctors: crate::domain::exam::ProctorRatio::default(),
             review_window_hours: 15 * 24,
             verify_per_minute: 60,
+            assessors: Default::default(),
+            panel_aggregation: Default::default(),
+            arbitration_spread_percent: 15.0,
+            assessor_rotation_limit: 3,
         }
     }
 }

@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::{audit_by, authorize, App, Error, Result};
 use crate::domain::exam::AttemptStatus;
-use crate::domain::grading::{is_absent, theory_result, ItemScore, PaperScore, TheoryResult};
+use crate::domain::grading::{
+    is_absent, theory_result, ItemScore, Outcome, PaperScore, TheoryResult,
+};
 use crate::domain::policy::{Action, Principal};
 use crate::store::grading::{Publication, ResultFacts};
 use crate::store::plans::Plan;
@@ -139,10 +141,25 @@ pub struct PlanResults {
     pub open: usize,
 }
 
-fn result_of(plan: &Plan, f: ResultFacts, absent: bool) -> CandidateResult {
+/// `panel`: the points the assessor panels gave the attempt's marked positions, how
+/// many positions they resolved, and whether a veto fails it.
+fn result_of(
+    plan: &Plan,
+    f: ResultFacts,
+    absent: bool,
+    panel: Option<(f64, u32, bool)>,
+) -> CandidateResult {
     let irregular: Vec<_> = f.irregularities.iter().map(|(o, p, _)| (*o, *p)).collect();
+    let (panel_points, resolved, vetoed) = panel.unwrap_or((0.0, 0, false));
     let theory = f.score.map(|(points, max, pending)| {
-        theory_result(points, max, pending, &irregular, plan.template.pass_mark)
+        theory_result(
+            crate::domain::grading::round2(points + panel_points),
+            max,
+            pending.saturating_sub(resolved),
+            vetoed,
+            &irregular,
+            plan.template.pass_mark,
+        )
     });
     CandidateResult {
         passed: theory.as_ref().is_some_and(|t| t.passed),
@@ -180,6 +197,7 @@ pub(crate) async fn derive(app: &App, plan: &Plan) -> Result<PlanResults> {
         .into_iter()
         .map(|s| (s.id, s.starts_at_ms))
         .collect();
+    let panel = super::marking::plan_panel_points(app, plan.id).await?;
     let candidates: Vec<CandidateResult> = facts
         .into_iter()
         .map(|f| {
@@ -189,7 +207,10 @@ pub(crate) async fn derive(app: &App, plan: &Plan) -> Result<PlanResults> {
                 .and_then(AttemptStatus::from_code);
             let starts = starts.get(&f.session_id).copied().unwrap_or(i64::MAX);
             let absent = is_absent(status, starts, late_entry_ms, now);
-            result_of(plan, f, absent)
+            let marked = f
+                .attempt_id
+                .and_then(|a| panel.per_attempt.get(&a).copied());
+            result_of(plan, f, absent, marked)
         })
         .collect();
     let open = candidates
@@ -288,11 +309,27 @@ pub async fn my_results(app: &App, p: &Principal) -> Result<Vec<MyResult>> {
             .as_deref()
             .and_then(AttemptStatus::from_code);
         let absent = status == Some(AttemptStatus::Ready);
-        let result = result_of(&plan, mine, absent);
-        let breakdown = match result.attempt_id {
+        let panel = super::marking::plan_panel_points(app, plan_id).await?;
+        let marked = mine
+            .attempt_id
+            .and_then(|a| panel.per_attempt.get(&a).copied());
+        let result = result_of(&plan, mine, absent, marked);
+        let mut breakdown = match result.attempt_id {
             Some(a) => app.store.item_scores(a).await?,
             None => Vec::new(),
         };
+        // Positions the panel marked show the panel's points.
+        for item in &mut breakdown {
+            let key = (result.attempt_id.unwrap_or(0), item.position);
+            if let Some((points, _)) = panel.per_position.get(&key) {
+                item.points = *points;
+                item.outcome = match *points {
+                    p if p + 1e-9 >= item.max_points => Outcome::Correct,
+                    p if p > 0.0 => Outcome::Partial,
+                    _ => Outcome::Wrong,
+                };
+            }
+        }
         out.push(MyResult {
             plan_id,
             plan_name: plan.name.clone(),

@@ -11,6 +11,8 @@
 //!   deadline sweeper;
 //! - [`proctoring`] and [`inspection`]: the proctor's and the inspector's actions;
 //! - [`grading`]: automatic scoring, results and their publication;
+//! - [`marking`]: assessor panels marking what the machine cannot, blind, with
+//!   arbitration and approved corrections;
 //! - [`certificates`]: issuance by two people, status, public verification.
 
 pub mod audit;
@@ -22,6 +24,7 @@ pub mod delivery;
 mod error;
 pub mod grading;
 pub mod inspection;
+pub mod marking;
 pub mod orgs;
 pub mod plans;
 pub mod proctoring;

@@ -152,6 +152,10 @@ pub enum Action {
     /// Grant or revoke `role` here for an account; never one's own (a body admin could
     /// otherwise make themselves a bank author and read keys).
     ChangeRoles { role: Role, own_account: bool },
+    /// Mark the tasks of a session as one of its panel: an assessor assigned to the
+    /// session who still holds the assessor role at the body (or the body's admin, who
+    /// sees but does not mark).
+    AssessSession { assigned: bool },
     /// Publish a plan's results: the body's admins.
     PublishResults,
     /// Ask for, approve or reject the issuance of this body's certificates: its admins
@@ -249,6 +253,9 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
             body_admin && target.kind == OrgKind::Body
         }
         Action::CertificateStatus => regulator || body_admin,
+        Action::AssessSession { assigned } => {
+            (assigned && principal.has_role_in_body(Role::Assessor, target)) || body_admin
+        }
     };
     if allowed {
         Ok(())

@@ -11,7 +11,8 @@
 //! [`catalogue`] (occupations, shortage catalogues, standards), [`items`] (banks and
 //! items), [`plans`] (plans, sessions, roster, papers), [`delivery`] (the exam day and
 //! its group commits), [`proctoring`], [`inspection`], [`grading`] (scores, results,
-//! publication) and [`certificates`]. [`Store`] is all of them.
+//! publication), [`certificates`] and [`marking`] (assessor panels). [`Store`] is all of
+//! them.
 //!
 //! How one SQL file serves both databases: see [`sqlite`] and [`dialect`].
 
@@ -24,6 +25,7 @@ pub mod dialect;
 pub mod grading;
 pub mod inspection;
 pub mod items;
+pub mod marking;
 mod migrations;
 pub mod orgs;
 pub mod plans;
@@ -43,6 +45,7 @@ pub use delivery::DeliveryStore;
 pub use grading::GradingStore;
 pub use inspection::InspectionStore;
 pub use items::ItemStore;
+pub use marking::MarkingStore;
 pub use orgs::{NewOrg, Org, OrgFilter, OrgStore};
 pub use plans::PlanStore;
 pub use proctoring::ProctorStore;
@@ -141,6 +144,7 @@ pub trait Store:
     + InspectionStore
     + GradingStore
     + CertificateStore
+    + MarkingStore
     + Send
     + Sync
     + 'static

@@ -47,6 +47,8 @@ mod inspection;
 mod items;
 #[path = "sql/items_import.rs"]
 mod items_import;
+#[path = "sql/marking.rs"]
+mod marking;
 #[path = "sql/orgs.rs"]
 mod orgs;
 #[path = "sql/plans.rs"]

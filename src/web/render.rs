@@ -44,6 +44,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/certificate.hbs"),
     ),
     ("verify", include_str!("../../templates/verify.hbs")),
+    ("marking", include_str!("../../templates/marking.hbs")),
+    ("mark", include_str!("../../templates/mark.hbs")),
     (
         "item_fields",
         include_str!("../../templates/item_fields.hbs"),

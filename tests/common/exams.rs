@@ -14,6 +14,7 @@ pub fn id_number(i: usize) -> String {
 }
 
 pub struct Planned {
+    pub body_id: i64,
     pub body_admin: Client,
     pub proctor: Client,
     pub plan_id: i64,
@@ -49,6 +50,17 @@ pub async fn plan_elderly_care_at(
     duration_seconds: u32,
     candidates: usize,
     starts_in_minutes: i64,
+) -> Planned {
+    plan_elderly_care_with(app, duration_seconds, candidates, starts_in_minutes, None).await
+}
+
+/// As [`plan_elderly_care_at`], with the plan's paper template (`paper`) given.
+pub async fn plan_elderly_care_with(
+    app: &TestApp,
+    duration_seconds: u32,
+    candidates: usize,
+    starts_in_minutes: i64,
+    paper: Option<Value>,
 ) -> Planned {
     let admin = app.admin().await;
     let body = admin
@@ -98,13 +110,12 @@ pub async fn plan_elderly_care_at(
 
     let ba = app.client();
     ba.login(&format!("ba{tag}"), "Correct-Horse-9").await;
-    let (s, plan) = ba
-        .post(
-            "/api/v1/plans",
-            json!({"body_id": body, "occupation_code": "4-10-01-05", "level": 5, "name": "2026年第4期养老护理员五级",
-                   "exam_date": skillcert::today().to_string(), "duration_seconds": duration_seconds}),
-        )
-        .await;
+    let mut new_plan = json!({"body_id": body, "occupation_code": "4-10-01-05", "level": 5, "name": "2026年第4期养老护理员五级",
+                   "exam_date": skillcert::today().to_string(), "duration_seconds": duration_seconds});
+    if let Some(paper) = paper {
+        new_plan["paper"] = paper;
+    }
+    let (s, plan) = ba.post("/api/v1/plans", new_plan).await;
     assert_eq!(s, 201, "{plan}");
     let plan_id = plan["id"].as_i64().unwrap();
     // Sessions are planned for now or later; one that started earlier is planned now
@@ -164,6 +175,7 @@ pub async fn plan_elderly_care_at(
     let proctor = app.client();
     proctor.login(&format!("pa{tag}"), "Correct-Horse-9").await;
     Planned {
+        body_id: body,
         body_admin: ba,
         proctor,
         plan_id,

@@ -3,6 +3,7 @@
 //! databases when `SKILLCERT_TEST_POSTGRES_URL` is set.
 #![allow(dead_code)]
 
+pub mod attempts;
 pub mod browser;
 pub mod exams;
 pub mod leaks;

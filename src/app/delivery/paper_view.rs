@@ -60,6 +60,13 @@ impl CachedPaper {
             .map(|s| (s.content.item_type, s.content.options.len()))
     }
 
+    /// The item and points at a position (for assessors: its rubric and reference).
+    pub fn slot(&self, position: usize) -> Option<(Arc<ItemContent>, f64)> {
+        self.slots
+            .get(position)
+            .map(|s| (s.content.clone(), s.points))
+    }
+
     /// Scores the paper against the acknowledged answers (`domain::grading`): the
     /// shown option order maps the candidate's choices back to the item's keys.
     pub fn score(

@@ -82,6 +82,32 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
             ))]));
         }
     }
+    // A paper with tasks for assessors needs an odd panel of the required size in every
+    // room (DESIGN §3.4), checked before any paper exists.
+    let assessed = plan
+        .template
+        .paper
+        .quotas
+        .iter()
+        .any(|q| !q.item_type.is_objective() && q.count > 0);
+    if assessed {
+        let ratio = app.config.exams.assessors;
+        for s in sessions.iter().filter(|s| s.candidates > 0) {
+            let panel = app.store.session_assessors(s.id).await?.len() as u32;
+            if !ratio.satisfied(s.candidates as u32, panel) {
+                return Err(Error::Validation(vec![FieldError::new(
+                    "session",
+                    "marking_error.panel",
+                )
+                .with_detail(format!(
+                    "{} ({}/{})",
+                    s.room_name,
+                    panel,
+                    ratio.needed(s.candidates as u32)
+                ))]));
+            }
+        }
+    }
     let roster = app.store.roster_people(plan.id).await?;
     if roster.is_empty() {
         return Err(Error::field("candidates", "exam_error.empty_roster"));

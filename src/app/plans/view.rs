@@ -108,6 +108,10 @@ pub struct PlanDetail {
     pub proctors: Vec<User>,
     /// Quality inspectors (for dispatch), when the caller is the regulator.
     pub inspector_choices: Vec<User>,
+    /// The body's assessors (for panels), when the caller plans.
+    pub assessors: Vec<User>,
+    /// Each session's assessor panel, with whether each leads it.
+    pub panels: Vec<(i64, Vec<(StaffRef, bool)>)>,
     pub proctor_ratio: ProctorRatio,
 }
 
@@ -132,6 +136,20 @@ pub async fn detail(app: &App, p: &Principal, id: i64) -> Result<PlanDetail> {
     } else {
         Vec::new()
     };
+    let assessors = if can_plan {
+        let f = UserFilter {
+            body_id: Some(body.id),
+            role: Some(Role::Assessor),
+        };
+        app.store.users(f).await?
+    } else {
+        Vec::new()
+    };
+    let sessions = app.store.sessions(plan.id).await?;
+    let mut panels = Vec::with_capacity(sessions.len());
+    for s in &sessions {
+        panels.push((s.id, app.store.session_assessors(s.id).await?));
+    }
     let inspector_choices = if can_approve {
         let f = UserFilter {
             body_id: None,
@@ -142,7 +160,9 @@ pub async fn detail(app: &App, p: &Principal, id: i64) -> Result<PlanDetail> {
         Vec::new()
     };
     Ok(PlanDetail {
-        sessions: app.store.sessions(plan.id).await?,
+        sessions,
+        assessors,
+        panels,
         roster: app.store.roster(plan.id, None).await?,
         inspectors: app.store.plan_inspectors(plan.id).await?,
         plan,

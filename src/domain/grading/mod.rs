@@ -4,6 +4,7 @@
 //! component). Each component is out of 100 and passes at the plan's pass mark; no
 //! averaging across components. Pure: the store records what these functions return.
 
+pub mod panel;
 pub mod score;
 
 pub use score::{normalise_text, round2, score_item, ItemScore, Outcome, Scoring};
@@ -56,16 +57,21 @@ pub struct TheoryResult {
     pub passed: bool,
     /// A proctor voided the paper: the component fails whatever the score.
     pub void: bool,
+    /// Most of an assessor panel marked a veto element unmet (否决项): the component
+    /// fails whatever the score.
+    pub vetoed: bool,
     /// Positions still waiting for assessors: the result is not complete.
     pub pending: u32,
 }
 
-/// The theory result from a scored paper, the irregularities recorded on the attempt
-/// (outcome, points) and the plan's pass mark in the paper's points.
+/// The paper's result from its points (objective and panel-marked), the positions
+/// still waiting for assessors, whether a panel vetoed, the irregularities recorded on
+/// the attempt (outcome, points) and the plan's pass mark in the paper's points.
 pub fn theory_result(
     points: f64,
     max_points: f64,
     pending: u32,
+    vetoed: bool,
     irregularities: &[(IrregularityOutcome, f64)],
     pass_mark_points: f64,
 ) -> TheoryResult {
@@ -91,8 +97,9 @@ pub fn theory_result(
         score,
         pass_mark,
         // Decided in points, not on the rounded percentage (179.99 of 300 is not 180).
-        passed: !void && pending == 0 && net + 1e-9 >= pass_mark_points,
+        passed: !void && !vetoed && pending == 0 && net + 1e-9 >= pass_mark_points,
         void,
+        vetoed,
         pending,
     }
 }

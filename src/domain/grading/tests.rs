@@ -194,12 +194,13 @@ fn assessed_items_wait_for_the_panel() {
 
 #[test]
 fn deductions_lower_the_theory_score_and_a_void_fails_it() {
-    let clean = theory_result(72.0, 100.0, 0, &[], 60.0);
+    let clean = theory_result(72.0, 100.0, 0, false, &[], 60.0);
     assert_eq!((clean.score, clean.passed), (72.0, true));
     let warned = theory_result(
         72.0,
         100.0,
         0,
+        false,
         &[
             (IrregularityOutcome::Warning, 0.0),
             (IrregularityOutcome::Deduction, 10.0),
@@ -214,27 +215,39 @@ fn deductions_lower_the_theory_score_and_a_void_fails_it() {
         65.0,
         100.0,
         0,
+        false,
         &[(IrregularityOutcome::Deduction, 10.0)],
         60.0,
     );
     assert!(!twice.passed);
-    let void = theory_result(95.0, 100.0, 0, &[(IrregularityOutcome::Void, 0.0)], 60.0);
+    let void = theory_result(
+        95.0,
+        100.0,
+        0,
+        false,
+        &[(IrregularityOutcome::Void, 0.0)],
+        60.0,
+    );
     assert_eq!((void.score, void.passed, void.void), (0.0, false, true));
     // Out of 100 whatever the paper's total; pending essays keep it open.
     // The pass is decided in points: 179.99 of 300 shows as 60 but does not pass 180.
-    let close = theory_result(179.99, 300.0, 0, &[], 180.0);
+    let close = theory_result(179.99, 300.0, 0, false, &[], 180.0);
     assert_eq!((close.score, close.passed), (60.0, false));
-    let scaled = theory_result(30.0, 50.0, 0, &[], 30.0);
+    let scaled = theory_result(30.0, 50.0, 0, false, &[], 30.0);
     assert_eq!(
         (scaled.score, scaled.pass_mark, scaled.passed),
         (60.0, 60.0, true)
     );
-    assert!(!theory_result(90.0, 100.0, 1, &[], 60.0).passed);
+    assert!(!theory_result(90.0, 100.0, 1, false, &[], 60.0).passed);
+    // A panel's veto fails the component whatever the points.
+    let vetoed = theory_result(90.0, 100.0, 0, true, &[], 60.0);
+    assert!(!vetoed.passed && vetoed.vetoed);
     assert_eq!(
         theory_result(
             5.0,
             100.0,
             0,
+            false,
             &[(IrregularityOutcome::Deduction, 10.0)],
             60.0
         )

@@ -232,7 +232,7 @@ impl ProctorStore for DbStore {
 
     async fn proctor_sessions(&self, user_id: i64) -> Result<Vec<(Plan, PlanSession)>> {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT session_id FROM session_staff WHERE user_id = $1 \
+            "SELECT session_id FROM session_staff WHERE user_id = $1 AND role = 'proctor' \
              ORDER BY session_id DESC LIMIT 100",
         )
         .bind(user_id)

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod exams;
+pub mod marking;
 pub mod orgs;
 pub mod results;
 pub mod system;

@@ -8,6 +8,7 @@ pub mod banks;
 pub mod dashboard;
 pub mod exam;
 pub mod inspect;
+pub mod marking;
 pub mod orgs;
 pub mod plans;
 pub mod proctor;
@@ -33,6 +34,7 @@ fn nav(p: &Principal) -> Value {
         "banks": admin || p.has_role(Role::BankAuthor) || p.has_role(Role::BankReviewer),
         "plans": admin || p.has_role(Role::QualityInspector),
         "proctor": p.has_role(Role::Proctor),
+        "marking": p.has_role(Role::Assessor),
     })
 }
 

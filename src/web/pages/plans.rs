@@ -148,6 +148,7 @@ async fn plan_page(
             "id": s.id, "room": s.room_name, "starts": local_time(s.starts_at_ms), "candidates": s.candidates,
             "capacity": d.rooms.iter().find(|r| r.id == s.room_id).and_then(|r| r.capacity),
             "proctors": s.proctors, "need": d.proctor_ratio.needed(s.candidates as u32),
+            "panel": d.panels.iter().find(|(id, _)| *id == s.id).map(|(_, p)| p.iter().map(|(r, leader)| json!({"name": r.display_name, "leader": leader})).collect::<Vec<_>>()).unwrap_or_default(),
             "understaffed": (s.proctors.len() as u32) < d.proctor_ratio.needed(s.candidates as u32),
         })).collect::<Vec<_>>(),
         "roster": d.roster.iter().map(|r| json!({"admission_no": r.admission_no, "name": r.name, "document": r.document_masked,
@@ -156,6 +157,7 @@ async fn plan_page(
         "now_local": crate::domain::time::local_time(crate::now_ms()).replace(' ', "T"),
         "lines": lines,
         "proctors": d.proctors.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
+        "assessors": d.assessors.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
         "inspectors": d.inspectors,
         "inspector_choices": d.inspector_choices.iter().map(|u| json!({"id": u.id, "name": u.display_name})).collect::<Vec<_>>(),
         "errors": errors,
@@ -230,6 +232,28 @@ pub async fn assign_proctor(
         app::plans::sessions::StaffInput { user_id: f.user_id },
     )
     .await;
+    after(&st, &ctx, id, r).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssessorForm {
+    session_id: i64,
+    user_id: i64,
+    leader: Option<String>,
+}
+
+pub async fn assign_assessor(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<AssessorForm>,
+) -> Result<Response, AppError> {
+    let input = app::marking::AssessorInput {
+        user_id: f.user_id,
+        leader: f.leader.is_some(),
+    };
+    let r = app::marking::assign_assessor(&st.app, ctx.principal()?, f.session_id, input).await;
     after(&st, &ctx, id, r).await
 }
 

@@ -58,6 +58,7 @@ async fn results_page(
             "paper_points": c.theory.as_ref().map(|t| format!("{}/{}", points_text(t.raw_points), points_text(t.max_points))),
             "deducted": c.theory.as_ref().filter(|t| t.deducted > 0.0).map(|t| points_text(t.deducted)),
             "void": c.theory.as_ref().is_some_and(|t| t.void),
+            "vetoed": c.theory.as_ref().is_some_and(|t| t.vetoed),
             "absent": c.absent,
             "pending": c.theory.as_ref().map(|t| t.pending).filter(|n| *n > 0),
             "passed": c.passed,

@@ -9,6 +9,8 @@ use axum::http::Method;
 use axum::routing::MethodRouter;
 use utoipa::openapi::{RefOr, Schema};
 
+mod assessment;
+
 use super::{api, pages, AppState};
 use crate::domain::policy::{RoutePolicy, ADMINS, REGULATOR};
 use crate::domain::role::Role;
@@ -185,9 +187,6 @@ const PLAN_VIEWERS: RoutePolicy = RoutePolicy::AnyRole(&[
 ]);
 const BODY_ADMIN: RoutePolicy = RoutePolicy::AnyRole(&[Role::BodyAdmin]);
 const PROCTORS: RoutePolicy = RoutePolicy::AnyRole(&[Role::Proctor, Role::BodyAdmin]);
-/// Who may suspend, reinstate or revoke certificates: the issuing body's admins and the
-/// regulator (checked per certificate in `app::certificates`).
-const CERT_OFFICERS: RoutePolicy = RoutePolicy::AnyRole(&[Role::RegulatorAdmin, Role::BodyAdmin]);
 const INSPECTORS: RoutePolicy = RoutePolicy::AnyRole(&[Role::QualityInspector]);
 /// A roster of a whole province's candidates fits (about 100 bytes each).
 const ROSTER_BYTES: usize = 8 << 20;
@@ -200,9 +199,7 @@ const ORG_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
 pub fn table() -> Vec<RouteSpec> {
     use api::banks as a_banks;
     use api::exams as a_exams;
-    use api::results as a_results;
     use api::{auth as a_auth, orgs as a_orgs, system, users as a_users};
-    use pages::results as p_results;
     use pages::{
         audit as p_audit, auth as p_auth, banks as p_banks, orgs as p_orgs, users as p_users,
     };
@@ -270,14 +267,6 @@ pub fn table() -> Vec<RouteSpec> {
         post("/proctor/sessions/{id}/unlock", PROCTORS, p_proctor::unlock_login),
         post("/proctor/attempts/{id}/action", PROCTORS, p_proctor::attempt_action),
         post("/proctor/attempts/{id}/irregularities", PROCTORS, p_proctor::record_irregularity),
-        get("/plans/{id}/results", PLAN_VIEWERS, p_results::show),
-        post("/plans/{id}/results/publish", BODY_ADMIN, p_results::publish),
-        post("/plans/{id}/certificates/request", BODY_ADMIN, p_results::request_issuance),
-        post("/certificates/requests/{id}", BODY_ADMIN, p_results::decide),
-        get("/certificates/{id}", SIGNED_IN, p_results::certificate),
-        post("/certificates/{id}/status", CERT_OFFICERS, p_results::set_status),
-        get("/verify", PUBLIC, p_results::verify_form),
-        get("/verify/{number}", PUBLIC, p_results::verify),
         get("/inspect/plans/{id}", PLAN_VIEWERS, p_inspect::inspect),
         post("/inspect/plans/{id}/findings", INSPECTORS, p_inspect::file_finding),
         get("/exam/login", PUBLIC, p_exam::exam_login_form).face(Face::ExamSignIn),
@@ -489,41 +478,6 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/plans/{id}/live", PLAN_VIEWERS, a_exams::live)
             .api("inspection", "Rooms, roster, proctor actions and findings of a plan")
             .res::<crate::app::inspection::PlanLive>(),
-        get("/api/v1/plans/{id}/results", PLAN_VIEWERS, a_results::plan_results)
-            .api("results", "A plan's results: each candidate's theory component out of 100 with deductions, voids and pass, and the publication")
-            .res::<crate::app::grading::PlanResults>(),
-        post("/api/v1/plans/{id}/results/publish", BODY_ADMIN, a_results::publish)
-            .api("results", "Publish a plan's results once every attempt is closed and scored; opens the review window")
-            .res::<crate::store::grading::Publication>(),
-        get("/api/v1/me/results", SIGNED_IN, a_results::my_results)
-            .api("results", "The caller's published results with the per-question breakdown (points only, never keys)")
-            .res::<a_results::MyResults>(),
-        get("/api/v1/me/certificates", SIGNED_IN, a_results::my_certificates)
-            .api("certificates", "The caller's certificates")
-            .res::<a_results::Certificates>(),
-        get("/api/v1/plans/{id}/certificates", PLAN_VIEWERS, a_results::plan_certificates)
-            .api("certificates", "Certificates issued for a plan")
-            .res::<a_results::Certificates>(),
-        get("/api/v1/plans/{id}/certificates/requests", PLAN_VIEWERS, a_results::requests)
-            .api("certificates", "Issuance requests of a plan")
-            .res::<a_results::Requests>(),
-        post("/api/v1/plans/{id}/certificates/requests", BODY_ADMIN, a_results::request_issuance)
-            .api("certificates", "Ask for a plan's certificates; a second body admin who did not examine the candidates decides")
-            .res::<a_results::RequestCreated>(),
-        post("/api/v1/certificates/requests/{id}", BODY_ADMIN, a_results::decide)
-            .api("certificates", "Approve (issue every passing candidate's certificate, numbered in one transaction) or reject a request")
-            .req::<a_results::Decision>()
-            .res::<a_results::Issued>(),
-        get("/api/v1/certificates/{id}", SIGNED_IN, a_results::certificate)
-            .api("certificates", "A certificate, for its holder, its body's admins and the regulator")
-            .res::<crate::store::certificates::Certificate>(),
-        post("/api/v1/certificates/{id}/status", CERT_OFFICERS, a_results::set_status)
-            .api("certificates", "Suspend, reinstate or revoke a certificate with the reason")
-            .req::<crate::app::certificates::StatusInput>()
-            .res::<crate::store::certificates::Certificate>(),
-        get("/api/v1/verify/{number}", PUBLIC, a_results::verify)
-            .api("certificates", "Public verification: masked holder, occupation, level, body, date and status; rate-limited per address")
-            .res::<crate::app::certificates::PublicCertificate>(),
         post("/api/v1/plans/{id}/findings", INSPECTORS, a_exams::file_finding)
             .api("inspection", "File a finding against the body, a proctor or a session")
             .req::<crate::app::inspection::FindingInput>()
@@ -593,4 +547,7 @@ pub fn table() -> Vec<RouteSpec> {
             .api("audit", "Audit entries after a sequence number")
             .res::<api::audit::AuditList>(),
     ]
+    .into_iter()
+    .chain(assessment::routes())
+    .collect()
 }

@@ -1,0 +1,100 @@
+//! The routes of assessment after the exam: panel marking, results and their
+//! publication, certificate issuance and status, and public verification (pages and
+//! API). Part of the one route table ([`super::table`]).
+
+use super::{get, post, RouteSpec, BODY_ADMIN, PLAN_VIEWERS, PUBLIC, REGULATOR_ONLY, SIGNED_IN};
+use crate::domain::policy::RoutePolicy;
+use crate::domain::role::Role;
+use crate::web::{api, pages};
+
+/// Assessors mark; the body's admin sees the marking and decides corrections.
+const ASSESSORS: RoutePolicy = RoutePolicy::AnyRole(&[Role::Assessor, Role::BodyAdmin]);
+/// Who may suspend, reinstate or revoke certificates: the issuing body's admins and the
+/// regulator (checked per certificate in `app::certificates`).
+const CERT_OFFICERS: RoutePolicy = RoutePolicy::AnyRole(&[Role::RegulatorAdmin, Role::BodyAdmin]);
+
+pub(super) fn routes() -> Vec<RouteSpec> {
+    use api::marking as a_marking;
+    use api::results as a_results;
+    use pages::marking as p_marking;
+    use pages::plans as p_plans;
+    use pages::results as p_results;
+    vec![
+        post("/plans/{id}/assessors", BODY_ADMIN, p_plans::assign_assessor),
+        get("/marking", ASSESSORS, p_marking::queue),
+        get("/marking/{attempt}/{position}", ASSESSORS, p_marking::task),
+        post("/marking/{attempt}/{position}", ASSESSORS, p_marking::submit),
+        post("/marking/{attempt}/{position}/arbitrate", ASSESSORS, p_marking::arbitrate),
+        post("/marking/marks/{id}/correct", ASSESSORS, p_marking::correct),
+        post("/marking/marks/{id}/decide", ASSESSORS, p_marking::decide),
+        get("/plans/{id}/results", PLAN_VIEWERS, p_results::show),
+        post("/plans/{id}/results/publish", BODY_ADMIN, p_results::publish),
+        post("/plans/{id}/certificates/request", BODY_ADMIN, p_results::request_issuance),
+        post("/certificates/requests/{id}", BODY_ADMIN, p_results::decide),
+        get("/certificates/{id}", SIGNED_IN, p_results::certificate),
+        post("/certificates/{id}/status", CERT_OFFICERS, p_results::set_status),
+        get("/verify", PUBLIC, p_results::verify_form),
+        get("/verify/{number}", PUBLIC, p_results::verify),
+        get("/api/v1/plans/{id}/results", PLAN_VIEWERS, a_results::plan_results)
+            .api("results", "A plan's results: each candidate's theory component out of 100 with deductions, voids and pass, and the publication")
+            .res::<crate::app::grading::PlanResults>(),
+        post("/api/v1/plans/{id}/results/publish", BODY_ADMIN, a_results::publish)
+            .api("results", "Publish a plan's results once every attempt is closed and scored; opens the review window")
+            .res::<crate::store::grading::Publication>(),
+        get("/api/v1/me/results", SIGNED_IN, a_results::my_results)
+            .api("results", "The caller's published results with the per-question breakdown (points only, never keys)")
+            .res::<a_results::MyResults>(),
+        get("/api/v1/me/certificates", SIGNED_IN, a_results::my_certificates)
+            .api("certificates", "The caller's certificates")
+            .res::<a_results::Certificates>(),
+        get("/api/v1/plans/{id}/certificates", PLAN_VIEWERS, a_results::plan_certificates)
+            .api("certificates", "Certificates issued for a plan")
+            .res::<a_results::Certificates>(),
+        get("/api/v1/plans/{id}/certificates/requests", PLAN_VIEWERS, a_results::requests)
+            .api("certificates", "Issuance requests of a plan")
+            .res::<a_results::Requests>(),
+        post("/api/v1/plans/{id}/certificates/requests", BODY_ADMIN, a_results::request_issuance)
+            .api("certificates", "Ask for a plan's certificates; a second body admin who did not examine the candidates decides")
+            .res::<a_results::RequestCreated>(),
+        post("/api/v1/certificates/requests/{id}", BODY_ADMIN, a_results::decide)
+            .api("certificates", "Approve (issue every passing candidate's certificate, numbered in one transaction) or reject a request")
+            .req::<a_results::Decision>()
+            .res::<a_results::Issued>(),
+        get("/api/v1/certificates/{id}", SIGNED_IN, a_results::certificate)
+            .api("certificates", "A certificate, for its holder, its body's admins and the regulator")
+            .res::<crate::store::certificates::Certificate>(),
+        post("/api/v1/certificates/{id}/status", CERT_OFFICERS, a_results::set_status)
+            .api("certificates", "Suspend, reinstate or revoke a certificate with the reason")
+            .req::<crate::app::certificates::StatusInput>()
+            .res::<crate::store::certificates::Certificate>(),
+        post("/api/v1/sessions/{id}/assessors", BODY_ADMIN, a_marking::assign)
+            .api("marking", "Put an assessor on a session's panel: assessor role at the body, qualified for the occupation and level, within the rotation limit, no relation to a candidate")
+            .req::<crate::app::marking::AssessorInput>(),
+        post("/api/v1/users/{id}/qualifications", REGULATOR_ONLY, a_marking::qualify)
+            .api("marking", "Record an assessor's qualification: occupation, highest level, valid until")
+            .req::<crate::app::marking::QualificationInput>(),
+        get("/api/v1/marking", ASSESSORS, a_marking::queue)
+            .api("marking", "The caller's marking queue: positions waiting for the panel, blind (by attempt)")
+            .res::<a_marking::Queue>(),
+        get("/api/v1/marking/{attempt}/{position}", ASSESSORS, a_marking::task)
+            .api("marking", "One task: question, reference, rubric, the answer, the caller's mark, the panel's marks once all are in")
+            .res::<crate::app::marking::TaskView>(),
+        post("/api/v1/marking/{attempt}/{position}", ASSESSORS, a_marking::submit)
+            .api("marking", "Submit the caller's mark (points per rubric element, vetoed elements, evidence); once")
+            .req::<crate::app::marking::MarkInput>()
+            .res::<a_results::RequestCreated>(),
+        post("/api/v1/marking/{attempt}/{position}/arbitration", ASSESSORS, a_marking::arbitrate)
+            .api("marking", "The panel leader decides a task whose marks spread beyond the threshold")
+            .req::<crate::app::marking::ArbitrationInput>(),
+        post("/api/v1/marks/{id}/correction", ASSESSORS, a_marking::correct)
+            .api("marking", "Propose a correction of one's own mark, with the reason; a second person approves")
+            .req::<crate::app::marking::MarkInput>()
+            .res::<a_results::RequestCreated>(),
+        post("/api/v1/marks/{id}/decision", ASSESSORS, a_marking::decide)
+            .api("marking", "Approve or reject a proposed correction (the panel leader or the body's admin, not the proposer)")
+            .req::<a_results::Decision>(),
+        get("/api/v1/verify/{number}", PUBLIC, a_results::verify)
+            .api("certificates", "Public verification: masked holder, occupation, level, body, date and status; rate-limited per address")
+            .res::<crate::app::certificates::PublicCertificate>(),
+    ]
+}
