@@ -263,6 +263,57 @@ async fn concurrent_issuance_never_repeats_or_skips(s: Arc<dyn Store>) {
         )
         .await
         .is_err());
+    // Reviews: the candidate asks once; one open at a time; a changed decision revokes
+    // the certificate named with it in the same transaction.
+    let holder = cert.candidate_id;
+    let cert_plan = cert.plan_id;
+    let r1 = s
+        .file_review(cert_plan, holder, false, "第5题".into(), ev("review.file"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.file_review(cert_plan, holder, false, "again".into(), ev("review.file"))
+            .await,
+        Err(skillcert::store::StoreError::Refused { .. })
+    ));
+    assert!(matches!(
+        s.file_review(
+            cert_plan,
+            holder,
+            true,
+            "official".into(),
+            ev("review.open")
+        )
+        .await,
+        Err(skillcert::store::StoreError::Refused { .. })
+    ));
+    let second_cert = s.certificate_by_number(&all[1]).await.unwrap().unwrap();
+    let d = skillcert::store::reviews::ReviewDecision {
+        reviewer_id: by,
+        changed: true,
+        adjustment: -4.0,
+        decision: "更正".into(),
+        revoke: Some((second_cert.id, "成绩复核后不合格".into())),
+    };
+    s.decide_review(r1, d.clone(), ev("review.decide"))
+        .await
+        .unwrap();
+    assert!(
+        s.decide_review(r1, d, ev("review.decide")).await.is_err(),
+        "once"
+    );
+    let after = s.certificate(second_cert.id).await.unwrap();
+    assert_eq!(after.status, CertificateStatus::Revoked);
+    assert_eq!(after.status_reason.as_deref(), Some("成绩复核后不合格"));
+    s.file_review(cert_plan, holder, true, "复查".into(), ev("review.open"))
+        .await
+        .unwrap();
+    let facts = s.result_facts(cert_plan, Some(holder)).await.unwrap();
+    assert_eq!(facts[0].review_adjustment, -4.0);
+    assert_eq!(facts[0].review_status.as_deref(), Some("open"));
+    let reviews = s.plan_reviews(cert_plan).await.unwrap();
+    assert_eq!(reviews.len(), 2);
+    assert!(!reviews[0].official && reviews[1].official);
     // One pending request per plan.
     s.request_issuance(plan_id, by, ev("certificate.request"))
         .await

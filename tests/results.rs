@@ -462,3 +462,193 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
     assert!(limited, "the limit of 30 a minute applies");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
+    let app = TestApp::spawn_with(|c| c.exams.review_window_hours = 0).await;
+    let planned = plan_elderly_care(&app, 600, 2).await;
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 200, "{b}");
+    let plan = planned.plan_id;
+    let mut cands = Vec::new();
+    for i in 0..2 {
+        cands.push(exam_login(&app, &planned.admissions[i], &id_number(i)).await);
+    }
+    let (s, _) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    for (i, c) in cands.iter().enumerate() {
+        let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
+        assert_eq!(s, 200);
+        let (_, st) = c.get("/api/v1/exam/state").await;
+        let mut answers = right_answers(&app, st["attempt_id"].as_i64().unwrap()).await;
+        if i == 1 {
+            // 19 single-choice questions wrong: 100 − 38 = 62, just over the pass mark.
+            for (_, a) in answers
+                .iter_mut()
+                .filter(|(_, a)| a.as_array().is_some_and(|k| k.len() == 1))
+                .take(19)
+            {
+                *a = if *a == json!([0]) {
+                    json!([1])
+                } else {
+                    json!([0])
+                };
+            }
+        }
+        answer_all(c, &answers).await;
+        let (s, _) = c.post("/api/v1/exam/submit", json!({})).await;
+        assert_eq!(s, 200);
+    }
+    let ba = &planned.body_admin;
+    for _ in 0..100 {
+        let (_, r) = ba.get(&format!("/api/v1/plans/{plan}/results")).await;
+        if r["scored"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (s, b) = ba
+        .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+
+    // The window has closed (0 hours here): the candidate can no longer ask.
+    let admin = app.admin().await;
+    admin
+        .create_user(
+            json!({"login": "cand1", "password": "Correct-Horse-9", "org_id": planned.body_id,
+                            "role": "candidate", "name": "考生1", "document_number": id_number(1)}),
+        )
+        .await;
+    let cand1 = app.client();
+    cand1.login("cand1", "Correct-Horse-9").await;
+    let (s, b) = cand1
+        .post(
+            &format!("/api/v1/me/results/{plan}/review"),
+            json!({"reason": "第5题"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "review_error.closed");
+
+    // Both pass and get their certificates.
+    let tag = common::hex_id();
+    user(&admin, &format!("bb{tag}"), planned.body_id, "body_admin").await;
+    let second = app.client();
+    second.login(&format!("bb{tag}"), "Correct-Horse-9").await;
+    let (s, req) = ba
+        .post(
+            &format!("/api/v1/plans/{plan}/certificates/requests"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 201, "{req}");
+    let (s, issued) = second
+        .post(
+            &format!("/api/v1/certificates/requests/{}", req["id"]),
+            json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{issued}");
+    assert_eq!(issued["numbers"].as_array().unwrap().len(), 2);
+    let (_, certs) = cand1.get("/api/v1/me/certificates").await;
+    let number = certs["certificates"][0]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, v) = app.client().get(&format!("/api/v1/verify/{number}")).await;
+    assert_eq!(v["status"], "valid");
+
+    // An inspection finds the scoring wrong: the regulator opens an official review;
+    // one open at a time; a proctor of the session cannot decide it.
+    let official =
+        json!({"admission_no": planned.admissions[1], "reason": "督导抽查发现第12题计分错误"});
+    let (s, rv) = admin
+        .post(&format!("/api/v1/plans/{plan}/reviews"), official.clone())
+        .await;
+    assert_eq!(s, 201, "{rv}");
+    let (s, _) = admin
+        .post(&format!("/api/v1/plans/{plan}/reviews"), official)
+        .await;
+    assert_eq!(s, 422, "one open review at a time");
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/plans/{plan}/reviews"),
+            json!({"admission_no": planned.admissions[0], "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, 403, "only the regulator opens official reviews: {b}");
+    let review = rv["id"].as_i64().unwrap();
+    let proctor_admin = planned.proctor_ids[0];
+    admin
+        .post(
+            &format!("/api/v1/users/{proctor_admin}/roles"),
+            json!({"role": "body_admin", "org_id": planned.body_id}),
+        )
+        .await;
+    let (_, pu) = admin.get(&format!("/api/v1/users/{proctor_admin}")).await;
+    let pc = app.client();
+    pc.login(pu["login"].as_str().unwrap(), "Correct-Horse-9")
+        .await;
+    let decision =
+        json!({"changed": true, "adjustment": -4, "decision": "第12题多计4分，予以更正"});
+    let (s, b) = pc
+        .post(&format!("/api/v1/reviews/{review}"), decision.clone())
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "review_error.examined");
+
+    // The second admin changes it by −4: 58 fails, and the certificate falls at once.
+    let (s, b) = second
+        .post(&format!("/api/v1/reviews/{review}"), decision.clone())
+        .await;
+    assert_eq!(s, 204, "{b}");
+    let (s, b) = second
+        .post(&format!("/api/v1/reviews/{review}"), decision)
+        .await;
+    assert_eq!(s, 422, "decided once: {b}");
+    let (_, v) = app.client().get(&format!("/api/v1/verify/{number}")).await;
+    assert_eq!(v["status"], "revoked", "{v}");
+    assert!(
+        v["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("成绩复核后不合格"),
+        "{v}"
+    );
+    let (_, r) = ba.get(&format!("/api/v1/plans/{plan}/results")).await;
+    let c1 = r["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["admission_no"] == planned.admissions[1].as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(c1["theory"]["score"], 58.0, "{c1}");
+    assert_eq!(
+        (c1["passed"].as_bool(), c1["review"].as_str()),
+        (Some(false), Some("changed"))
+    );
+    let (_, mine) = cand1.get("/api/v1/me/results").await;
+    assert_eq!(mine["results"][0]["result"]["theory"]["score"], 58.0);
+    // The other candidate's certificate stands.
+    let (_, c0certs) = ba.get(&format!("/api/v1/plans/{plan}/certificates")).await;
+    let statuses: Vec<&str> = c0certs["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "valid").count(),
+        1,
+        "{statuses:?}"
+    );
+    app.stop().await;
+}

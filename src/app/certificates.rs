@@ -62,6 +62,8 @@ async fn check(
     let c = IssueCheck {
         body_status: body.status,
         in_scope: kind.is_some(),
+        // Final: published and the review window over (a candidate whose review is
+        // still open waits: see `decide`).
         final_result: crate::domain::certificate::results_final(
             publication.map(|p| (p.published_at_ms, p.review_until_ms)),
             crate::now_ms(),
@@ -136,7 +138,7 @@ pub async fn decide(
     let batch: Vec<NewCertificate> = results
         .candidates
         .iter()
-        .filter(|c| c.passed)
+        .filter(|c| c.passed && c.review.as_deref() != Some("open"))
         .map(|c| NewCertificate {
             candidate_id: c.candidate_id,
             person_id: c.person_id,
@@ -254,6 +256,9 @@ pub struct ResultsView {
     /// The caller is an admin of the plan's body (publishes, asks for and decides on
     /// issuance, changes certificates' status).
     pub can_issue: bool,
+    pub reviews: Vec<crate::store::reviews::Review>,
+    /// The caller may decide reviews (the body's admins and the regulator).
+    pub can_review: bool,
     pub body: Org,
 }
 
@@ -264,6 +269,8 @@ pub async fn results_view(app: &App, p: &Principal, plan_id: i64) -> Result<Resu
         requests: app.store.issuance_requests(plan.id).await?,
         certificates: app.store.plan_certificates(plan.id).await?,
         can_issue: authorize(p, Action::IssueCertificates, &body).is_ok(),
+        reviews: app.store.plan_reviews(plan.id).await?,
+        can_review: authorize(p, Action::CertificateStatus, &body).is_ok(),
         body,
     })
 }

@@ -123,6 +123,10 @@ pub struct CandidateResult {
     pub irregularities: Vec<IrregularityNote>,
     /// Every required component passed (today: the theory component).
     pub passed: bool,
+    /// The review request's status (`open`, `upheld`, `changed`), if one was filed.
+    pub review: Option<String>,
+    /// Points a changed review added to (or took from) the paper.
+    pub review_adjustment: f64,
 }
 
 /// A plan's results with their publication.
@@ -139,6 +143,8 @@ pub struct PlanResults {
     /// Candidates whose attempt is still open (no paper yet, or not submitted and not
     /// absent): publication waits.
     pub open: usize,
+    /// Reviews not yet decided (those candidates get no certificate until decided).
+    pub reviews_open: usize,
 }
 
 /// `panel`: the points the assessor panels gave the attempt's marked positions, how
@@ -153,7 +159,11 @@ fn result_of(
     let (panel_points, resolved, vetoed) = panel.unwrap_or((0.0, 0, false));
     let theory = f.score.map(|(points, max, pending)| {
         theory_result(
-            crate::domain::grading::round2(points + panel_points),
+            crate::domain::grading::reviewed_points(
+                points + panel_points,
+                f.review_adjustment,
+                max,
+            ),
             max,
             pending.saturating_sub(resolved),
             vetoed,
@@ -172,6 +182,8 @@ fn result_of(
         attempt_status: f.attempt_status,
         theory,
         absent,
+        review: f.review_status.clone(),
+        review_adjustment: f.review_adjustment,
         irregularities: f
             .irregularities
             .into_iter()
@@ -223,12 +235,17 @@ pub(crate) async fn derive(app: &App, plan: &Plan) -> Result<PlanResults> {
                 )
         })
         .count();
+    let reviews_open = candidates
+        .iter()
+        .filter(|c| c.review.as_deref() == Some("open"))
+        .count();
     Ok(PlanResults {
         plan: plan.clone(),
         is_final: crate::domain::certificate::results_final(
             publication.map(|p| (p.published_at_ms, p.review_until_ms)),
             crate::now_ms(),
         ),
+        reviews_open,
         publication,
         scored: candidates.iter().filter(|c| c.theory.is_some()).count(),
         passed: candidates.iter().filter(|c| c.passed).count(),

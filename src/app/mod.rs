@@ -13,6 +13,7 @@
 //! - [`grading`]: automatic scoring, results and their publication;
 //! - [`marking`]: assessor panels marking what the machine cannot, blind, with
 //!   arbitration and approved corrections;
+//! - [`reviews`]: review requests on published results, decided by a non-examiner;
 //! - [`certificates`]: issuance by two people, status, public verification.
 
 pub mod audit;
@@ -28,6 +29,7 @@ pub mod marking;
 pub mod orgs;
 pub mod plans;
 pub mod proctoring;
+pub mod reviews;
 pub mod users;
 
 pub use error::{Error, Result};

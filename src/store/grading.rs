@@ -26,6 +26,10 @@ pub struct ResultFacts {
     pub score: Option<(f64, f64, u32)>,
     /// Irregularity outcomes recorded on the attempt, with their points.
     pub irregularities: Vec<(IrregularityOutcome, f64, String)>,
+    /// Points a decided review added to (or took from) the paper.
+    pub review_adjustment: f64,
+    /// The review request's status, if one was filed.
+    pub review_status: Option<String>,
 }
 
 /// A plan's publication: when, by whom, and until when candidates may ask for review.

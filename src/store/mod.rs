@@ -11,7 +11,8 @@
 //! [`catalogue`] (occupations, shortage catalogues, standards), [`items`] (banks and
 //! items), [`plans`] (plans, sessions, roster, papers), [`delivery`] (the exam day and
 //! its group commits), [`proctoring`], [`inspection`], [`grading`] (scores, results,
-//! publication), [`certificates`] and [`marking`] (assessor panels). [`Store`] is all of
+//! publication), [`certificates`], [`marking`] (assessor panels) and [`reviews`]
+//! (成绩复核). [`Store`] is all of
 //! them.
 //!
 //! How one SQL file serves both databases: see [`sqlite`] and [`dialect`].
@@ -33,6 +34,7 @@ pub mod plans;
 #[allow(clippy::duplicate_mod)]
 pub mod postgres;
 pub mod proctoring;
+pub mod reviews;
 pub mod sessions;
 #[allow(clippy::duplicate_mod)]
 pub mod sqlite;
@@ -49,6 +51,7 @@ pub use marking::MarkingStore;
 pub use orgs::{NewOrg, Org, OrgFilter, OrgStore};
 pub use plans::PlanStore;
 pub use proctoring::ProctorStore;
+pub use reviews::ReviewStore;
 pub use sessions::{NewSession, SessionRecord, SessionStore};
 
 use std::sync::Arc;
@@ -145,6 +148,7 @@ pub trait Store:
     + GradingStore
     + CertificateStore
     + MarkingStore
+    + ReviewStore
     + Send
     + Sync
     + 'static

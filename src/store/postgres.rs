@@ -42,6 +42,8 @@ mod orgs;
 mod plans;
 #[path = "sql/proctoring.rs"]
 mod proctoring;
+#[path = "sql/reviews.rs"]
+mod reviews;
 #[path = "sql/roster.rs"]
 mod roster;
 #[path = "sql/sessions.rs"]

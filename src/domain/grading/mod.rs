@@ -104,6 +104,18 @@ pub fn theory_result(
     }
 }
 
+/// A paper's points after a review decision added (or took) `adjustment` points: never
+/// below 0 or above the paper's total.
+pub fn reviewed_points(points: f64, adjustment: f64, max_points: f64) -> f64 {
+    round2((points + adjustment).clamp(0.0, max_points.max(0.0)))
+}
+
+/// Whether a candidate may still ask for a review: results published and the window
+/// still open.
+pub fn review_open(published: Option<(i64, i64)>, now_ms: i64) -> bool {
+    matches!(published, Some((_, until)) if now_ms < until)
+}
+
 /// A candidate is absent (缺考) when their attempt was never admitted and the session's
 /// late-entry window has closed: they can no longer sign in, so their result is final
 /// (no score, not passed) and does not hold up publication.

@@ -267,6 +267,16 @@ fn a_candidate_never_admitted_is_absent_once_late_entry_closes() {
     assert!(!is_absent(None, 1_000, 500, 9_999));
 }
 
+#[test]
+fn reviews_adjust_within_the_paper_and_only_inside_the_window() {
+    assert_eq!(reviewed_points(58.0, 4.0, 100.0), 62.0);
+    assert_eq!(reviewed_points(98.0, 4.0, 100.0), 100.0);
+    assert_eq!(reviewed_points(2.0, -4.0, 100.0), 0.0);
+    assert!(review_open(Some((0, 10)), 9));
+    assert!(!review_open(Some((0, 10)), 10));
+    assert!(!review_open(None, 0));
+}
+
 proptest! {
     /// Whatever the candidate saves, a position scores between 0 and its points, the
     /// outcome agrees with the points, and the key itself always scores full marks.

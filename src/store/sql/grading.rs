@@ -99,7 +99,11 @@ impl GradingStore for DbStore {
     async fn result_facts(&self, plan_id: i64, candidate: Option<i64>) -> Result<Vec<ResultFacts>> {
         let rows = sqlx::query(
             "SELECT c.id AS candidate_id, c.person_id, p.name, c.admission_no, c.session_id, \
-             a.id AS attempt_id, a.status, s.points, s.max_points, s.pending \
+             a.id AS attempt_id, a.status, s.points, s.max_points, s.pending, \
+             (SELECT COALESCE(SUM(rv.adjustment), 0.0) FROM result_reviews rv \
+              WHERE rv.candidate_id = c.id AND rv.status = 'changed') AS review_adjustment, \
+             (SELECT rv.status FROM result_reviews rv WHERE rv.candidate_id = c.id \
+              ORDER BY rv.id DESC LIMIT 1) AS review_status \
              FROM candidates c JOIN people p ON p.id = c.person_id \
              LEFT JOIN attempts a ON a.candidate_id = c.id \
              LEFT JOIN attempt_scores s ON s.attempt_id = a.id \
@@ -153,6 +157,8 @@ impl GradingStore for DbStore {
                     attempt_id,
                     attempt_status: r.try_get("status")?,
                     score,
+                    review_adjustment: r.try_get("review_adjustment")?,
+                    review_status: r.try_get("review_status")?,
                     irregularities: attempt_id
                         .and_then(|a| by_attempt.remove(&a))
                         .unwrap_or_default(),

@@ -14,7 +14,7 @@ use crate::store::plans::StaffRef;
 use crate::store::{MarkingStore, Result, StoreError};
 
 const MARK_SELECT: &str = "SELECT m.id, m.attempt_id, m.position, m.assessor_id, \
-     u.display_name AS assessor_name, m.elements, m.points, COALESCE(s.max_points, 0) AS \
+     u.display_name AS assessor_name, m.elements, m.points, COALESCE(s.max_points, 0.0) AS \
      max_points, m.veto, m.note, m.status, m.supersedes, m.reason, m.at_ms FROM marks m \
      JOIN users u ON u.id = m.assessor_id LEFT JOIN attempt_item_scores s \
      ON s.attempt_id = m.attempt_id AND s.position = m.position";

@@ -160,3 +160,48 @@ pub async fn verify(
         None => Err(AppError::NotFound),
     }
 }
+
+pub async fn file_review(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(plan_id): Path<i64>,
+    Json(input): Json<app::reviews::FileInput>,
+) -> Result<(StatusCode, Json<RequestCreated>), AppError> {
+    let id = app::reviews::file(&st.app, ctx.principal()?, plan_id, input).await?;
+    Ok((StatusCode::CREATED, Json(RequestCreated { id })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Reviews {
+    pub reviews: Vec<crate::store::reviews::Review>,
+}
+
+pub async fn plan_reviews(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<Reviews>, AppError> {
+    Ok(Json(Reviews {
+        reviews: app::reviews::plan_reviews(&st.app, ctx.principal()?, id).await?,
+    }))
+}
+
+pub async fn decide_review(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Json(input): Json<app::reviews::DecideInput>,
+) -> Result<StatusCode, AppError> {
+    app::reviews::decide(&st.app, ctx.principal()?, id, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn open_official(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(plan_id): Path<i64>,
+    Json(input): Json<app::reviews::OfficialInput>,
+) -> Result<(StatusCode, Json<RequestCreated>), AppError> {
+    let id = app::reviews::open_official(&st.app, ctx.principal()?, plan_id, input).await?;
+    Ok((StatusCode::CREATED, Json(RequestCreated { id })))
+}

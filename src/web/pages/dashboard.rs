@@ -3,18 +3,23 @@
 //! places they can go.
 
 use axum::extract::State;
-use axum::response::Html;
-use serde_json::json;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
 
 use super::page;
 use crate::app;
 use crate::domain::role::Role;
 use crate::domain::time::local_time;
-use crate::web::ctx::Ctx;
+use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::AppError;
 use crate::web::AppState;
 
-pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<String>, AppError> {
+pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Response, AppError> {
+    render(&st, &ctx, json!([])).await
+}
+
+/// The start page, with `errors` of a form posted from it (a review request).
+pub async fn render(st: &AppState, ctx: &RequestCtx, errors: Value) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let o = app::dashboard::overview(&st.app, p).await?;
     let plan = |plan: &crate::store::plans::Plan| {
@@ -44,6 +49,7 @@ pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<Stri
             "room": e.room_name, "starts": local_time(e.starts_at_ms), "seat": e.seat, "status": e.status,
         })).collect::<Vec<_>>(),
         "is_candidate": has(Role::Candidate),
+        "errors": errors,
         "results": o.results.iter().map(|r| json!({
             "plan": r.plan_name, "occupation": r.occupation_name, "level": r.level,
             "score": r.result.theory.as_ref().map(|t| crate::domain::exam::points_text(t.score)),
@@ -52,6 +58,10 @@ pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<Stri
             "void": r.result.theory.as_ref().is_some_and(|t| t.void),
             "passed": r.result.passed,
             "published": local_time(r.publication.published_at_ms),
+            "plan_id": r.plan_id,
+            "review": r.result.review,
+            "can_review": r.result.review.is_none() && crate::domain::grading::review_open(
+                Some((r.publication.published_at_ms, r.publication.review_until_ms)), crate::now_ms()),
             "review_until": local_time(r.publication.review_until_ms),
             "breakdown": r.breakdown.iter().map(|i| json!({"n": i.position + 1, "points": crate::domain::exam::points_text(i.points),
                 "max": crate::domain::exam::points_text(i.max_points), "outcome": i.outcome.code()})).collect::<Vec<_>>(),
@@ -61,5 +71,9 @@ pub async fn show(State(st): State<AppState>, Ctx(ctx): Ctx) -> Result<Html<Stri
             "issued": crate::domain::time::local_date(c.issued_at_ms).to_string(), "status": c.status,
         })).collect::<Vec<_>>(),
     });
-    page(&st, &ctx, "dashboard", "dashboard.title", data)
+    let status = match data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
+        true => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        false => axum::http::StatusCode::OK,
+    };
+    Ok((status, page(st, ctx, "dashboard", "dashboard.title", data)?).into_response())
 }

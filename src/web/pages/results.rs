@@ -72,6 +72,12 @@ async fn results_page(
             "mine": q.status == "pending" && q.requested_by == p.user_id,
         })).collect::<Vec<_>>(),
         "certificates": v.certificates.iter().map(cert_row).collect::<Vec<_>>(),
+        "reviews": v.reviews.iter().map(|rv| json!({
+            "id": rv.id, "admission_no": rv.admission_no, "reason": rv.reason, "filed": local_time(rv.filed_at_ms),
+            "status": rv.status, "open": rv.status == "open", "reviewer": rv.reviewer_name, "decision": rv.decision,
+            "adjustment": (rv.adjustment != 0.0).then(|| points_text(rv.adjustment)),
+        })).collect::<Vec<_>>(),
+        "can_review": v.can_review,
         "errors": errors,
     });
     Ok((status, page(st, ctx, "results", "results.title", data)?).into_response())
@@ -98,6 +104,56 @@ async fn after(
             results_page(st, ctx, id, errors).await
         }
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    reason: String,
+}
+
+/// The candidate asks for a review from their dashboard.
+pub async fn file_review(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(plan_id): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    let input = app::reviews::FileInput { reason: f.reason };
+    match app::reviews::file(&st.app, ctx.principal()?, plan_id, input).await {
+        Ok(_) => Ok(see_other("/#my-results").into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            // Back to the dashboard with the message at the top.
+            let errors = with_errors(&st, &ctx, e)?;
+            super::dashboard::render(&st, &ctx, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewDecisionForm {
+    outcome: String,
+    adjustment: String,
+    decision: String,
+}
+
+pub async fn decide_review(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReviewDecisionForm>,
+) -> Result<Response, AppError> {
+    let p = ctx.principal()?;
+    let plan_id = app::reviews::review_plan(&st.app, p, id).await?;
+    let input = app::reviews::DecideInput {
+        changed: f.outcome == "changed",
+        adjustment: f.adjustment.trim().parse().unwrap_or(0.0),
+        decision: f.decision,
+    };
+    let r = app::reviews::decide(&st.app, p, id, input).await;
+    after(&st, &ctx, plan_id, r).await
 }
 
 pub async fn publish(

@@ -33,6 +33,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/certificates/requests/{id}", BODY_ADMIN, p_results::decide),
         get("/certificates/{id}", SIGNED_IN, p_results::certificate),
         post("/certificates/{id}/status", CERT_OFFICERS, p_results::set_status),
+        post("/results/{id}/review", SIGNED_IN, p_results::file_review),
+        post("/reviews/{id}", CERT_OFFICERS, p_results::decide_review),
         get("/verify", PUBLIC, p_results::verify_form),
         get("/verify/{number}", PUBLIC, p_results::verify),
         get("/api/v1/plans/{id}/results", PLAN_VIEWERS, a_results::plan_results)
@@ -44,6 +46,20 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/me/results", SIGNED_IN, a_results::my_results)
             .api("results", "The caller's published results with the per-question breakdown (points only, never keys)")
             .res::<a_results::MyResults>(),
+        post("/api/v1/me/results/{id}/review", SIGNED_IN, a_results::file_review)
+            .api("results", "Ask for a review of one's result in a plan while the review window is open")
+            .req::<crate::app::reviews::FileInput>()
+            .res::<a_results::RequestCreated>(),
+        post("/api/v1/plans/{id}/reviews", REGULATOR_ONLY, a_results::open_official)
+            .api("results", "The regulator opens an official review (复查) of a published result, at any time")
+            .req::<crate::app::reviews::OfficialInput>()
+            .res::<a_results::RequestCreated>(),
+        get("/api/v1/plans/{id}/reviews", PLAN_VIEWERS, a_results::plan_reviews)
+            .api("results", "A plan's review requests")
+            .res::<a_results::Reviews>(),
+        post("/api/v1/reviews/{id}", CERT_OFFICERS, a_results::decide_review)
+            .api("results", "Decide a review (not by an examiner of the candidate): uphold, or change by points; a certificate whose result no longer passes is revoked at once")
+            .req::<crate::app::reviews::DecideInput>(),
         get("/api/v1/me/certificates", SIGNED_IN, a_results::my_certificates)
             .api("certificates", "The caller's certificates")
             .res::<a_results::Certificates>(),
