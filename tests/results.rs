@@ -310,6 +310,47 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
         assert_eq!(n, &format!("S000032320100{yy:02}5{:06}", i + 1));
     }
 
+    // The upward report: CSV with a BOM and XLSX, with the numbers as text.
+    let res = ba
+        .http
+        .get(app.url(&format!("/plans/{plan}/results/export?format=csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csv = res.bytes().await.unwrap();
+    assert_eq!(&csv[..3], &[0xEF, 0xBB, 0xBF]);
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(text.starts_with("序号,准考证号,姓名"), "{text}");
+    assert!(text.contains(&numbers[0]) && text.contains("合格") && text.contains("不合格"));
+    assert!(
+        !text.contains(&id_number(0)),
+        "document numbers leave masked"
+    );
+    let res = ba
+        .http
+        .get(app.url(&format!("/api/v1/plans/{plan}/results/export?format=xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let xlsx = res.bytes().await.unwrap().to_vec();
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        let found = range
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string() == numbers[1]));
+        assert!(found, "the XLSX lists the certificate numbers");
+    }
+    let (s, _) = app
+        .client()
+        .get(&format!("/api/v1/plans/{plan}/results/export"))
+        .await;
+    assert_eq!(s, 401);
+
     // The holder sees it; public verification shows a masked name and nothing more.
     let (_, certs) = cand0.get("/api/v1/me/certificates").await;
     let mine = &certs["certificates"][0];

@@ -359,3 +359,32 @@ pub async fn my_results(app: &App, p: &Principal) -> Result<Vec<MyResult>> {
     }
     Ok(out)
 }
+
+/// What the upward report of a plan holds: its results, the roster (masked document
+/// numbers) and the certificates.
+pub struct Report {
+    pub results: PlanResults,
+    pub roster: Vec<crate::store::plans::RosterEntry>,
+    pub certificates: Vec<crate::store::certificates::Certificate>,
+}
+
+/// A plan's results and certificates for export, for those who may see the plan. The
+/// export leaves the system with people's names in it, so it is audited.
+pub async fn report(app: &App, p: &Principal, plan_id: i64, format: &str) -> Result<Report> {
+    let (plan, body) = super::plans::plan_for_viewer(app, p, plan_id).await?;
+    let results = derive(app, &plan).await?;
+    let event = audit_by(
+        p,
+        "results.export",
+        "plan",
+        plan_id,
+        Some(body.id),
+        serde_json::json!({"format": format, "rows": results.candidates.len()}),
+    );
+    app.store.append_audit(event).await?;
+    Ok(Report {
+        roster: app.store.roster(plan.id, None).await?,
+        certificates: app.store.plan_certificates(plan.id).await?,
+        results,
+    })
+}

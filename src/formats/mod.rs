@@ -11,6 +11,7 @@ pub mod gift;
 pub mod moodle_xml;
 pub mod own;
 pub mod qti;
+pub mod report;
 mod text;
 pub mod xlsx;
 mod xml;

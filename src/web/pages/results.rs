@@ -338,3 +338,107 @@ pub async fn verify(
     let found = app::certificates::verify_limited(&st.app, addr, &number).await?;
     verify_page(&st, &ctx, number.trim(), found)
 }
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    /// `csv` (default) or `xlsx`.
+    format: String,
+}
+
+/// The plan's results and certificates as the upward report (CSV or XLSX), in Chinese
+/// whatever the page language: it is the official layout.
+pub async fn export(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    use crate::formats::report::{results_csv, results_xlsx, ReportRow};
+    use crate::web::i18n::Lang;
+    let xlsx = q.format == "xlsx";
+    let format = if xlsx { "xlsx" } else { "csv" };
+    let r = app::grading::report(&st.app, ctx.principal()?, id, format).await?;
+    let plan = &r.results.plan;
+    let word = |key: &str| st.i18n.t(Lang::Zh, key, None);
+    let rows: Vec<ReportRow> = r
+        .results
+        .candidates
+        .iter()
+        .map(|c| {
+            let cert = r
+                .certificates
+                .iter()
+                .find(|x| x.candidate_id == c.candidate_id);
+            let outcome = match (c.absent, c.theory.as_ref()) {
+                (true, _) => word("results.absent"),
+                (_, Some(t)) if t.void => word("results.void"),
+                (_, Some(t)) if t.vetoed => word("marking.vetoed"),
+                (_, Some(_)) if c.passed => word("results.pass"),
+                (_, Some(_)) => word("results.fail"),
+                (_, None) => String::new(),
+            };
+            ReportRow {
+                admission_no: c.admission_no.clone(),
+                name: c.name.clone(),
+                document: r
+                    .roster
+                    .iter()
+                    .find(|e| e.candidate_id == c.candidate_id)
+                    .map(|e| e.document_masked.clone())
+                    .unwrap_or_default(),
+                occupation_code: plan.occupation_code.clone(),
+                occupation: plan.occupation_name.clone(),
+                level: word(&format!("level_name.{}", plan.level)),
+                theory: c
+                    .theory
+                    .as_ref()
+                    .map(|t| points_text(t.score))
+                    .unwrap_or_default(),
+                irregularities: c
+                    .irregularities
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{} {}",
+                            word(&format!("outcome.{}", i.outcome)),
+                            i.description
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                outcome,
+                certificate_no: cert.map(|x| x.number.clone()).unwrap_or_default(),
+                certificate_status: cert
+                    .map(|x| word(&format!("certificate_status.{}", x.status.code())))
+                    .unwrap_or_default(),
+                issued_on: cert
+                    .map(|x| crate::domain::time::local_date(x.issued_at_ms).to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let stem = format!("plan-{}-results", plan.id);
+    let (bytes, mime) = if xlsx {
+        let title = format!("{} 成绩及发证信息", plan.name);
+        let bytes =
+            results_xlsx(&title, &rows).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+        (
+            bytes,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    } else {
+        (results_csv(&rows), "text/csv; charset=utf-8")
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{stem}.{format}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -29,6 +29,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/marking/marks/{id}/decide", ASSESSORS, p_marking::decide),
         get("/plans/{id}/results", PLAN_VIEWERS, p_results::show),
         post("/plans/{id}/results/publish", BODY_ADMIN, p_results::publish),
+        get("/plans/{id}/results/export", PLAN_VIEWERS, p_results::export),
         post("/plans/{id}/certificates/request", BODY_ADMIN, p_results::request_issuance),
         post("/certificates/requests/{id}", BODY_ADMIN, p_results::decide),
         get("/certificates/{id}", SIGNED_IN, p_results::certificate),
@@ -40,6 +41,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/plans/{id}/results", PLAN_VIEWERS, a_results::plan_results)
             .api("results", "A plan's results: each candidate's theory component out of 100 with deductions, voids and pass, and the publication")
             .res::<crate::app::grading::PlanResults>(),
+        get("/api/v1/plans/{id}/results/export", PLAN_VIEWERS, p_results::export)
+            .api("results", "The plan's results and certificates as the upward report: ?format=csv (default) or xlsx"),
         post("/api/v1/plans/{id}/results/publish", BODY_ADMIN, a_results::publish)
             .api("results", "Publish a plan's results once every attempt is closed and scored; opens the review window")
             .res::<crate::store::grading::Publication>(),
