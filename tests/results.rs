@@ -182,6 +182,13 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
         .await;
     let cand0 = app.client();
     cand0.login("cand0", "Correct-Horse-9").await;
+    // Admission tickets: the candidate prints their own, the body all of the plan's.
+    let (s, ticket) = cand0.get_text(&format!("/tickets/{plan}")).await;
+    assert_eq!(s, 200);
+    assert!(ticket.contains(&planned.admissions[0]) && !ticket.contains(&planned.admissions[1]));
+    let (s, all) = ba.get_text(&format!("/plans/{plan}/tickets")).await;
+    assert_eq!(s, 200);
+    assert!(planned.admissions.iter().all(|a| all.contains(a.as_str())));
     let (s, mine) = cand0.get("/api/v1/me/results").await;
     assert_eq!(s, 200);
     assert_eq!(

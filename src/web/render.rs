@@ -46,6 +46,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("verify", include_str!("../../templates/verify.hbs")),
     ("marking", include_str!("../../templates/marking.hbs")),
     ("mark", include_str!("../../templates/mark.hbs")),
+    ("tickets", include_str!("../../templates/tickets.hbs")),
     (
         "item_fields",
         include_str!("../../templates/item_fields.hbs"),

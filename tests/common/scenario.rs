@@ -270,6 +270,7 @@ impl Scenario {
                 format!("/banks/{bank}/pool"),
                 "/plans".into(),
                 format!("/plans/{plan}"),
+                format!("/plans/{plan}/tickets"),
                 format!("/plans/{plan}/results"),
                 format!("/inspect/plans/{plan}"),
             ],

@@ -6,6 +6,7 @@
 pub mod papers;
 pub mod roster;
 pub mod sessions;
+pub mod tickets;
 pub mod view;
 
 use std::collections::HashSet;

@@ -45,7 +45,7 @@ pub async fn render(st: &AppState, ctx: &RequestCtx, errors: Value) -> Result<Re
         })).collect::<Vec<_>>(),
         "is_reviewer": has(Role::BankReviewer),
         "enrolments": o.enrolments.iter().map(|e| json!({
-            "plan": e.plan_name, "occupation": e.occupation_name, "level": e.level, "admission_no": e.admission_no,
+            "plan_id": e.plan_id, "plan": e.plan_name, "occupation": e.occupation_name, "level": e.level, "admission_no": e.admission_no,
             "room": e.room_name, "starts": local_time(e.starts_at_ms), "seat": e.seat, "status": e.status,
         })).collect::<Vec<_>>(),
         "is_candidate": has(Role::Candidate),

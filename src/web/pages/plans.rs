@@ -361,3 +361,31 @@ pub async fn declare_relation(
     )
         .into_response())
 }
+
+fn ticket_json(t: &app::plans::tickets::Ticket) -> serde_json::Value {
+    let mut v = serde_json::to_value(t).unwrap_or_default();
+    v["starts"] = json!(local_time(t.starts_at_ms));
+    v
+}
+
+/// A plan's admission tickets, one per printed page, for its body's admin.
+pub async fn tickets(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let t = app::plans::tickets::plan_tickets(&st.app, ctx.principal()?, id).await?;
+    let data = json!({"tickets": t.iter().map(ticket_json).collect::<Vec<_>>()});
+    Ok(page(&st, &ctx, "tickets", "ticket.title", data)?.into_response())
+}
+
+/// The signed-in candidate's own admission ticket for a plan.
+pub async fn my_ticket(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let t = app::plans::tickets::my_ticket(&st.app, ctx.principal()?, id).await?;
+    let data = json!({"tickets": [ticket_json(&t)]});
+    Ok(page(&st, &ctx, "tickets", "ticket.title", data)?.into_response())
+}

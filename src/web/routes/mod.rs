@@ -259,6 +259,8 @@ pub fn table() -> Vec<RouteSpec> {
         post("/plans/{id}/inspectors", REGULATOR_ONLY, p_plans::assign_inspector),
         post("/plans/{id}/candidates", BODY_ADMIN, p_plans::add_candidates).body_limit(ROSTER_BYTES),
         post("/plans/{id}/close-roster", BODY_ADMIN, p_plans::close_roster),
+        get("/plans/{id}/tickets", BODY_ADMIN, p_plans::tickets),
+        get("/tickets/{id}", SIGNED_IN, p_plans::my_ticket),
         get("/account/relations", SIGNED_IN, p_plans::relations_form),
         post("/account/relations", SIGNED_IN, p_plans::declare_relation),
         get("/proctor", PROCTORS, p_proctor::proctor_home),
