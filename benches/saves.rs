@@ -174,6 +174,7 @@ async fn setup(s: &Arc<dyn Store>, n: usize) -> Vec<(i64, String)> {
         .map(|(c, _, sid)| NewAttempt {
             candidate_id: c,
             session_id: sid,
+            excluded: vec![],
             paper: paper.clone(),
         })
         .collect();

@@ -698,5 +698,68 @@ async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
         1,
         "{statuses:?}"
     );
+
+    // Auditable papers: drawn again from the recorded seed, pool and exclusions, each
+    // paper is the one the candidate was given; the regulator asks over the API, an
+    // operator with `skillcert paper verify`; a paper changed afterwards is caught.
+    let attempt = r["candidates"][0]["attempt_id"].as_i64().unwrap();
+    let (s, check) = admin
+        .get(&format!("/api/v1/attempts/{attempt}/paper-check"))
+        .await;
+    assert_eq!(s, 200, "{check}");
+    assert_eq!(check["identical"], true, "{check}");
+    assert_eq!(check["items"], 60);
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_skillcert"))
+            .args(["paper", "verify", "--attempt", &attempt.to_string()])
+            .env("SKILLCERT_DATA_DIR", app.dir.path())
+            .env_remove("SKILLCERT_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = verify();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("identical"), "{said}");
+    let (s, _) = app
+        .client()
+        .get(&format!("/api/v1/attempts/{attempt}/paper-check"))
+        .await;
+    assert_eq!(s, 401);
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.dir.path().join("skillcert.db").display()
+    ))
+    .await
+    .unwrap();
+    let paper: String =
+        sqlx::query_scalar("SELECT paper FROM attempt_papers WHERE attempt_id = $1")
+            .bind(attempt)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let mut paper: Value = serde_json::from_str(&paper).unwrap();
+    paper["items"].as_array_mut().unwrap().swap(0, 1);
+    sqlx::query("UPDATE attempt_papers SET paper = $1 WHERE attempt_id = $2")
+        .bind(paper.to_string())
+        .bind(attempt)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let (_, check) = admin
+        .get(&format!("/api/v1/attempts/{attempt}/paper-check"))
+        .await;
+    assert_eq!(check["identical"], false, "{check}");
+    assert!(
+        check["differences"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("position 1"),
+        "{check}"
+    );
+    assert!(
+        !verify().status.success(),
+        "a changed paper fails the check"
+    );
     app.stop().await;
 }

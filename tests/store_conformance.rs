@@ -1060,6 +1060,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
         .map(|(i, (c, _, sid))| NewAttempt {
             candidate_id: *c,
             session_id: *sid,
+            excluded: vec![],
             paper: paper(i * 3),
         })
         .collect();

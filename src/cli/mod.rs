@@ -54,6 +54,24 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Paper tools.
+    Paper {
+        #[command(subcommand)]
+        command: PaperCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaperCommand {
+    /// Draw an attempt's paper again from its recorded seed, pool and exclusions and
+    /// say whether it is the paper the candidate was given; exits non-zero when not.
+    Verify {
+        #[arg(long)]
+        attempt: i64,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +147,9 @@ pub fn main() -> ExitCode {
             Command::Import(args) => bank::run_import(config, args).await,
             Command::Export(args) => bank::run_export(config, args).await,
             Command::Banks => bank::run_banks(config).await,
+            Command::Paper {
+                command: PaperCommand::Verify { attempt, json },
+            } => startup::paper_verify(config, attempt, json).await,
         }
     });
     match result {

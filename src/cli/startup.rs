@@ -221,3 +221,27 @@ pub async fn audit_anchor(config: Config) -> anyhow::Result<ExitCode> {
     println!("{anchor}");
     Ok(ExitCode::SUCCESS)
 }
+
+pub async fn paper_verify(config: Config, attempt: i64, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let check = crate::app::plans::papers::check_paper(store.as_ref(), attempt).await;
+    store.close().await;
+    let check = check.map_err(|e| anyhow::anyhow!("attempt {attempt}: {e}"))?;
+    if json {
+        println!("{}", serde_json::to_string(&check)?);
+    } else if check.identical {
+        println!(
+            "attempt {attempt}: identical ({} items drawn again from seed {})",
+            check.items, check.seed
+        );
+    } else {
+        println!("attempt {attempt}: NOT identical");
+        for d in &check.differences {
+            println!("  {d}");
+        }
+    }
+    Ok(match check.identical {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
+    })
+}

@@ -127,6 +127,22 @@ pub struct NewAttempt {
     pub candidate_id: i64,
     pub session_id: i64,
     pub paper: Paper,
+    /// Items not eligible when this paper was drawn (seen before, over the exposure
+    /// cap): with the plan's draw record and the seed, the paper can be drawn again.
+    pub excluded: Vec<i64>,
+}
+
+/// What an attempt's paper was drawn from, for drawing it again.
+#[derive(Debug, Clone)]
+pub struct PaperDraw {
+    pub plan_id: i64,
+    pub seed: u64,
+    pub paper: Paper,
+    /// `None` for attempts from before draws were recorded.
+    pub excluded: Option<Vec<i64>>,
+    /// The plan's standard and pool as JSON, when recorded.
+    pub standard: Option<String>,
+    pub pool: Option<String>,
 }
 
 #[async_trait]
@@ -183,6 +199,17 @@ pub trait PlanStore: Send + Sync {
     async fn roster_people(&self, plan_id: i64) -> Result<Vec<(i64, i64, i64)>>;
     /// Writes every candidate's paper, counts exposure and closes the roster, in one
     /// transaction.
+    /// Records the standard and pool a plan's papers are drawn from (before they are;
+    /// a later draw replaces it).
+    async fn record_plan_draw(
+        &self,
+        plan_id: i64,
+        standard: String,
+        pool: String,
+        at_ms: i64,
+    ) -> Result<()>;
+    /// What an attempt's paper was drawn from.
+    async fn paper_draw(&self, attempt_id: i64) -> Result<PaperDraw>;
     async fn close_roster(
         &self,
         plan_id: i64,

@@ -193,6 +193,7 @@ pub async fn two_attempts(s: &dyn Store, f: &Fixture, case: usize) -> Vec<(i64, 
         .map(|(candidate_id, _, session_id)| NewAttempt {
             candidate_id,
             session_id,
+            excluded: vec![],
             paper: Paper {
                 seed: 1,
                 items: f.pool[..POSITIONS as usize]

@@ -118,23 +118,50 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
         earlier.entry(person).or_default().extend(items);
     }
     let template = plan.template.paper.clone();
+    // The draw record: what the papers are drawn from, so each can be drawn again.
+    app.store
+        .record_plan_draw(
+            plan.id,
+            serde_json::to_string(&standard).map_err(|e| Error::Internal(e.into()))?,
+            serde_json::to_string(&pool).map_err(|e| Error::Internal(e.into()))?,
+            crate::now_ms(),
+        )
+        .await?;
     // Assembly is CPU work (about 0.4 ms per paper): keep it off the async threads.
     let attempts = tokio::task::spawn_blocking(move || {
         use rand::RngCore;
         let index = PoolIndex::new(&pool);
+        let cap = template.exposure_cap;
+        // Items at the exposure cap, kept up to date as papers are drawn: with the
+        // candidate's earlier items, what was not eligible for each paper.
+        let mut over_cap: HashSet<i64> = match cap {
+            Some(c) => exposure
+                .iter()
+                .filter(|(_, n)| **n >= c)
+                .map(|(id, _)| *id)
+                .collect(),
+            None => HashSet::new(),
+        };
         let none = HashSet::new();
         let mut out = Vec::with_capacity(roster.len());
         for (candidate_id, person_id, session_id) in roster {
             let seed = rand::rngs::OsRng.next_u64();
             let exclude = earlier.get(&person_id).unwrap_or(&none);
             let paper = assemble_indexed(&standard, &template, &index, &exposure, exclude, seed)?;
+            let mut excluded: Vec<i64> = exclude.union(&over_cap).copied().collect();
+            excluded.sort_unstable();
             for it in &paper.items {
-                *exposure.entry(it.item_id).or_default() += 1;
+                let n = exposure.entry(it.item_id).or_default();
+                *n += 1;
+                if cap.is_some_and(|c| *n >= c) {
+                    over_cap.insert(it.item_id);
+                }
             }
             out.push(NewAttempt {
                 candidate_id,
                 session_id,
                 paper,
+                excluded,
             });
         }
         Ok::<_, crate::domain::assembly::AssemblyError>(out)
@@ -159,4 +186,79 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
         .close_roster(plan.id, attempts, plan.template.duration_ms(), event)
         .await?;
     Ok(n)
+}
+
+/// The outcome of drawing an attempt's paper again.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PaperCheck {
+    pub attempt_id: i64,
+    pub seed: String,
+    pub items: usize,
+    /// The paper drawn again from the recorded seed, pool and exclusions is the one the
+    /// candidate was given (same items and versions, order, points, option order).
+    pub identical: bool,
+    /// What differs, one line each; or why it cannot be drawn again.
+    pub differences: Vec<String>,
+}
+
+/// Draws an attempt's paper again from its recorded seed, the plan's draw record (the
+/// standard and the pool as they were) and the items that were not eligible then, and
+/// compares it with the recorded paper. Item versions are immutable, so the same
+/// versions mean the same stems and options the candidate saw.
+pub async fn check_paper(store: &dyn Store, attempt_id: i64) -> Result<PaperCheck> {
+    let draw = store.paper_draw(attempt_id).await?;
+    let plan = store.plan(draw.plan_id).await?;
+    let mut check = PaperCheck {
+        attempt_id,
+        seed: draw.seed.to_string(),
+        items: draw.paper.items.len(),
+        identical: false,
+        differences: Vec::new(),
+    };
+    let (Some(standard), Some(pool), Some(excluded)) = (draw.standard, draw.pool, draw.excluded)
+    else {
+        check
+            .differences
+            .push("no draw record (paper generated before draws were recorded)".into());
+        return Ok(check);
+    };
+    let standard: crate::domain::standard::Standard =
+        serde_json::from_str(&standard).map_err(|e| Error::Internal(e.into()))?;
+    let pool: Vec<PoolItem> = serde_json::from_str(&pool).map_err(|e| Error::Internal(e.into()))?;
+    let excluded: HashSet<i64> = excluded.into_iter().collect();
+    let template = plan.template.paper.clone();
+    let seed = draw.seed;
+    let derived = tokio::task::spawn_blocking(move || {
+        let index = PoolIndex::new(&pool);
+        assemble_indexed(
+            &standard,
+            &template,
+            &index,
+            &HashMap::new(),
+            &excluded,
+            seed,
+        )
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?;
+    match derived {
+        Ok(paper) => {
+            check.differences = crate::domain::assembly::paper_differences(&draw.paper, &paper);
+            check.identical = check.differences.is_empty();
+        }
+        Err(e) => check.differences.push(format!("cannot draw again: {e}")),
+    }
+    Ok(check)
+}
+
+/// [`check_paper`] for the regulator, a quality inspector dispatched to the plan, or
+/// the body's admin.
+pub async fn check_paper_as(app: &App, p: &Principal, attempt_id: i64) -> Result<PaperCheck> {
+    let rec = app
+        .store
+        .attempt(attempt_id)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    super::plan_for_viewer(app, p, rec.plan_id).await?;
+    check_paper(app.store.as_ref(), attempt_id).await
 }

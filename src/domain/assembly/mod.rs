@@ -61,8 +61,9 @@ impl Template {
     }
 }
 
-/// An active item as assembly sees it (no content, no key).
-#[derive(Debug, Clone, PartialEq)]
+/// An active item as assembly sees it (no content, no key). Serialised into the plan's
+/// draw record, so a paper can be drawn again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolItem {
     pub id: i64,
     pub version: i64,
@@ -119,6 +120,37 @@ pub enum AssemblyError {
 
 /// Splits `total` in proportion to `weights`, rounding by largest remainder so the parts
 /// sum to `total` exactly (ties go to the earlier part).
+/// How a paper drawn again differs from the one recorded: one line per difference
+/// (none when they are identical: same items and versions in the same order, same
+/// types, points and option orders).
+pub fn paper_differences(recorded: &Paper, derived: &Paper) -> Vec<String> {
+    let mut out = Vec::new();
+    if recorded.items.len() != derived.items.len() {
+        out.push(format!(
+            "{} items recorded, {} drawn",
+            recorded.items.len(),
+            derived.items.len()
+        ));
+    }
+    for (i, (r, d)) in recorded.items.iter().zip(&derived.items).enumerate() {
+        if (r.item_id, r.version) != (d.item_id, d.version) {
+            out.push(format!(
+                "position {}: item {} v{} recorded, item {} v{} drawn",
+                i + 1,
+                r.item_id,
+                r.version,
+                d.item_id,
+                d.version
+            ));
+        } else if r.option_order != d.option_order {
+            out.push(format!("position {}: option order differs", i + 1));
+        } else if r.points != d.points || r.item_type != d.item_type {
+            out.push(format!("position {}: points or type differ", i + 1));
+        }
+    }
+    out
+}
+
 /// The demo paper template shipped with skillcert: 60 items to 100 points (20 判断 at 1,
 /// 35 单选 at 2, 5 多选 at 2), up to 6 items per assessment point (demo banks are
 /// small: about 25 points), mean difficulty 2.4 ± 0.3. Every shipped bank can assemble it; real plans set their own template.

@@ -12,7 +12,7 @@ use crate::domain::exam::{recusal, PlanStatus, Relation};
 use crate::domain::org::OrgKind;
 use crate::store::dialect::Unique;
 use crate::store::plans::{
-    Enrolled, Enrolment, NewAttempt, NewCandidate, NewPlan, Plan, PlanSession, PoolRow,
+    Enrolled, Enrolment, NewAttempt, NewCandidate, NewPlan, PaperDraw, Plan, PlanSession, PoolRow,
     RosterEntry, StaffRef,
 };
 use crate::store::{PlanStore, Result, StoreError};
@@ -351,6 +351,54 @@ impl PlanStore for DbStore {
         .bind(plan_id)
         .fetch_all(self.reader())
         .await?)
+    }
+
+    async fn record_plan_draw(
+        &self,
+        plan_id: i64,
+        standard: String,
+        pool: String,
+        at_ms: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO plan_draws (plan_id, standard, pool, drawn_at_ms) VALUES ($1, $2, $3, \
+             $4) ON CONFLICT (plan_id) DO UPDATE SET standard = excluded.standard, pool = \
+             excluded.pool, drawn_at_ms = excluded.drawn_at_ms",
+        )
+        .bind(plan_id)
+        .bind(standard)
+        .bind(pool)
+        .bind(at_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn paper_draw(&self, attempt_id: i64) -> Result<PaperDraw> {
+        let row = sqlx::query(
+            "SELECT a.plan_id, a.seed, p.paper, p.excluded, d.standard, d.pool FROM attempts a \
+             JOIN attempt_papers p ON p.attempt_id = a.id LEFT JOIN plan_draws d \
+             ON d.plan_id = a.plan_id WHERE a.id = $1",
+        )
+        .bind(attempt_id)
+        .fetch_one(self.reader())
+        .await
+        .map_err(not_found)?;
+        let excluded: Option<String> = row.try_get("excluded")?;
+        Ok(PaperDraw {
+            plan_id: row.try_get("plan_id")?,
+            // Seeds are stored as the signed image of the u64 (BIGINT has no unsigned).
+            seed: row.try_get::<i64, _>("seed")? as u64,
+            paper: json(&row, "paper")?,
+            excluded: excluded
+                .map(|e| serde_json::from_str(&e))
+                .transpose()
+                .map_err(|_| super::common::bad_value("excluded"))?,
+            standard: row.try_get("standard")?,
+            pool: row.try_get("pool")?,
+        })
     }
 
     async fn close_roster(

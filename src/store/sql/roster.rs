@@ -364,9 +364,10 @@ pub(super) async fn close_roster(
                 )],
             )
         })?;
-        sqlx::query("INSERT INTO attempt_papers (attempt_id, paper) VALUES ($1, $2)")
+        sqlx::query("INSERT INTO attempt_papers (attempt_id, paper, excluded) VALUES ($1, $2, $3)")
             .bind(attempt_id)
             .bind(to_json(&a.paper)?)
+            .bind(to_json(&a.excluded)?)
             .execute(&mut *tx)
             .await?;
     }

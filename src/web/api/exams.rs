@@ -411,3 +411,13 @@ pub async fn synthetic_bank(
         created,
     }))
 }
+
+pub async fn paper_check(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<app::plans::papers::PaperCheck>, AppError> {
+    Ok(Json(
+        app::plans::papers::check_paper_as(&st.app, ctx.principal()?, id).await?,
+    ))
+}

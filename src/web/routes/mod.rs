@@ -477,6 +477,9 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/plans/{id}/answers", BODY_ADMIN, a_exams::stored_seqs)
             .api("plans", "Stored sequence number of every answered position (acknowledged saves check)")
             .res::<a_exams::StoredSeqs>(),
+        get("/api/v1/attempts/{id}/paper-check", PLAN_VIEWERS, a_exams::paper_check)
+            .api("inspection", "Draw an attempt's paper again from its recorded seed, pool and exclusions and compare it with the paper the candidate was given")
+            .res::<crate::app::plans::papers::PaperCheck>(),
         get("/api/v1/plans/{id}/live", PLAN_VIEWERS, a_exams::live)
             .api("inspection", "Rooms, roster, proctor actions and findings of a plan")
             .res::<crate::app::inspection::PlanLive>(),
