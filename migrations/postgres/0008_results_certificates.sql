@@ -2,20 +2,24 @@
 -- Times are milliseconds since the Unix epoch (UTC) in both dialects.
 
 -- A submitted attempt's automatic score, written once (a replayed scoring changes
--- nothing), and its per-position breakdown.
+-- nothing), with its per-position breakdown as JSON (`[[points, max, outcome], …]`): one
+-- row per attempt keeps scoring a plan of 10,000 attempts × 100 items to 10,000 rows.
 CREATE TABLE attempt_scores (
     attempt_id   BIGINT PRIMARY KEY REFERENCES attempts (id),
-    points       DOUBLE PRECISION    NOT NULL,
-    max_points   DOUBLE PRECISION    NOT NULL,
+    points       DOUBLE PRECISION NOT NULL,
+    max_points   DOUBLE PRECISION NOT NULL,
     pending      BIGINT NOT NULL,
+    breakdown    TEXT    NOT NULL,
     scored_at_ms BIGINT NOT NULL
 );
 
+-- The positions waiting for assessors (short answers, essays, practical tasks): the
+-- marking queue reads them.
 CREATE TABLE attempt_item_scores (
     attempt_id BIGINT NOT NULL REFERENCES attempts (id),
     position   BIGINT NOT NULL,
-    points     DOUBLE PRECISION    NOT NULL,
-    max_points DOUBLE PRECISION    NOT NULL,
+    points     DOUBLE PRECISION NOT NULL,
+    max_points DOUBLE PRECISION NOT NULL,
     outcome    TEXT    NOT NULL CHECK (outcome IN ('correct', 'partial', 'wrong', 'blank', 'pending')),
     PRIMARY KEY (attempt_id, position)
 );

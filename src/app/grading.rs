@@ -27,7 +27,12 @@ async fn compute(app: &App, attempt_id: i64) -> Result<PaperScore> {
         .papers
         .get(app.store.as_ref(), attempt_id)
         .await?;
-    Ok(paper.score(&rec.answers, plan.template.partial_credit))
+    let answers: Vec<(u32, String)> = rec
+        .answers
+        .into_iter()
+        .map(|a| (a.position, a.answer))
+        .collect();
+    Ok(paper.score(&answers, plan.template.partial_credit))
 }
 
 /// Scores and records one submitted attempt; `false` when it was already scored.
@@ -42,25 +47,43 @@ pub async fn score_attempt(app: &App, attempt_id: i64) -> Result<bool> {
 /// Scores every submitted attempt that has no score yet, in batches of one transaction
 /// each; returns how many were scored.
 pub async fn score_pending(app: &App) -> Result<u64> {
+    score_pending_with(app.store.as_ref(), &app.delivery.papers).await
+}
+
+/// [`score_pending`] over a store and a paper cache: papers and answers are read a batch
+/// at a time (two reads per 1,000 attempts), item versions through the cache, and the
+/// batch's scores written in one transaction.
+pub async fn score_pending_with(
+    store: &dyn crate::store::Store,
+    papers: &super::delivery::caches::PaperCache,
+) -> Result<u64> {
     let mut total = 0;
+    let mut plans: std::collections::HashMap<i64, Plan> = std::collections::HashMap::new();
     loop {
-        let ids = app.store.unscored_attempts(SCORE_BATCH).await?;
+        let ids = store.unscored_attempts(SCORE_BATCH).await?;
         if ids.is_empty() {
             return Ok(total);
         }
-        let mut scores = Vec::with_capacity(ids.len());
-        for id in &ids {
+        let inputs = store.attempts_for_scoring(&ids).await?;
+        let mut scores = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            if !plans.contains_key(&input.plan_id) {
+                plans.insert(input.plan_id, store.plan(input.plan_id).await?);
+            }
+            let partial = plans[&input.plan_id].template.partial_credit;
             // One attempt that cannot be scored (its paper unreadable) is logged and
             // left for a person; it must not hold up every other attempt.
-            match compute(app, *id).await {
-                Ok(score) => scores.push((*id, score)),
-                Err(e) => tracing::warn!(attempt_id = id, error = %e, "attempt not scored"),
+            match papers.build(store, input.attempt_id, &input.paper, 0).await {
+                Ok(paper) => scores.push((input.attempt_id, paper.score(&input.answers, partial))),
+                Err(e) => {
+                    tracing::warn!(attempt_id = input.attempt_id, error = %e, "attempt not scored")
+                }
             }
         }
         if scores.is_empty() {
             return Ok(total);
         }
-        let written = app.store.record_scores(&scores, crate::now_ms()).await?;
+        let written = store.record_scores(&scores, crate::now_ms()).await?;
         total += written;
         if written == 0 {
             // Another process recorded them between our read and write: done for now.

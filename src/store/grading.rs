@@ -39,8 +39,20 @@ pub struct Publication {
     pub review_until_ms: i64,
 }
 
+/// What scoring an attempt reads: its paper and its acknowledged answers (JSON text by
+/// position).
+#[derive(Debug, Clone)]
+pub struct ScoringInput {
+    pub attempt_id: i64,
+    pub plan_id: i64,
+    pub paper: crate::domain::assembly::Paper,
+    pub answers: Vec<(u32, String)>,
+}
+
 #[async_trait]
 pub trait GradingStore: Send + Sync {
+    /// Papers and answers of many attempts in two reads (scoring a whole plan).
+    async fn attempts_for_scoring(&self, ids: &[i64]) -> Result<Vec<ScoringInput>>;
     /// Submitted or terminated attempts without a score yet, oldest first.
     async fn unscored_attempts(&self, limit: i64) -> Result<Vec<i64>>;
     /// Records an attempt's score once; `false` when it was already scored (a replay,

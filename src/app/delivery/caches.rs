@@ -101,9 +101,30 @@ impl PaperCache {
             return Ok(p.clone());
         }
         let rec = store.attempt(attempt_id).await?;
+        let paper = Arc::new(
+            self.build(store, attempt_id, &rec.paper, rec.duration_ms)
+                .await?,
+        );
+        let mut papers = self.papers.lock().expect("cache lock");
+        if papers.len() > PAPER_CACHE_LIMIT {
+            papers.clear();
+        }
+        papers.insert(attempt_id, paper.clone());
+        Ok(paper)
+    }
+
+    /// A paper built from its record, through the item cache but without keeping the
+    /// paper itself (scoring a whole plan reads each paper once).
+    pub async fn build(
+        &self,
+        store: &dyn Store,
+        attempt_id: i64,
+        paper: &crate::domain::assembly::Paper,
+        duration_ms: i64,
+    ) -> Result<CachedPaper, Error> {
         let missing: Vec<(i64, i64)> = {
             let items = self.items.lock().expect("cache lock");
-            rec.paper
+            paper
                 .items
                 .iter()
                 .map(|i| (i.item_id, i.version))
@@ -122,7 +143,7 @@ impl PaperCache {
         }
         let slots = {
             let items = self.items.lock().expect("cache lock");
-            rec.paper
+            paper
                 .items
                 .iter()
                 .map(|it| {
@@ -135,17 +156,11 @@ impl PaperCache {
                 .collect::<Option<Vec<_>>>()
                 .ok_or(Error::NotFound)?
         };
-        let paper = Arc::new(CachedPaper {
+        Ok(CachedPaper {
             attempt_id,
-            duration_ms: rec.duration_ms,
-            total_points: rec.paper.total_points,
+            duration_ms,
+            total_points: paper.total_points,
             slots,
-        });
-        let mut papers = self.papers.lock().expect("cache lock");
-        if papers.len() > PAPER_CACHE_LIMIT {
-            papers.clear();
-        }
-        papers.insert(attempt_id, paper.clone());
-        Ok(paper)
+        })
     }
 }

@@ -71,12 +71,12 @@ impl CachedPaper {
     /// shown option order maps the candidate's choices back to the item's keys.
     pub fn score(
         &self,
-        answers: &[crate::store::delivery::SavedAnswer],
+        answers: &[(u32, String)],
         partial: crate::domain::exam::PartialCredit,
     ) -> crate::domain::grading::PaperScore {
         let given: std::collections::HashMap<u32, serde_json::Value> = answers
             .iter()
-            .filter_map(|a| Some((a.position, serde_json::from_str(&a.answer).ok()?)))
+            .filter_map(|(position, a)| Some((*position, serde_json::from_str(a).ok()?)))
             .collect();
         let positions =
             self.slots

@@ -4,32 +4,48 @@
 use async_trait::async_trait;
 use sqlx::Row as _;
 
-use super::common::{code, write_audited, Tx};
+use super::common::{code, json, write_audited, Tx};
 use super::DbStore;
 use crate::domain::audit::AuditEvent;
 use crate::domain::exam::IrregularityOutcome;
 use crate::domain::grading::{ItemScore, Outcome, PaperScore};
-use crate::store::grading::{Publication, ResultFacts};
+use crate::store::grading::{Publication, ResultFacts, ScoringInput};
 use crate::store::{GradingStore, Result, StoreError};
 
-/// Writes one attempt's score unless it has one; `true` when written.
+/// The breakdown as stored: `[[points, max, outcome], …]` by position.
+fn breakdown_json(s: &PaperScore) -> String {
+    let rows: Vec<(f64, f64, &str)> = s
+        .items
+        .iter()
+        .map(|i| (i.points, i.max_points, i.outcome.code()))
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// Writes one attempt's score unless it has one; `true` when written. The breakdown is
+/// one JSON column; only positions waiting for assessors get rows of their own.
 async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO attempt_scores (attempt_id, points, max_points, pending, scored_at_ms) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (attempt_id) DO NOTHING",
+        "INSERT INTO attempt_scores (attempt_id, points, max_points, pending, breakdown, \
+         scored_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (attempt_id) DO NOTHING",
     )
     .bind(attempt_id)
     .bind(s.points)
     .bind(s.max_points)
     .bind(i64::from(s.pending))
+    .bind(breakdown_json(s))
     .bind(at_ms)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    // One statement per 200 positions: a paper of 100 items is one round trip.
-    for chunk in s.items.chunks(200) {
+    let pending: Vec<&ItemScore> = s
+        .items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Pending)
+        .collect();
+    for chunk in pending.chunks(200) {
         let mut q = sqlx::QueryBuilder::new(
             "INSERT INTO attempt_item_scores (attempt_id, position, points, max_points, outcome) ",
         );
@@ -76,24 +92,78 @@ impl GradingStore for DbStore {
     }
 
     async fn item_scores(&self, attempt_id: i64) -> Result<Vec<ItemScore>> {
-        let rows = sqlx::query(
-            "SELECT position, points, max_points, outcome FROM attempt_item_scores \
-             WHERE attempt_id = $1 ORDER BY position",
-        )
-        .bind(attempt_id)
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter()
-            .map(|r| {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT breakdown FROM attempt_scores WHERE attempt_id = $1")
+                .bind(attempt_id)
+                .fetch_optional(self.reader())
+                .await?;
+        let Some(stored) = stored else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(f64, f64, String)> =
+            serde_json::from_str(&stored).map_err(|_| super::common::bad_value("breakdown"))?;
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (points, max_points, outcome))| {
                 Ok(ItemScore {
-                    position: u32::try_from(r.try_get::<i64, _>("position")?)
-                        .map_err(|_| super::common::bad_value("position"))?,
-                    points: r.try_get("points")?,
-                    max_points: r.try_get("max_points")?,
-                    outcome: code(r, "outcome", Outcome::from_code)?,
+                    position: i as u32,
+                    points,
+                    max_points,
+                    outcome: Outcome::from_code(&outcome)
+                        .ok_or_else(|| super::common::bad_value("breakdown"))?,
                 })
             })
             .collect()
+    }
+
+    async fn attempts_for_scoring(&self, ids: &[i64]) -> Result<Vec<ScoringInput>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT a.id, a.plan_id, p.paper FROM attempts a JOIN attempt_papers p \
+             ON p.attempt_id = a.id WHERE a.id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(self.reader()).await?;
+        let mut out: Vec<ScoringInput> = rows
+            .iter()
+            .map(|r| {
+                Ok(ScoringInput {
+                    attempt_id: r.try_get("id")?,
+                    plan_id: r.try_get("plan_id")?,
+                    paper: json(r, "paper")?,
+                    answers: Vec::new(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT attempt_id, position, answer FROM answers WHERE attempt_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(self.reader()).await?;
+        let at: std::collections::HashMap<i64, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.attempt_id, i))
+            .collect();
+        for r in &rows {
+            let attempt: i64 = r.try_get("attempt_id")?;
+            if let Some(i) = at.get(&attempt) {
+                let position = u32::try_from(r.try_get::<i64, _>("position")?)
+                    .map_err(|_| super::common::bad_value("position"))?;
+                out[*i].answers.push((position, r.try_get("answer")?));
+            }
+        }
+        Ok(out)
     }
 
     async fn result_facts(&self, plan_id: i64, candidate: Option<i64>) -> Result<Vec<ResultFacts>> {
