@@ -92,6 +92,8 @@ pub struct ExamConfig {
     pub arbitration_spread_percent: f64,
     /// The most consecutive plans of one body an assessor may serve.
     pub assessor_rotation_limit: usize,
+    /// The region's certificate-based subsidy policy (DESIGN §3.7).
+    pub subsidies: crate::domain::subsidy::SubsidyPolicy,
 }
 
 impl Default for ExamConfig {
@@ -112,6 +114,7 @@ impl Default for ExamConfig {
             panel_aggregation: Default::default(),
             arbitration_spread_percent: 15.0,
             assessor_rotation_limit: 3,
+            subsidies: Default::default(),
         }
     }
 }

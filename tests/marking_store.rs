@@ -122,6 +122,43 @@ async fn panels_marks_corrections_and_arbitration(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(later, vec![true]);
 
+    // What scoring reads: the paper and the answers, for many attempts at once.
+    let save = skillcert::store::delivery::ExamOp::Save {
+        attempt_id: attempt,
+        session: attempts[0].1.clone(),
+        changes: vec![
+            skillcert::store::delivery::Change {
+                position: 1,
+                seq: 1,
+                answer: "[0]".into(),
+            },
+            skillcert::store::delivery::Change {
+                position: 0,
+                seq: 2,
+                answer: "\"简答\"".into(),
+            },
+        ],
+    };
+    s.apply_exam_ops(&[save], T0 + 1_000, 30_000).await.unwrap();
+    let inputs = s
+        .attempts_for_scoring(&[attempt, attempts[1].0])
+        .await
+        .unwrap();
+    assert_eq!(inputs.len(), 2);
+    let mine = inputs.iter().find(|i| i.attempt_id == attempt).unwrap();
+    let mut answers = mine.answers.clone();
+    answers.sort();
+    assert_eq!(
+        answers,
+        vec![(0, "\"简答\"".to_string()), (1, "[0]".to_string())]
+    );
+    assert_eq!(mine.paper, rec.paper);
+    assert!(inputs
+        .iter()
+        .find(|i| i.attempt_id != attempt)
+        .unwrap()
+        .answers
+        .is_empty());
     // Position 0 waits for the panel once the attempt is scored with it pending.
     let score = PaperScore {
         items: vec![ItemScore {

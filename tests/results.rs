@@ -613,6 +613,48 @@ async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
     let (_, v) = app.client().get(&format!("/api/v1/verify/{number}")).await;
     assert_eq!(v["status"], "valid");
 
+    // Subsidies: candidate 0's certificate is eligible; recorded once; then refused by
+    // the rule that decides.
+    let c0cert = {
+        let (_, certs) = ba.get(&format!("/api/v1/plans/{plan}/certificates")).await;
+        certs["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["number"] != number.as_str())
+            .unwrap()["number"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (s, chk) = ba.get(&format!("/api/v1/subsidies/check/{c0cert}")).await;
+    assert_eq!(s, 200, "{chk}");
+    assert_eq!(
+        (chk["eligible"].as_bool(), chk["rule"].clone()),
+        (Some(true), Value::Null)
+    );
+    let (s, b) = ba
+        .post(
+            "/api/v1/subsidies",
+            json!({"number": c0cert, "amount": 1500, "payee": "person", "payee_name": "考生0"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (_, chk) = ba.get(&format!("/api/v1/subsidies/check/{c0cert}")).await;
+    assert_eq!(chk["rule"], "same_occupation_level", "{chk}");
+    let (s, b) = ba
+        .post(
+            "/api/v1/subsidies",
+            json!({"number": c0cert, "amount": 1500, "payee": "person", "payee_name": "考生0"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    let (_, ledger) = admin.get("/api/v1/subsidies").await;
+    assert_eq!(ledger["subsidies"].as_array().unwrap().len(), 1, "{ledger}");
+    let (s, page) = ba.get_text("/subsidies").await;
+    assert_eq!(s, 200);
+    assert!(page.contains(&c0cert));
+
     // An inspection finds the scoring wrong: the regulator opens an official review;
     // one open at a time; a proctor of the session cannot decide it.
     let official =
@@ -685,6 +727,9 @@ async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
     );
     let (_, mine) = cand1.get("/api/v1/me/results").await;
     assert_eq!(mine["results"][0]["result"]["theory"]["score"], 58.0);
+    // A revoked certificate is not subsidised.
+    let (_, chk) = ba.get(&format!("/api/v1/subsidies/check/{number}")).await;
+    assert_eq!(chk["rule"], "certificate_not_valid", "{chk}");
     // The other candidate's certificate stands.
     let (_, c0certs) = ba.get(&format!("/api/v1/plans/{plan}/certificates")).await;
     let statuses: Vec<&str> = c0certs["certificates"]

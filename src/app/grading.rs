@@ -51,26 +51,33 @@ pub async fn score_pending(app: &App) -> Result<u64> {
 }
 
 /// [`score_pending`] over a store and a paper cache: papers and answers are read a batch
-/// at a time (two reads per 1,000 attempts), item versions through the cache, and the
-/// batch's scores written in one transaction.
+/// at a time (two reads per 1,000 attempts), item versions through the cache, and each
+/// batch's scores written in one transaction while the next batch is read (on SQLite
+/// the writer and the readers are different connections, so the two overlap).
 pub async fn score_pending_with(
     store: &dyn crate::store::Store,
     papers: &super::delivery::caches::PaperCache,
 ) -> Result<u64> {
     let mut total = 0;
     let mut plans: std::collections::HashMap<i64, Plan> = std::collections::HashMap::new();
-    loop {
-        let ids = store.unscored_attempts(SCORE_BATCH).await?;
-        if ids.is_empty() {
-            return Ok(total);
-        }
-        let inputs = store.attempts_for_scoring(&ids).await?;
+    let read = |after: i64| async move {
+        let ids = store.unscored_attempts(after, SCORE_BATCH).await?;
+        let last = ids.last().copied();
+        Ok::<_, Error>((store.attempts_for_scoring(&ids).await?, last))
+    };
+    let (mut inputs, mut last) = read(0).await?;
+    while let Some(after) = last {
         let mut scores = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            if !plans.contains_key(&input.plan_id) {
-                plans.insert(input.plan_id, store.plan(input.plan_id).await?);
-            }
-            let partial = plans[&input.plan_id].template.partial_credit;
+        for input in std::mem::take(&mut inputs) {
+            let partial = match plans.get(&input.plan_id) {
+                Some(plan) => plan.template.partial_credit,
+                None => {
+                    let plan = store.plan(input.plan_id).await?;
+                    let partial = plan.template.partial_credit;
+                    plans.insert(input.plan_id, plan);
+                    partial
+                }
+            };
             // One attempt that cannot be scored (its paper unreadable) is logged and
             // left for a person; it must not hold up every other attempt.
             match papers.build(store, input.attempt_id, &input.paper, 0).await {
@@ -80,16 +87,12 @@ pub async fn score_pending_with(
                 }
             }
         }
-        if scores.is_empty() {
-            return Ok(total);
-        }
-        let written = store.record_scores(&scores, crate::now_ms()).await?;
-        total += written;
-        if written == 0 {
-            // Another process recorded them between our read and write: done for now.
-            return Ok(total);
-        }
+        let (written, next) =
+            tokio::join!(store.record_scores(&scores, crate::now_ms()), read(after));
+        total += written?;
+        (inputs, last) = next?;
     }
+    Ok(total)
 }
 
 /// The background scorer: every few seconds, scores what was submitted without a score

@@ -14,7 +14,8 @@
 //! - [`marking`]: assessor panels marking what the machine cannot, blind, with
 //!   arbitration and approved corrections;
 //! - [`reviews`]: review requests on published results, decided by a non-examiner;
-//! - [`certificates`]: issuance by two people, status, public verification.
+//! - [`certificates`]: issuance by two people, status, public verification;
+//! - [`subsidies`]: certificate-based subsidies by regional policy, and their ledger.
 
 pub mod audit;
 pub mod auth;
@@ -30,6 +31,7 @@ pub mod orgs;
 pub mod plans;
 pub mod proctoring;
 pub mod reviews;
+pub mod subsidies;
 pub mod users;
 
 pub use error::{Error, Result};

@@ -13,6 +13,7 @@ pub mod org;
 pub mod policy;
 pub mod role;
 pub mod standard;
+pub mod subsidy;
 pub mod throttle;
 pub mod time;
 pub mod validate;

@@ -11,8 +11,8 @@
 //! [`catalogue`] (occupations, shortage catalogues, standards), [`items`] (banks and
 //! items), [`plans`] (plans, sessions, roster, papers), [`delivery`] (the exam day and
 //! its group commits), [`proctoring`], [`inspection`], [`grading`] (scores, results,
-//! publication), [`certificates`], [`marking`] (assessor panels) and [`reviews`]
-//! (成绩复核). [`Store`] is all of
+//! publication), [`certificates`], [`marking`] (assessor panels), [`reviews`]
+//! (成绩复核) and [`subsidies`]. [`Store`] is all of
 //! them.
 //!
 //! How one SQL file serves both databases: see [`sqlite`] and [`dialect`].
@@ -38,6 +38,7 @@ pub mod reviews;
 pub mod sessions;
 #[allow(clippy::duplicate_mod)]
 pub mod sqlite;
+pub mod subsidies;
 
 pub use accounts::{AccountStore, Bootstrap, NewPerson, NewUser, Person, User, UserFilter};
 pub use audit::{AuditQuery, AuditStore};
@@ -53,6 +54,7 @@ pub use plans::PlanStore;
 pub use proctoring::ProctorStore;
 pub use reviews::ReviewStore;
 pub use sessions::{NewSession, SessionRecord, SessionStore};
+pub use subsidies::SubsidyStore;
 
 use std::sync::Arc;
 
@@ -149,6 +151,7 @@ pub trait Store:
     + CertificateStore
     + MarkingStore
     + ReviewStore
+    + SubsidyStore
     + Send
     + Sync
     + 'static

@@ -48,6 +48,8 @@ mod reviews;
 mod roster;
 #[path = "sql/sessions.rs"]
 mod sessions;
+#[path = "sql/subsidies.rs"]
+mod subsidies;
 #[path = "sql/system.rs"]
 mod system;
 

@@ -61,6 +61,8 @@ mod reviews;
 mod roster;
 #[path = "sql/sessions.rs"]
 mod sessions;
+#[path = "sql/subsidies.rs"]
+mod subsidies;
 #[path = "sql/system.rs"]
 mod system;
 

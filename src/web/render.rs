@@ -47,6 +47,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("marking", include_str!("../../templates/marking.hbs")),
     ("mark", include_str!("../../templates/mark.hbs")),
     ("tickets", include_str!("../../templates/tickets.hbs")),
+    ("subsidies", include_str!("../../templates/subsidies.hbs")),
     (
         "item_fields",
         include_str!("../../templates/item_fields.hbs"),

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use sqlx::Row as _;
 
-use super::common::{code, json, write_audited, Tx};
+use super::common::{code, json, to_json, write_audited, Tx};
+use super::dialect;
 use super::DbStore;
 use crate::domain::audit::AuditEvent;
 use crate::domain::exam::IrregularityOutcome;
@@ -63,12 +64,13 @@ async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) 
 
 #[async_trait]
 impl GradingStore for DbStore {
-    async fn unscored_attempts(&self, limit: i64) -> Result<Vec<i64>> {
+    async fn unscored_attempts(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT a.id FROM attempts a LEFT JOIN attempt_scores s ON s.attempt_id = a.id \
-             WHERE a.status IN ('submitted', 'terminated') AND s.attempt_id IS NULL \
-             ORDER BY a.id LIMIT $1",
+             WHERE a.id > $1 AND a.status IN ('submitted', 'terminated') \
+             AND s.attempt_id IS NULL ORDER BY a.id LIMIT $2",
         )
+        .bind(after)
         .bind(limit)
         .fetch_all(self.reader())
         .await?)
@@ -120,16 +122,18 @@ impl GradingStore for DbStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = sqlx::QueryBuilder::new(
+        // The ids go in as one JSON parameter (see `dialect::JSON_ROWS` for why), and the
+        // answers come back as one JSON text per attempt.
+        let list = to_json(&ids)?;
+        let sql = format!(
             "SELECT a.id, a.plan_id, p.paper FROM attempts a JOIN attempt_papers p \
-             ON p.attempt_id = a.id WHERE a.id IN (",
+             ON p.attempt_id = a.id WHERE a.id{}",
+            dialect::IN_JSON_IDS
         );
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        q.push(")");
-        let rows = q.build().fetch_all(self.reader()).await?;
+        let rows = sqlx::query(&sql)
+            .bind(&list)
+            .fetch_all(self.reader())
+            .await?;
         let mut out: Vec<ScoringInput> = rows
             .iter()
             .map(|r| {
@@ -141,15 +145,16 @@ impl GradingStore for DbStore {
                 })
             })
             .collect::<Result<_>>()?;
-        let mut q = sqlx::QueryBuilder::new(
-            "SELECT attempt_id, position, answer FROM answers WHERE attempt_id IN (",
+        let sql = format!(
+            "SELECT attempt_id, {} AS answers FROM answers WHERE attempt_id{} \
+             GROUP BY attempt_id",
+            dialect::ANSWER_PAIRS,
+            dialect::IN_JSON_IDS
         );
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        q.push(")");
-        let rows = q.build().fetch_all(self.reader()).await?;
+        let rows = sqlx::query(&sql)
+            .bind(&list)
+            .fetch_all(self.reader())
+            .await?;
         let at: std::collections::HashMap<i64, usize> = out
             .iter()
             .enumerate()
@@ -158,9 +163,7 @@ impl GradingStore for DbStore {
         for r in &rows {
             let attempt: i64 = r.try_get("attempt_id")?;
             if let Some(i) = at.get(&attempt) {
-                let position = u32::try_from(r.try_get::<i64, _>("position")?)
-                    .map_err(|_| super::common::bad_value("position"))?;
-                out[*i].answers.push((position, r.try_get("answer")?));
+                out[*i].answers = json(r, "answers")?;
             }
         }
         Ok(out)

@@ -205,3 +205,36 @@ pub async fn open_official(
     let id = app::reviews::open_official(&st.app, ctx.principal()?, plan_id, input).await?;
     Ok((StatusCode::CREATED, Json(RequestCreated { id })))
 }
+
+pub async fn subsidy_check(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(number): Path<String>,
+) -> Result<Json<app::subsidies::SubsidyCheck>, AppError> {
+    Ok(Json(
+        app::subsidies::check(&st.app, ctx.principal()?, &number).await?,
+    ))
+}
+
+pub async fn subsidy_grant(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<app::subsidies::GrantInput>,
+) -> Result<(StatusCode, Json<RequestCreated>), AppError> {
+    let id = app::subsidies::grant(&st.app, ctx.principal()?, input).await?;
+    Ok((StatusCode::CREATED, Json(RequestCreated { id })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ledger {
+    pub subsidies: Vec<crate::store::subsidies::GrantRow>,
+}
+
+pub async fn subsidy_ledger(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+) -> Result<Json<Ledger>, AppError> {
+    Ok(Json(Ledger {
+        subsidies: app::subsidies::ledger(&st.app, ctx.principal()?).await?,
+    }))
+}

@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod plans;
 pub mod proctor;
 pub mod results;
+pub mod subsidies;
 pub mod users;
 
 use axum::response::Html;
@@ -35,6 +36,7 @@ fn nav(p: &Principal) -> Value {
         "plans": admin || p.has_role(Role::QualityInspector),
         "proctor": p.has_role(Role::Proctor),
         "marking": p.has_role(Role::Assessor),
+        "subsidies": admin,
     })
 }
 

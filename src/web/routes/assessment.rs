@@ -19,6 +19,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     use pages::marking as p_marking;
     use pages::plans as p_plans;
     use pages::results as p_results;
+    use pages::subsidies as p_subsidies;
     vec![
         post("/plans/{id}/assessors", BODY_ADMIN, p_plans::assign_assessor),
         get("/marking", ASSESSORS, p_marking::queue),
@@ -36,6 +37,8 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/certificates/{id}/status", CERT_OFFICERS, p_results::set_status),
         post("/results/{id}/review", SIGNED_IN, p_results::file_review),
         post("/reviews/{id}", CERT_OFFICERS, p_results::decide_review),
+        get("/subsidies", CERT_OFFICERS, p_subsidies::show),
+        post("/subsidies", CERT_OFFICERS, p_subsidies::grant),
         get("/verify", PUBLIC, p_results::verify_form),
         get("/verify/{number}", PUBLIC, p_results::verify),
         get("/api/v1/plans/{id}/results", PLAN_VIEWERS, a_results::plan_results)
@@ -112,6 +115,16 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/api/v1/marks/{id}/decision", ASSESSORS, a_marking::decide)
             .api("marking", "Approve or reject a proposed correction (the panel leader or the body's admin, not the proposer)")
             .req::<a_results::Decision>(),
+        get("/api/v1/subsidies/check/{number}", CERT_OFFICERS, a_results::subsidy_check)
+            .api("subsidies", "Whether a certificate may be subsidised under the region's policy, with the rule that refused it")
+            .res::<crate::app::subsidies::SubsidyCheck>(),
+        post("/api/v1/subsidies", CERT_OFFICERS, a_results::subsidy_grant)
+            .api("subsidies", "Record a subsidy granted on an eligible certificate")
+            .req::<crate::app::subsidies::GrantInput>()
+            .res::<a_results::RequestCreated>(),
+        get("/api/v1/subsidies", CERT_OFFICERS, a_results::subsidy_ledger)
+            .api("subsidies", "The subsidy ledger: the body's own, or all for the regulator")
+            .res::<a_results::Ledger>(),
         get("/api/v1/verify/{number}", PUBLIC, a_results::verify)
             .api("certificates", "Public verification: masked holder, occupation, level, body, date and status; rate-limited per address")
             .res::<crate::app::certificates::PublicCertificate>(),
