@@ -237,33 +237,9 @@ async fn a_panel_marks_blind_arbitrates_and_corrects_with_a_second_person() {
             .await;
         assert_eq!(s, 201);
     }
-    // 10, 5 and 9 of 10 spread more than 15 %: the leader arbitrates.
-    let (_, t) = a[1].get(&task).await;
-    assert_eq!(t["panel_marks"].as_array().unwrap().len(), 3, "{t}");
-    assert_eq!(t["outcome"]["state"], "arbitration", "{t}");
-    let arbitration = format!("{task}/arbitration");
-    let (s, _) = a[1]
-        .post(
-            &arbitration,
-            json!({"points": 8, "veto": false, "reason": "x"}),
-        )
-        .await;
-    assert_eq!(s, 403, "only the leader arbitrates");
-    let (s, b) = a[0]
-        .post(
-            &arbitration,
-            json!({"points": 8.5, "veto": false, "reason": "合议：要点基本齐全"}),
-        )
-        .await;
-    assert_eq!(s, 204, "{b}");
-    let (_, t) = a[0].get(&task).await;
-    assert_eq!(
-        t["outcome"],
-        json!({"state": "scored", "points": 8.5, "vetoed": false})
-    );
-
     // A correction is a new record with a reason and takes effect only when a second
     // person approves; the proposer cannot approve it.
+    let (_, t) = a[0].get(&task).await;
     let mine = t["panel_marks"]
         .as_array()
         .unwrap()
@@ -311,6 +287,77 @@ async fn a_panel_marks_blind_arbitrates_and_corrects_with_a_second_person() {
         .clone();
     assert_eq!(corrected["points"], 6.0, "{t}");
     assert_eq!(corrected["reason"], "漏看第三点");
+
+    // 10, 6 and 9 of 10 still spread more than 15 %: the leader arbitrates.
+    let (_, t) = a[1].get(&task).await;
+    assert_eq!(t["panel_marks"].as_array().unwrap().len(), 3, "{t}");
+    assert_eq!(t["outcome"]["state"], "arbitration", "{t}");
+    let arbitration = format!("{task}/arbitration");
+    let (s, _) = a[1]
+        .post(
+            &arbitration,
+            json!({"points": 8, "veto": false, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(s, 403, "only the leader arbitrates");
+    let (s, b) = a[0]
+        .post(
+            &arbitration,
+            json!({"points": 8.5, "veto": false, "reason": "合议：要点基本齐全"}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    let (_, t) = a[0].get(&task).await;
+    assert_eq!(
+        t["outcome"],
+        json!({"state": "scored", "points": 8.5, "vetoed": false})
+    );
+
+    // After the leader's decision, corrections are refused: they would change nothing.
+    let (s, b) = a[2]
+        .post(
+            &format!("/api/v1/marks/{}/correction", corrected["id"]),
+            json!({"points": full, "note": "", "reason": "再看"}),
+        )
+        .await;
+    assert_eq!(s, 403, "only one's own mark: {b}");
+    let own = t["panel_marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["assessor_id"] == assessors[2].0)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, b) = a[2]
+        .post(
+            &format!("/api/v1/marks/{own}/correction"),
+            json!({"points": full, "note": "", "reason": "再看"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "marking_error.arbitrated");
+    // The panel is fixed once the roster closed.
+    let extra = user(&admin, &format!("ax{tag}"), body, "assessor").await;
+    admin
+        .post(
+            &format!("/api/v1/users/{extra}/qualifications"),
+            json!({"occupation_code": "4-10-01-05", "highest_level": 5, "valid_until": "2030-12-31"}),
+        )
+        .await;
+    let (s, b) = assign(extra, false).await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "marking_error.panel_fixed");
+    // Publication waits for candidate 1's task.
+    let (s, b) = planned
+        .body_admin
+        .post(
+            &format!("/api/v1/plans/{}/results/publish", planned.plan_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["error"]["fields"][0]["code"], "result_error.marking_open");
 
     // Candidate 1 left it blank: all three mark 0 and one records the veto; a veto
     // needs most of the panel, so it does not fail.

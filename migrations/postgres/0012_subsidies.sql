@@ -15,3 +15,5 @@ CREATE TABLE subsidy_grants (
     granted_at_ms   BIGINT NOT NULL
 );
 CREATE INDEX subsidy_grants_person ON subsidy_grants (person_id);
+-- Never twice for one occupation and level, also when two officers grant at once.
+CREATE UNIQUE INDEX subsidy_grants_once ON subsidy_grants (person_id, occupation_code, COALESCE(level, 0));

@@ -300,6 +300,20 @@ pub async fn publish(app: &App, p: &Principal, plan_id: i64) -> Result<Publicati
     if results.scored < results.candidates.iter().filter(closed).count() {
         return Err(Error::field("plan_id", "result_error.not_scored"));
     }
+    // Publication closes marking: every task for assessors must be marked first, or
+    // those candidates would stay failed for good.
+    let marking = results
+        .candidates
+        .iter()
+        .filter(|c| c.theory.as_ref().is_some_and(|t| t.pending > 0))
+        .count();
+    if marking > 0 {
+        return Err(Error::field_detail(
+            "plan_id",
+            "result_error.marking_open",
+            marking.to_string(),
+        ));
+    }
     let now = crate::now_ms();
     let publication = Publication {
         published_at_ms: now,

@@ -40,6 +40,11 @@ pub async fn assign_assessor(
 ) -> Result<()> {
     let session = app.store.plan_session(session_id).await?;
     let (plan, body) = super::plans::plan_to_change(app, p, session.plan_id).await?;
+    // The panel is fixed when the roster closes: its size decides when the marks are
+    // all in, so a member added later would reopen finished tasks.
+    if plan.status != crate::domain::exam::PlanStatus::Open {
+        return Err(Error::field("session_id", "marking_error.panel_fixed"));
+    }
     let grants = app.store.grants(input.user_id).await.unwrap_or_default();
     may_serve(&grants, Role::Assessor, &body.as_ref())
         .map_err(|_| Error::field("user_id", "marking_error.not_assessor"))?;
@@ -161,6 +166,12 @@ async fn attempt_for_marker(
     let leader = panel.iter().any(|(s, l)| s.user_id == p.user_id && *l);
     decide(p, Action::AssessSession { assigned }, &body.as_ref()).map_err(|_| Error::NotFound)?;
     Ok((plan, session, body, leader))
+}
+
+/// Marking itself (not seeing it) needs the assessor role at the body now: a panel
+/// member who lost it, even one who is also the body's admin, no longer marks.
+fn marks_here(p: &Principal, body: &Org) -> bool {
+    decide(p, Action::MarkSession { assigned: true }, &body.as_ref()).is_ok()
 }
 
 /// The item, rubric and points of a position that waits for assessors.
@@ -350,7 +361,8 @@ pub async fn task(app: &App, p: &Principal, attempt_id: i64, position: u32) -> R
             .cloned()
             .collect(),
         outcome,
-        arbitration,
+        // The arbitrator's decision is part of the panel's marks: hidden as they are.
+        arbitration: arbitration.filter(|_| everyone_in),
         leader,
         panel_size: panel.len(),
         published: app.store.publication(plan.id).await?.is_some(),
@@ -402,7 +414,7 @@ pub async fn submit(
 ) -> Result<i64> {
     let (plan, session, body, _) = attempt_for_marker(app, p, attempt_id).await?;
     let panel = app.store.session_assessors(session.id).await?;
-    if !panel.iter().any(|(s, _)| s.user_id == p.user_id) {
+    if !panel.iter().any(|(s, _)| s.user_id == p.user_id) || !marks_here(p, &body) {
         return Err(Error::Forbidden);
     }
     refuse_published(app, plan.id).await?;
@@ -445,7 +457,7 @@ pub async fn arbitrate(
     input: ArbitrationInput,
 ) -> Result<()> {
     let (plan, _, body, leader) = attempt_for_marker(app, p, attempt_id).await?;
-    if !leader {
+    if !leader || !marks_here(p, &body) {
         return Err(Error::Forbidden);
     }
     refuse_published(app, plan.id).await?;
@@ -501,10 +513,21 @@ pub async fn propose_correction(
 ) -> Result<i64> {
     let old = app.store.mark(mark_id).await?;
     let (plan, _, body, _) = attempt_for_marker(app, p, old.attempt_id).await?;
-    if old.assessor_id != p.user_id {
+    if old.assessor_id != p.user_id || !marks_here(p, &body) {
         return Err(Error::Forbidden);
     }
     refuse_published(app, plan.id).await?;
+    // Once the leader has decided, the arbitration is the score: a correction would be
+    // accepted and change nothing.
+    let arbitrated = app
+        .store
+        .plan_arbitrations(plan.id)
+        .await?
+        .iter()
+        .any(|a| a.attempt_id == old.attempt_id && a.position == old.position);
+    if arbitrated {
+        return Err(Error::field("mark_id", "marking_error.arbitrated"));
+    }
     let reason = input.reason.trim().to_string();
     if reason.is_empty() {
         return Err(Error::field("reason", "field.required"));

@@ -1,6 +1,9 @@
 //! Certificate-based subsidies (DESIGN §3.7): the body's admin or the regulator checks a
 //! certificate against the region's policy (eligible, or not with the rule that
-//! decided) and records the subsidy granted, which later checks read.
+//! decided) and records the subsidy granted, which later checks read. The database
+//! refuses a second subsidy for one occupation and level; the yearly cap is checked just
+//! before the write, so two officers granting one person's fourth subsidy at the same
+//! instant could both pass it (rare, audited, and visible in the ledger).
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +22,9 @@ pub struct SubsidyCheck {
     pub eligible: bool,
     /// The rule that refused it.
     pub rule: Option<SubsidyRule>,
-    /// The person's subsidies so far.
+    /// How many subsidies the person had before (anywhere).
+    pub subsidised_before: usize,
+    /// The person's subsidies so far that the caller may see (a body admin: its own).
     pub history: Vec<GrantRow>,
 }
 
@@ -58,11 +63,21 @@ pub async fn check(app: &App, p: &Principal, number: &str) -> Result<SubsidyChec
         true => Err(SubsidyRule::SameOccupationLevel),
         false => check_rules(&app.config.exams.subsidies, &claim, &granted),
     };
+    // The rules read the whole history; a body admin sees only its own grants of it.
+    let subsidised_before = history.len();
+    let shown: Vec<GrantRow> = match p.is_regulator_admin() {
+        true => history,
+        false => history
+            .into_iter()
+            .filter(|g| g.body_id == certificate.body_id)
+            .collect(),
+    };
     Ok(SubsidyCheck {
-        certificate,
         eligible: verdict.is_ok(),
         rule: verdict.err(),
-        history,
+        subsidised_before,
+        history: shown,
+        certificate,
     })
 }
 

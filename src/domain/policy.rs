@@ -156,6 +156,9 @@ pub enum Action {
     /// session who still holds the assessor role at the body (or the body's admin, who
     /// sees but does not mark).
     AssessSession { assigned: bool },
+    /// Submit marks, arbitrate or correct in a session: only its assigned assessor who
+    /// holds the assessor role at the body now (a body admin sees marking, never marks).
+    MarkSession { assigned: bool },
     /// Publish a plan's results: the body's admins.
     PublishResults,
     /// Ask for, approve or reject the issuance of this body's certificates: its admins
@@ -256,6 +259,9 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
         Action::AssessSession { assigned } => {
             (assigned && principal.has_role_in_body(Role::Assessor, target)) || body_admin
         }
+        Action::MarkSession { assigned } => {
+            assigned && principal.has_role_in_body(Role::Assessor, target)
+        }
     };
     if allowed {
         Ok(())
@@ -304,6 +310,18 @@ mod tests {
                 .collect(),
             must_change_password: false,
         }
+    }
+
+    #[test]
+    fn only_an_assigned_assessor_of_the_body_marks() {
+        let admin = principal(&[(Role::BodyAdmin, BODY_A)]);
+        let assessor = principal(&[(Role::Assessor, BODY_A)]);
+        let elsewhere = principal(&[(Role::Assessor, BODY_B)]);
+        let sees = |p: &Principal, assigned| decide(p, Action::AssessSession { assigned }, &BODY_A);
+        let marks = |p: &Principal, assigned| decide(p, Action::MarkSession { assigned }, &BODY_A);
+        assert!(sees(&admin, false).is_ok() && marks(&admin, true).is_err());
+        assert!(marks(&assessor, true).is_ok() && marks(&assessor, false).is_err());
+        assert!(marks(&elsewhere, true).is_err() && sees(&elsewhere, true).is_err());
     }
 
     #[test]

@@ -53,7 +53,7 @@ async fn subsidies_page(
             "occupation": format!("{} {}", c.certificate.occupation_code, c.certificate.occupation_name),
             "level": c.certificate.level, "issued": crate::domain::time::local_date(c.certificate.issued_at_ms).to_string(),
             "status": c.certificate.status, "eligible": c.eligible, "rule": c.rule.map(|r| r.code()),
-            "history": c.history.len(),
+            "history": c.subsidised_before,
         })),
         "ledger": ledger.iter().map(|g| json!({
             "number": g.certificate_number, "occupation": g.occupation_code, "level": g.level, "year": g.year,
