@@ -35,6 +35,7 @@ pub struct Keys {
     enc: [u8; 32],
     lookup: [u8; 32],
     chain: [u8; 32],
+    credential: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -57,6 +58,7 @@ impl Keys {
             enc: derive(master, "skillcert document encryption v1"),
             lookup: derive(master, "skillcert document lookup v1"),
             chain: derive(master, "skillcert audit chain v1"),
+            credential: derive(master, "skillcert credential signing v1"),
         }
     }
 
@@ -87,6 +89,13 @@ impl Keys {
     /// cannot recompute the chain after a change.
     pub fn chain_key(&self) -> crate::domain::audit::ChainKey {
         crate::domain::audit::ChainKey::new(self.chain)
+    }
+
+    /// The Ed25519 key certificates are signed with as credentials: derived from the
+    /// master key, so every process sharing the master key signs with the same key and
+    /// no second secret has to be kept (its public half is the issuer's `did:key`).
+    pub fn credential_key(&self) -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&self.credential)
     }
 
     /// `nonce ‖ ciphertext`, with the document type bound in as associated data so a

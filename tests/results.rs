@@ -420,6 +420,72 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
         .await;
     assert_eq!(s, 422);
 
+    // The certificate as a signed credential: the holder downloads it; anyone checks it
+    // (signature, issuer, status now); a changed copy fails; offline with the CLI, and
+    // against the signed status list, which shows the revocation.
+    let res = cand0
+        .http
+        .get(app.url(&format!("/api/v1/certificates/{cert_id}/credential")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let vc: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(vc["certificateNumber"], number.as_str());
+    assert_eq!(
+        vc["credentialSubject"]["name"], "考*0",
+        "masked in the credential"
+    );
+    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    let anyone = app.client();
+    let (s, chk) = anyone.post("/api/v1/verify/credential", vc.clone()).await;
+    assert_eq!(s, 200, "{chk}");
+    assert_eq!(
+        (
+            chk["signature_valid"].as_bool(),
+            chk["issued_here"].as_bool(),
+            chk["status"].as_str()
+        ),
+        (Some(true), Some(true), Some("revoked")),
+        "{chk}"
+    );
+    let mut forged = vc.clone();
+    forged["credentialSubject"]["achievement"]["name"] = json!("4-10-01-05 养老护理员 1级");
+    let (_, chk) = anyone
+        .post("/api/v1/verify/credential", forged.clone())
+        .await;
+    assert_eq!(chk["signature_valid"], false, "{chk}");
+    let (s, list) = anyone.get("/credentials/status").await;
+    assert_eq!(s, 200);
+    let files = tempfile::tempdir().unwrap();
+    let vc_file = files.path().join("vc.json");
+    let list_file = files.path().join("status.json");
+    let forged_file = files.path().join("forged.json");
+    std::fs::write(&vc_file, vc.to_string()).unwrap();
+    std::fs::write(&list_file, list.to_string()).unwrap();
+    std::fs::write(&forged_file, forged.to_string()).unwrap();
+    let cli = |args: &[&std::path::Path]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_skillcert"));
+        c.arg("verify-credential").arg(args[0]);
+        if let Some(list) = args.get(1) {
+            c.arg("--status-list").arg(list);
+        }
+        c.output().unwrap()
+    };
+    let out = cli(&[&vc_file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !cli(&[&forged_file]).status.success(),
+        "a changed credential fails"
+    );
+    let out = cli(&[&vc_file, &list_file]);
+    assert!(!out.status.success(), "revoked in the status list");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("REVOKED"));
+
     // Another body's admin sees none of it.
     let other = admin
         .create_body(&format!("另一机构{}", common::hex_id()))

@@ -15,12 +15,14 @@
 //!   arbitration and approved corrections;
 //! - [`reviews`]: review requests on published results, decided by a non-examiner;
 //! - [`certificates`]: issuance by two people, status, public verification;
+//! - [`credentials`]: certificates as signed credentials, and the status list;
 //! - [`subsidies`]: certificate-based subsidies by regional policy, and their ledger.
 
 pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod certificates;
+pub mod credentials;
 pub mod dashboard;
 pub mod delivery;
 mod error;

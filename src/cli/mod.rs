@@ -54,6 +54,17 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check a certificate's signed credential offline: its signature, optionally its
+    /// issuer (`--issuer did:key:…`) and its bit in a downloaded status list; exits
+    /// non-zero when it does not hold.
+    VerifyCredential {
+        file: PathBuf,
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The status list (`/credentials/status`) saved to a file.
+        #[arg(long)]
+        status_list: Option<PathBuf>,
+    },
     /// Paper tools.
     Paper {
         #[command(subcommand)]
@@ -150,6 +161,11 @@ pub fn main() -> ExitCode {
             Command::Paper {
                 command: PaperCommand::Verify { attempt, json },
             } => startup::paper_verify(config, attempt, json).await,
+            Command::VerifyCredential {
+                file,
+                issuer,
+                status_list,
+            } => startup::verify_credential(&file, issuer.as_deref(), status_list.as_deref()),
         }
     });
     match result {

@@ -2,6 +2,7 @@
 //! checks the store, creates the first admin on the very first start and binds the
 //! listener (port 0 in tests); [`Application::run`] serves until shutdown.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -244,4 +245,58 @@ pub async fn paper_verify(config: Config, attempt: i64, json: bool) -> anyhow::R
         true => ExitCode::SUCCESS,
         false => ExitCode::FAILURE,
     })
+}
+
+/// `skillcert verify-credential`: offline, no database.
+pub fn verify_credential(
+    file: &Path,
+    issuer: Option<&str>,
+    status_list: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use crate::formats::credential;
+    let read = |p: &Path| -> anyhow::Result<serde_json::Value> {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    };
+    let doc = read(file)?;
+    let number = doc["certificateNumber"].as_str().unwrap_or("?").to_string();
+    let did = match credential::verify(&doc) {
+        Ok(did) => did,
+        Err(e) => {
+            println!("{number}: NOT valid: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if issuer.is_some_and(|want| want != did) {
+        println!("{number}: signed by {did}, not by the issuer given");
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(path) = status_list {
+        let list = read(path)?;
+        if credential::verify(&list).ok() != Some(did.clone()) {
+            println!("{number}: the status list is not signed by the credential's issuer");
+            return Ok(ExitCode::FAILURE);
+        }
+        let index: u64 = doc["credentialStatus"]["statusListIndex"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX);
+        let encoded = list["credentialSubject"]["encodedList"]
+            .as_str()
+            .unwrap_or("");
+        match credential::status_list_bit(encoded, index) {
+            Some(false) => {}
+            Some(true) => {
+                println!("{number}: signature valid, but REVOKED or suspended in the status list");
+                return Ok(ExitCode::FAILURE);
+            }
+            None => {
+                println!("{number}: the status list does not cover this credential");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    println!("{number}: valid, signed by {did}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 //! file). Readers are bounded by [`Limits`]: size, entry count, nesting depth and time.
 
 pub mod aiken;
+pub mod credential;
 pub mod csv;
 pub mod gift;
 pub mod moodle_xml;

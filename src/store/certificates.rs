@@ -82,6 +82,8 @@ pub trait CertificateStore: Send + Sync {
     async fn certificate_by_number(&self, number: &str) -> Result<Option<Certificate>>;
     async fn plan_certificates(&self, plan_id: i64) -> Result<Vec<Certificate>>;
     async fn person_certificates(&self, person_id: i64) -> Result<Vec<Certificate>>;
+    /// Ids of certificates revoked or suspended (the status list's set bits).
+    async fn withdrawn_certificates(&self) -> Result<Vec<i64>>;
     /// Suspends, reinstates or revokes, with the reason; refused when the change is not
     /// one [`CertificateStatus::may_become`] allows.
     async fn set_certificate_status(

@@ -284,6 +284,14 @@ impl CertificateStore for DbStore {
         rows.iter().map(certificate).collect()
     }
 
+    async fn withdrawn_certificates(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM certificates WHERE status IN ('revoked', 'suspended') ORDER BY id",
+        )
+        .fetch_all(self.reader())
+        .await?)
+    }
+
     async fn set_certificate_status(
         &self,
         id: i64,

@@ -238,3 +238,47 @@ pub async fn subsidy_ledger(
         subsidies: app::subsidies::ledger(&st.app, ctx.principal()?).await?,
     }))
 }
+
+/// A certificate as a signed credential (JSON), for its holder, its body and the
+/// regulator.
+pub async fn credential(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let doc = app::credentials::download(&st.app, ctx.principal()?, id).await?;
+    let name = doc["certificateNumber"]
+        .as_str()
+        .unwrap_or("certificate")
+        .to_string();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vc+json".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.json\""),
+            ),
+        ],
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
+    )
+        .into_response())
+}
+
+/// The signed revocation status list. Public.
+pub async fn status_list(
+    State(st): State<AppState>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    Ok(axum::Json(app::credentials::status_list(&st.app).await?))
+}
+
+/// Checks a presented credential: signature, issuer, status now. Public.
+pub async fn check_credential(
+    State(st): State<AppState>,
+    Json(doc): Json<serde_json::Value>,
+) -> Result<Json<app::credentials::CredentialCheck>, AppError> {
+    Ok(Json(app::credentials::check(&st.app, &doc).await?))
+}

@@ -125,6 +125,14 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/subsidies", CERT_OFFICERS, a_results::subsidy_ledger)
             .api("subsidies", "The subsidy ledger: the body's own, or all for the regulator")
             .res::<a_results::Ledger>(),
+        get("/certificates/{id}/credential", SIGNED_IN, a_results::credential),
+        get("/api/v1/certificates/{id}/credential", SIGNED_IN, a_results::credential)
+            .api("certificates", "The certificate as a signed credential (W3C VC 2.0 / Open Badges 3.0, eddsa-jcs-2022, did:key issuer)"),
+        get("/credentials/status", PUBLIC, a_results::status_list)
+            .api("certificates", "The signed Bitstring Status List of revoked and suspended certificates"),
+        post("/api/v1/verify/credential", PUBLIC, a_results::check_credential)
+            .api("certificates", "Check a presented credential: signature, whether this system issued it, and the certificate's status now")
+            .res::<crate::app::credentials::CredentialCheck>(),
         get("/api/v1/verify/{number}", PUBLIC, a_results::verify)
             .api("certificates", "Public verification: masked holder, occupation, level, body, date and status; rate-limited per address")
             .res::<crate::app::certificates::PublicCertificate>(),
