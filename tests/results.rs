@@ -793,6 +793,17 @@ async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
     );
     let (_, mine) = cand1.get("/api/v1/me/results").await;
     assert_eq!(mine["results"][0]["result"]["theory"]["score"], 58.0);
+    // The person's skills record, on a page and as a file they keep.
+    let (s, page) = cand1.get_text("/record").await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains(&number) && page.contains("58"),
+        "record lists results and certificates"
+    );
+    let (s, rec) = cand1.get("/record?format=json").await;
+    assert_eq!(s, 200, "{rec}");
+    assert_eq!(rec["certificates"][0]["number"], number.as_str());
+    assert_eq!(rec["results"][0]["result"]["theory"]["score"], 58.0);
     // A revoked certificate is not subsidised.
     let (_, chk) = ba.get(&format!("/api/v1/subsidies/check/{number}")).await;
     assert_eq!(chk["rule"], "certificate_not_valid", "{chk}");

@@ -16,7 +16,8 @@
 //! - [`reviews`]: review requests on published results, decided by a non-examiner;
 //! - [`certificates`]: issuance by two people, status, public verification;
 //! - [`credentials`]: certificates as signed credentials, and the status list;
-//! - [`subsidies`]: certificate-based subsidies by regional policy, and their ledger.
+//! - [`subsidies`]: certificate-based subsidies by regional policy, and their ledger;
+//! - [`record`]: a person's skills record (exams, results, certificates, subsidies).
 
 pub mod audit;
 pub mod auth;
@@ -32,6 +33,7 @@ pub mod marking;
 pub mod orgs;
 pub mod plans;
 pub mod proctoring;
+pub mod record;
 pub mod reviews;
 pub mod subsidies;
 pub mod users;

@@ -48,6 +48,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("mark", include_str!("../../templates/mark.hbs")),
     ("tickets", include_str!("../../templates/tickets.hbs")),
     ("subsidies", include_str!("../../templates/subsidies.hbs")),
+    ("record", include_str!("../../templates/record.hbs")),
     (
         "item_fields",
         include_str!("../../templates/item_fields.hbs"),

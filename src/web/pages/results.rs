@@ -442,3 +442,40 @@ pub async fn export(
     )
         .into_response())
 }
+
+/// The signed-in person's skills record; `?format=json` downloads it.
+pub async fn record(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    let r = app::record::my_record(&st.app, ctx.principal()?).await?;
+    if q.format == "json" {
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/json".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"skills-record.json\"".to_string(),
+                ),
+            ],
+            serde_json::to_string_pretty(&r).unwrap_or_default(),
+        )
+            .into_response());
+    }
+    let data = json!({
+        "name": r.name, "document": r.document_masked,
+        "exams": r.exams.iter().map(|e| json!({"plan": e.plan_name, "occupation": e.occupation_name, "level": e.level,
+            "starts": local_time(e.starts_at_ms), "status": e.status})).collect::<Vec<_>>(),
+        "results": r.results.iter().map(|m| json!({"plan": m.plan_name, "occupation": m.occupation_name, "level": m.level,
+            "score": m.result.theory.as_ref().map(|t| points_text(t.score)), "passed": m.result.passed,
+            "published": local_time(m.publication.published_at_ms)})).collect::<Vec<_>>(),
+        "certificates": r.certificates.iter().map(cert_row).collect::<Vec<_>>(),
+        "subsidies": r.subsidies.iter().map(|g| json!({"number": g.certificate_number, "year": g.year,
+            "amount": points_text(g.amount_cents as f64 / 100.0), "payee": g.payee})).collect::<Vec<_>>(),
+    });
+    Ok(page(&st, &ctx, "record", "record.title", data)?.into_response())
+}

@@ -37,6 +37,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/certificates/{id}/status", CERT_OFFICERS, p_results::set_status),
         post("/results/{id}/review", SIGNED_IN, p_results::file_review),
         post("/reviews/{id}", CERT_OFFICERS, p_results::decide_review),
+        get("/record", SIGNED_IN, p_results::record),
         get("/subsidies", CERT_OFFICERS, p_subsidies::show),
         post("/subsidies", CERT_OFFICERS, p_subsidies::grant),
         get("/verify", PUBLIC, p_results::verify_form),
