@@ -312,12 +312,20 @@ impl MarkingStore for DbStore {
         };
         if approve {
             // The old mark steps aside first; the partial unique index then admits the
-            // correction as the assessor's one active mark.
-            sqlx::query("UPDATE marks SET status = 'superseded', decided_by = $2 WHERE id = $1")
-                .bind(supersedes)
-                .bind(by)
-                .execute(&mut *tx)
-                .await?;
+            // correction as the assessor's one active mark. If another correction of it
+            // was approved meanwhile (PostgreSQL lets both proposals in), this one is
+            // refused rather than leaving two active marks.
+            let stepped = sqlx::query(
+                "UPDATE marks SET status = 'superseded', decided_by = $2 WHERE id = $1 \
+                 AND status = 'active'",
+            )
+            .bind(supersedes)
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+            if stepped.rows_affected() == 0 {
+                return Err(refused("mark_id", "marking_error.not_active"));
+            }
         }
         sqlx::query("UPDATE marks SET status = $2 WHERE id = $1")
             .bind(mark_id)
