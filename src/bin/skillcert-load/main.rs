@@ -62,6 +62,11 @@ pub struct Args {
     /// Seconds of the `/healthz` phase.
     #[arg(long, default_value_t = 5)]
     pub healthz_seconds: u64,
+    /// A certificate number to measure public verification with
+    /// (`/api/v1/verify/{number}`), for as long as the `/healthz` phase; the server's
+    /// `exams.verify_per_minute` must allow the rate (the limiter still runs).
+    #[arg(long)]
+    pub verify_number: Option<String>,
 }
 
 #[tokio::main]
@@ -151,6 +156,15 @@ async fn run(args: Args) -> Result<Value> {
 
     let healthz_per_s = phases::healthz(&crowd, args.healthz_seconds).await;
     log(&format!("healthz {healthz_per_s:.0}/s"));
+    let verify_per_s = match &args.verify_number {
+        Some(n) => {
+            let r = phases::get_rate(&crowd, &format!("/api/v1/verify/{n}"), args.healthz_seconds)
+                .await;
+            log(&format!("verify {r:.0}/s"));
+            Some(r)
+        }
+        None => None,
+    };
 
     let (started, burst_s, start_lat) = phases::start_burst(&crowd).await;
     log(&format!(
@@ -198,5 +212,9 @@ async fn run(args: Args) -> Result<Value> {
         "healthz_per_s": round(healthz_per_s),
         "ratio": if healthz_per_s > 0.0 { (saves_per_s / healthz_per_s * 1000.0).round() / 1000.0 } else { 0.0 },
         "server_rss_mb": round(rss),
+        "verify_per_s": verify_per_s.map(round),
+        "verify_ratio": verify_per_s
+            .filter(|_| healthz_per_s > 0.0)
+            .map(|v| (v / healthz_per_s * 1000.0).round() / 1000.0),
     }))
 }

@@ -42,15 +42,23 @@ pub async fn login_all(crowd: &Crowd) -> Result<()> {
 
 /// `/healthz` with the same client and connections for `seconds`: requests per second.
 pub async fn healthz(crowd: &Crowd, seconds: u64) -> f64 {
+    get_rate(crowd, "/healthz", seconds).await
+}
+
+/// Requests per second that `path` answers with success, with the same client and
+/// connections for `seconds` (public verification is measured against `/healthz`).
+pub async fn get_rate(crowd: &Crowd, path: &str, seconds: u64) -> f64 {
+    let path = Arc::new(path.to_string());
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for k in 0..crowd.connections {
         let (http, bases, count) = (crowd.http.clone(), crowd.bases.clone(), count.clone());
+        let path = path.clone();
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
                 if let Ok(r) = http
-                    .get(format!("{}/healthz", bases[k % bases.len()]))
+                    .get(format!("{}{}", bases[k % bases.len()], path))
                     .send()
                     .await
                 {
