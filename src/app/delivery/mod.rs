@@ -5,7 +5,7 @@
 //! caches ([`caches`]) keep immutable papers and the fixed part of exam sessions off
 //! the save path; the sweeper ([`sweeper`]) submits attempts at their deadline.
 //!
-//! An answer save, end to end: `web/routes.rs` → `web/api/exam.rs` → [`save`] →
+//! An answer save, end to end: `web/routes/mod.rs` → `web/api/exams.rs` → [`save`] →
 //! [`writer`] → `store/sql/delivery.rs` (`apply_exam_ops`, one transaction) → commit.
 
 pub mod caches;
