@@ -333,7 +333,17 @@ pub struct VerifyLimiter {
 
 impl VerifyLimiter {
     /// Counts a request; `false` when the address is over `per_minute` in this minute.
+    /// IPv6 addresses count by their /64: one host gets a whole /64 and could rotate
+    /// through it.
     pub fn allow(&self, addr: IpAddr, per_minute: u32, now_ms: i64) -> bool {
+        let addr = match addr {
+            IpAddr::V6(v6) => {
+                let mut s = v6.segments();
+                s[4..].fill(0);
+                IpAddr::V6(std::net::Ipv6Addr::from(s))
+            }
+            v4 => v4,
+        };
         let minute = now_ms.div_euclid(60_000);
         let mut w = self.windows.lock().expect("limiter lock");
         if w.len() > 100_000 {
@@ -377,5 +387,11 @@ mod tests {
         assert!(!l.allow(a, 2, 2));
         assert!(l.allow(b, 2, 3));
         assert!(l.allow(a, 2, 60_000));
+        // One /64 is one client.
+        let v6 = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(l.allow(v6("2001:db8:1:2::1"), 2, 0));
+        assert!(l.allow(v6("2001:db8:1:2:ffff::9"), 2, 0));
+        assert!(!l.allow(v6("2001:db8:1:2:abcd::7"), 2, 0));
+        assert!(l.allow(v6("2001:db8:1:3::1"), 2, 0));
     }
 }
