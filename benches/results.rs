@@ -122,6 +122,10 @@ fn bench(c: &mut Criterion) {
                         .block_on(skillcert::app::grading::score_pending_with(
                             store.as_ref(),
                             &cache,
+                            skillcert::app::grading::Scope {
+                                since_ms: 0,
+                                plan_id: None,
+                            },
                         ))
                         .unwrap();
                     total += t.elapsed();

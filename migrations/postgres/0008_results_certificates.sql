@@ -13,6 +13,9 @@ CREATE TABLE attempt_scores (
     scored_at_ms BIGINT NOT NULL
 );
 
+-- The scorer looks for attempts finished recently (all final states set this time).
+CREATE INDEX attempts_submitted ON attempts (submitted_at_ms);
+
 -- The positions waiting for assessors (short answers, essays, practical tasks): the
 -- marking queue reads them.
 CREATE TABLE attempt_item_scores (

@@ -44,10 +44,22 @@ pub async fn score_attempt(app: &App, attempt_id: i64) -> Result<bool> {
         .await?)
 }
 
-/// Scores every submitted attempt that has no score yet, in batches of one transaction
-/// each; returns how many were scored.
-pub async fn score_pending(app: &App) -> Result<u64> {
-    score_pending_with(app.store.as_ref(), &app.delivery.papers).await
+/// What the scorer looks at: attempts finished at `since_ms` or later, of one plan or
+/// all. The background scorer looks back a week (a scan of every finished attempt
+/// ever, every 2 s, would grow with the years); publication scores its whole plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub since_ms: i64,
+    pub plan_id: Option<i64>,
+}
+
+/// How far back the background scorer looks.
+const RECENT_MS: i64 = 7 * 24 * 3_600_000;
+
+/// Scores every finished attempt in `scope` that has no score yet, in batches of one
+/// transaction each; returns how many were scored.
+pub async fn score_pending(app: &App, scope: Scope) -> Result<u64> {
+    score_pending_with(app.store.as_ref(), &app.delivery.papers, scope).await
 }
 
 /// [`score_pending`] over a store and a paper cache: papers and answers are read a batch
@@ -57,11 +69,14 @@ pub async fn score_pending(app: &App) -> Result<u64> {
 pub async fn score_pending_with(
     store: &dyn crate::store::Store,
     papers: &super::delivery::caches::PaperCache,
+    scope: Scope,
 ) -> Result<u64> {
     let mut total = 0;
     let mut plans: std::collections::HashMap<i64, Plan> = std::collections::HashMap::new();
     let read = |after: i64| async move {
-        let ids = store.unscored_attempts(after, SCORE_BATCH).await?;
+        let ids = store
+            .unscored_attempts(scope.since_ms, scope.plan_id, after, SCORE_BATCH)
+            .await?;
         let last = ids.last().copied();
         Ok::<_, Error>((store.attempts_for_scoring(&ids).await?, last))
     };
@@ -103,7 +118,11 @@ pub fn spawn_scorer(app: App) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match score_pending(&app).await {
+            let scope = Scope {
+                since_ms: crate::now_ms() - RECENT_MS,
+                plan_id: None,
+            };
+            match score_pending(&app, scope).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(attempts = n, "scored"),
                 Err(e) => tracing::warn!(error = %e, "scoring failed"),
@@ -291,7 +310,11 @@ pub async fn plan_results(app: &App, p: &Principal, plan_id: i64) -> Result<Plan
 pub async fn publish(app: &App, p: &Principal, plan_id: i64) -> Result<Publication> {
     let (plan, body) = super::plans::plan_to_change(app, p, plan_id).await?;
     authorize(p, Action::PublishResults, &body)?;
-    score_pending(app).await?;
+    let scope = Scope {
+        since_ms: 0,
+        plan_id: Some(plan_id),
+    };
+    score_pending(app, scope).await?;
     let results = derive(app, &plan).await?;
     if results.candidates.is_empty() || results.open > 0 {
         return Err(Error::field("plan_id", "result_error.attempts_open"));

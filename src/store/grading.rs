@@ -53,9 +53,15 @@ pub struct ScoringInput {
 pub trait GradingStore: Send + Sync {
     /// Papers and answers of many attempts in two reads (scoring a whole plan).
     async fn attempts_for_scoring(&self, ids: &[i64]) -> Result<Vec<ScoringInput>>;
-    /// Submitted or terminated attempts without a score yet with ids above `after`,
-    /// oldest first.
-    async fn unscored_attempts(&self, after: i64, limit: i64) -> Result<Vec<i64>>;
+    /// Submitted or terminated attempts without a score yet, finished at `since_ms` or
+    /// later (and of `plan_id`, when given), with ids above `after`, oldest first.
+    async fn unscored_attempts(
+        &self,
+        since_ms: i64,
+        plan_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>>;
     /// Records an attempt's score once; `false` when it was already scored (a replay,
     /// or another process got there first).
     async fn record_score(&self, attempt_id: i64, score: &PaperScore, at_ms: i64) -> Result<bool>;

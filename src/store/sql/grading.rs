@@ -64,13 +64,22 @@ async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) 
 
 #[async_trait]
 impl GradingStore for DbStore {
-    async fn unscored_attempts(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
+    async fn unscored_attempts(
+        &self,
+        since_ms: i64,
+        plan_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT a.id FROM attempts a LEFT JOIN attempt_scores s ON s.attempt_id = a.id \
-             WHERE a.id > $1 AND a.status IN ('submitted', 'terminated') \
-             AND s.attempt_id IS NULL ORDER BY a.id LIMIT $2",
+             WHERE a.id > $1 AND a.submitted_at_ms >= $2 AND ($3 IS NULL OR a.plan_id = $3) \
+             AND a.status IN ('submitted', 'terminated') AND s.attempt_id IS NULL \
+             ORDER BY a.id LIMIT $4",
         )
         .bind(after)
+        .bind(since_ms)
+        .bind(plan_id)
         .bind(limit)
         .fetch_all(self.reader())
         .await?)
