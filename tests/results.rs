@@ -550,6 +550,9 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
             .await
             .unwrap();
         shot(&c, "candidate-certificate").await;
+        c.goto(&app.url("/record")).await.unwrap();
+        assert!(text(&c, "#record-certificates").await.contains(&number));
+        shot(&c, "candidate-record").await;
         click(&c, "#logout").await;
         c.goto(&app.url("/verify")).await.unwrap();
         fill(

@@ -55,11 +55,7 @@ async fn bank_page(
             })
         })
         .collect();
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "bank": b.bank, "owner": b.owner.name, "tree": tree, "items": items, "can_author": can_author,
         "q": {"q": q.q, "status": q.status, "type": q.item_type, "point": q.point},
@@ -217,11 +213,7 @@ async fn item_page(
             "point": d.item.point_code, "level": d.item.level, "mode": d.item.mode}),
         None => empty_form(),
     });
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let s = d.item.status.code();
     let data = json!({
         "item": d.item, "bank": d.bank, "current": current, "history": history, "reviews": d.reviews,
@@ -453,11 +445,7 @@ async fn shortage_page(
     let can_publish = ctx.principal.as_ref().is_some_and(|p| {
         crate::domain::policy::decide(p, Action::ManageCatalogue, &p.home_org).is_ok()
     });
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let data = json!({"date": date, "catalogues": cats, "occupations": occupations, "can_publish": can_publish, "errors": errors});
     Ok((status, page(st, ctx, "shortage", "shortage.title", data)?).into_response())
 }

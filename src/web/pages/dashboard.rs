@@ -71,9 +71,6 @@ pub async fn render(st: &AppState, ctx: &RequestCtx, errors: Value) -> Result<Re
             "issued": crate::domain::time::local_date(c.issued_at_ms).to_string(), "status": c.status,
         })).collect::<Vec<_>>(),
     });
-    let status = match data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        true => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        false => axum::http::StatusCode::OK,
-    };
+    let status = super::form_status(&data["errors"]);
     Ok((status, page(st, ctx, "dashboard", "dashboard.title", data)?).into_response())
 }

@@ -3,7 +3,6 @@
 //! against the body, one of the plan's sessions or one of its proctors, picked by name.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -130,11 +129,7 @@ async fn inspect_page(
         "evidence": form.map(|f| f.evidence.as_str()).unwrap_or(""),
         "errors": errors,
     });
-    let status = if data["errors"].as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&data["errors"]);
     Ok((status, page(st, ctx, "inspect", "inspect.title", data)?).into_response())
 }
 

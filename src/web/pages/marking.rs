@@ -4,7 +4,6 @@
 //! the leader, and corrections that a second person approves.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -90,10 +89,7 @@ async fn task_page(
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let t = app::marking::task(&st.app, p, attempt, position).await?;
-    let status = match errors.as_array().is_some_and(|e| !e.is_empty()) {
-        true => StatusCode::UNPROCESSABLE_ENTITY,
-        false => StatusCode::OK,
-    };
+    let status = super::form_status(&errors);
     let mut data = task_json(&t, p.user_id);
     data["errors"] = errors;
     Ok((status, page(st, ctx, "mark", "marking.title", data)?).into_response())

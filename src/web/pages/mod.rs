@@ -82,6 +82,14 @@ pub fn form_errors(st: &AppState, ctx: &RequestCtx, e: &AppError) -> Option<Vec<
     )
 }
 
+/// 422 when a form comes back with errors, 200 otherwise.
+pub fn form_status(errors: &Value) -> axum::http::StatusCode {
+    match errors.as_array().is_some_and(|e| !e.is_empty()) {
+        true => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        false => axum::http::StatusCode::OK,
+    }
+}
+
 /// A `303 See Other` after a successful form post.
 pub fn see_other(to: &str) -> axum::response::Redirect {
     axum::response::Redirect::to(to)

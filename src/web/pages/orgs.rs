@@ -2,7 +2,6 @@
 //! its children, status and filed scope.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -30,11 +29,7 @@ async fn list_page(
         &regulator.as_ref(),
     )
     .is_ok();
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "orgs": orgs,
         "can_file": can_file,
@@ -109,11 +104,7 @@ async fn show_page(
 ) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let d = app::orgs::detail(&st.app, p, id).await?;
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     // The form's rows: what was sent back with its errors, else the filed scope; and
     // one empty row to add an entry.
     let mut rows = scope_rows.unwrap_or_else(|| d.scope.iter().map(ScopeRow::from).collect());

@@ -36,11 +36,7 @@ async fn plans_page(
     let p = ctx.principal()?;
     let plans = app::plans::list_plans(&st.app, p).await?;
     let bodies = app::plans::view::planning_options(&st.app, p).await?;
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let today = crate::domain::time::local_date(crate::now_ms()).to_string();
     // What was typed comes back with the errors, for the body it was typed for.
     let echo = |body: i64| form.filter(|f| f.body_id == body);
@@ -130,11 +126,7 @@ async fn plan_page(
             .map(|s| format!("{} {}", s.room_name, local_time(s.starts_at_ms)))
             .unwrap_or_default()
     };
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "plan": {"id": plan.id, "name": plan.name, "occupation": format!("{} {}", plan.occupation_code, plan.occupation_name), "level": plan.level,
                   "exam_date": plan.exam_date, "status": plan.status, "duration": plan.template.duration_seconds / 60,

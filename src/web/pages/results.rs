@@ -38,10 +38,7 @@ async fn results_page(
     let plan = &r.plan;
     let cert_of = |candidate: i64| v.certificates.iter().find(|c| c.candidate_id == candidate);
     let pending = v.requests.iter().find(|q| q.status == "pending");
-    let status = match errors.as_array().is_some_and(|e| !e.is_empty()) {
-        true => StatusCode::UNPROCESSABLE_ENTITY,
-        false => StatusCode::OK,
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "plan": {"id": plan.id, "name": plan.name, "occupation": format!("{} {}", plan.occupation_code, plan.occupation_name),
                  "level": plan.level, "exam_date": plan.exam_date, "pass_mark": points_text(plan.template.pass_mark),
@@ -225,10 +222,7 @@ async fn certificate_page(
     let c = app::certificates::certificate(&st.app, p, id).await?;
     let can_change = app::certificates::may_change_status(&st.app, p, &c).await?;
     let url = format!("{}/verify/{}", st.app.config.public_url(), c.number);
-    let status = match errors.as_array().is_some_and(|e| !e.is_empty()) {
-        true => StatusCode::UNPROCESSABLE_ENTITY,
-        false => StatusCode::OK,
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "cert": cert_row(&c),
         "body": c.body_name,

@@ -2,7 +2,6 @@
 //! region's policy, record the subsidy granted, and read the ledger.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -42,10 +41,7 @@ async fn subsidies_page(
         },
     };
     let ledger = app::subsidies::ledger(&st.app, p).await?;
-    let status = match errors.as_array().is_some_and(|e| !e.is_empty()) {
-        true => StatusCode::UNPROCESSABLE_ENTITY,
-        false => StatusCode::OK,
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "number": number.trim(),
         "check": check.as_ref().map(|c| json!({

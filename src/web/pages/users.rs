@@ -59,11 +59,7 @@ async fn list_page(
         .iter()
         .map(|u| json!({"id": u.id, "login": u.login, "display_name": u.display_name, "org_name": names.get(&u.org_id), "active": u.active, "real_name": u.person_id.is_some()}))
         .collect();
-    let status = if errors.as_array().is_some_and(|e| !e.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&errors);
     let data = json!({
         "users": rows,
         "orgs": orgs.iter().map(|o| json!({"id": o.id, "name": o.name})).collect::<Vec<_>>(),
