@@ -52,6 +52,8 @@ pub struct Config {
     /// Name of the regulator organisation created on the very first start.
     pub regulator_name: String,
     pub exams: ExamConfig,
+    /// The credit ledger's base, grade thresholds and rule catalogue (DESIGN §3.8).
+    pub credit: crate::domain::credit::CreditPolicy,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -179,6 +181,7 @@ impl Default for Config {
             request_timeout_seconds: 30,
             regulator_name: "江苏省人力资源和社会保障厅职业技能鉴定指导中心".into(),
             exams: ExamConfig::default(),
+            credit: Default::default(),
         }
     }
 }
@@ -240,6 +243,13 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        config
+            .credit
+            .check()
+            .map_err(|message| ConfigError::Parse {
+                path: file.map(Path::to_path_buf).unwrap_or_default(),
+                message,
+            })?;
         Ok(config)
     }
 

@@ -408,13 +408,7 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
         .get(&format!("/api/v1/plans/{}", planned.plan_id))
         .await;
     let body_id = detail["plan"]["body_id"].as_i64().unwrap();
-    let (s, b) = admin
-        .put(
-            &format!("/api/v1/organisations/{body_id}/status"),
-            json!({"status": "suspended"}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
+    admin.credit_body(body_id, &["B06", "B06", "B01"]).await;
     let (s, b) = planned
         .body_admin
         .post("/api/v1/plans", json!({"body_id": body_id, "occupation_code": "4-10-01-05", "level": 5, "name": "x", "exam_date": "2026-12-01"}))
@@ -428,13 +422,7 @@ async fn a_suspended_body_cannot_plan_and_understaffed_rooms_cannot_close() {
         (422, Some("exam_error.understaffed")),
         "{b}"
     );
-    let (s, b) = admin
-        .put(
-            &format!("/api/v1/organisations/{body_id}/status"),
-            json!({"status": "exited"}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
+    admin.credit_body(body_id, &["X01"]).await;
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 422, "{b}");
     assert_eq!(b["error"]["fields"][0]["code"], "exam_error.plan_frozen");

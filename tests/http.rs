@@ -702,9 +702,9 @@ async fn full_flow(app: &TestApp) {
     let (s, _) = ba.post("/api/v1/users", json!({"login": "x.admin", "password": "body-admin-pw-2", "org_id": body_id, "role": "body_admin", "display_name": "X"})).await;
     assert_eq!(s, 403);
     let (s, _) = ba
-        .put(
-            &format!("/api/v1/organisations/{body_id}/status"),
-            json!({"status": "exited"}),
+        .post(
+            "/api/v1/credit/events",
+            json!({"subject_kind": "body", "subject_id": body_id, "rule_code": "X01", "note": "x"}),
         )
         .await;
     assert_eq!(s, 403);

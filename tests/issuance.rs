@@ -330,6 +330,118 @@ async fn concurrent_issuance_never_repeats_or_skips(s: Arc<dyn Store>) {
         .approve_issuance(1, by, parts, vec![], ev("certificate.issue"))
         .await;
     assert!(again.is_err(), "{again:?}");
+    credit_ledger(s.as_ref(), by, &all).await;
+}
+
+/// Credit ledgers (DESIGN §3.8) on the same store: a proposal counts once confirmed,
+/// and only once; confirming a hard-exit event revokes the named certificates of its
+/// body in the same transaction (a certificate of another body refuses the whole
+/// decision); one open appeal per event; upholding reverses the event.
+async fn credit_ledger(s: &dyn Store, by: i64, numbers: &[String]) {
+    use skillcert::domain::credit::{EventStatus, SubjectKind};
+    use skillcert::store::credit::{EvidenceRef, NewCreditEvent, Revocation};
+    let cert = s.certificate_by_number(&numbers[5]).await.unwrap().unwrap();
+    let body = cert.body_id;
+    let new = |rule: &str, points: i32, hard: bool, status: EventStatus| NewCreditEvent {
+        subject_kind: SubjectKind::Body,
+        subject_id: body,
+        body_id: Some(body),
+        year: 2030,
+        rule_code: rule.into(),
+        points,
+        hard_exit: hard,
+        note: "督导发现".into(),
+        evidence: vec![EvidenceRef {
+            kind: "finding".into(),
+            id: 7,
+        }],
+        status,
+        plan_id: Some(cert.plan_id),
+        by,
+    };
+    let b02 = s
+        .add_credit_event(
+            new("B02", -10, false, EventStatus::Confirmed),
+            Revocation::default(),
+            ev("credit.record"),
+        )
+        .await
+        .unwrap();
+    let x04 = s
+        .add_credit_event(
+            new("X04", 0, true, EventStatus::Proposed),
+            Revocation::default(),
+            ev("credit.propose"),
+        )
+        .await
+        .unwrap();
+    // A certificate of no body of this event: the decision is refused, nothing changes.
+    let foreign = Revocation {
+        certificate_ids: vec![cert.id, 987_654],
+        reason: "X04".into(),
+    };
+    assert!(s
+        .decide_credit_event(x04, true, by, "核实", foreign, ev("credit.confirm"))
+        .await
+        .is_err());
+    assert_eq!(
+        s.credit_event(x04).await.unwrap().status,
+        EventStatus::Proposed
+    );
+    let revoke = Revocation {
+        certificate_ids: vec![cert.id],
+        reason: "X04 向不合格人员发证".into(),
+    };
+    s.decide_credit_event(x04, true, by, "核实", revoke.clone(), ev("credit.confirm"))
+        .await
+        .unwrap();
+    let after = s.certificate(cert.id).await.unwrap();
+    assert_eq!(
+        after.status,
+        skillcert::domain::certificate::CertificateStatus::Revoked
+    );
+    assert_eq!(after.status_reason.as_deref(), Some("X04 向不合格人员发证"));
+    assert!(
+        s.decide_credit_event(x04, false, by, "x", revoke, ev("credit.reject"))
+            .await
+            .is_err(),
+        "decided once"
+    );
+    let ledger = s.credit_events(SubjectKind::Body, body).await.unwrap();
+    assert_eq!(ledger.len(), 2);
+    assert_eq!(ledger[1].evidence[0].id, 7);
+    assert_eq!(ledger[1].decided_by_id, Some(by));
+    let entries = s.credit_entries(SubjectKind::Body).await.unwrap();
+    assert_eq!(entries.len(), 2, "confirmed only");
+    // Appeals: one open per event; only a confirmed event; upholding reverses it.
+    let a = s
+        .file_appeal(b02, by, "有回执", ev("credit.appeal"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.file_appeal(b02, by, "again", ev("credit.appeal")).await,
+        Err(skillcert::store::StoreError::Conflict { .. })
+    ));
+    assert_eq!(s.credit_event(b02).await.unwrap().open_appeal_id, Some(a));
+    s.decide_appeal(a, true, by, "属实", ev("credit.appeal_upheld"))
+        .await
+        .unwrap();
+    assert!(s
+        .decide_appeal(a, false, by, "x", ev("credit.appeal_dismissed"))
+        .await
+        .is_err());
+    assert_eq!(
+        s.credit_event(b02).await.unwrap().status,
+        EventStatus::Reversed
+    );
+    assert_eq!(s.appeals(b02).await.unwrap()[0].status, "upheld");
+    assert_eq!(
+        s.credit_events_where(Some(body), Some(EventStatus::Reversed), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

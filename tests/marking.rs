@@ -27,7 +27,19 @@ async fn signed_in(app: &TestApp, login: &str) -> Client {
 
 #[tokio::test]
 async fn a_panel_marks_blind_arbitrates_and_corrects_with_a_second_person() {
-    let app = TestApp::spawn_with(|c| c.exams.review_window_hours = 0).await;
+    let app = TestApp::spawn_with(|c| {
+        c.exams.review_window_hours = 0;
+        // A rule heavy enough to suspend an assessor with one event.
+        c.credit.rules.push(skillcert::domain::credit::CreditRule {
+            code: "T99".into(),
+            applies_to: skillcert::domain::credit::SubjectKind::Assessor,
+            points: -50,
+            hard_exit: false,
+            description: "评分严重偏离".into(),
+            description_en: "Marks far off the panel".into(),
+        });
+    })
+    .await;
     let planned = plan_elderly_care_with(&app, 600, 2, 0, Some(paper())).await;
     let admin = app.admin().await;
     let body = planned.body_id;
@@ -372,6 +384,46 @@ async fn a_panel_marks_blind_arbitrates_and_corrects_with_a_second_person() {
         .map(|(i, _)| i)
         .collect();
     let zero = vec![0.0; full.len()];
+    // DESIGN §3.8: an assessor whose credit falls below the line is suspended and
+    // marks no more, at once; an upheld appeal (by an officer other than the one who
+    // recorded it) restores them.
+    let (s, ev) = admin
+        .post(
+            "/api/v1/credit/events",
+            json!({"subject_kind": "assessor", "subject_id": assessors[2].0, "rule_code": "T99",
+                   "note": "评分严重偏离评审组"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{ev}");
+    let (s, b) = a[2]
+        .post(
+            &task1,
+            json!({"points": zero, "vetoed": [], "note": "未作答"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        b["error"]["fields"][0]["code"],
+        "credit_error.assessor_standing"
+    );
+    let (s, ap) = a[2]
+        .post(
+            &format!("/api/v1/credit/events/{}/appeals", ev["id"]),
+            json!({"reason": "偏离系题目歧义所致"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{ap}");
+    user(&admin, &format!("ra{tag}"), 1, "regulator_admin").await;
+    let officer2 = app
+        .first_sign_in(&format!("ra{tag}"), "Correct-Horse-9")
+        .await;
+    let (s, b) = officer2
+        .post(
+            &format!("/api/v1/credit/appeals/{}/decision", ap["id"]),
+            json!({"decision": "uphold", "note": "属实"}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
     for (i, c) in a.iter().enumerate() {
         let vetoed = if i == 0 { veto_index.clone() } else { vec![] };
         let (s, b) = c

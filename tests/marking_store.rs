@@ -170,6 +170,7 @@ async fn panels_marks_corrections_and_arbitration(s: Arc<dyn Store>) {
         points: 0.0,
         max_points: 10.0,
         pending: 1,
+        responses: vec![],
     };
     assert!(s.record_score(attempt, &score, T0).await.unwrap());
     assert!(!s.record_score(attempt, &score, T0).await.unwrap(), "once");

@@ -8,59 +8,10 @@
 mod common;
 
 use serde_json::{json, Value};
-use skillcert::domain::item::Answer;
 
 use common::exams::{exam_login, id_number, plan_elderly_care, user};
-use common::{sqlite_store, Client, TestApp};
-
-/// The right answer of every position of an attempt's paper, as the exam page would
-/// save it (shown option positions), read from the database as an examiner could not.
-async fn right_answers(app: &TestApp, attempt_id: i64) -> Vec<(u32, Value)> {
-    let store = sqlite_store(app.dir.path()).await;
-    let rec = store.attempt(attempt_id).await.unwrap();
-    let keys: Vec<(i64, i64)> = rec
-        .paper
-        .items
-        .iter()
-        .map(|i| (i.item_id, i.version))
-        .collect();
-    let contents = store.item_contents(&keys).await.unwrap();
-    let mut out = Vec::new();
-    for (pos, it) in rec.paper.items.iter().enumerate() {
-        let (_, c) = contents
-            .iter()
-            .find(|(k, _)| *k == (it.item_id, it.version))
-            .unwrap();
-        let shown_key = |p: usize| {
-            let orig = match it.option_order.is_empty() {
-                true => p,
-                false => usize::from(it.option_order[p]),
-            };
-            c.options[orig].key.clone()
-        };
-        let answer = match &c.answer {
-            Answer::TrueFalse(b) => json!(b),
-            Answer::Keys(k) => json!((0..c.options.len())
-                .filter(|p| k.contains(&shown_key(*p)))
-                .collect::<Vec<_>>()),
-            other => panic!("the demo paper has only choice items: {other:?}"),
-        };
-        out.push((pos as u32, answer));
-    }
-    store.close().await;
-    out
-}
-
-async fn answer_all(c: &Client, answers: &[(u32, Value)]) {
-    let changes: Vec<Value> = answers
-        .iter()
-        .map(|(p, a)| json!({"position": p, "seq": 1, "answer": a}))
-        .collect();
-    let (s, b) = c
-        .post("/api/v1/exam/answers", json!({ "changes": changes }))
-        .await;
-    assert_eq!(s, 200, "{b}");
-}
+use common::issued::{answer_all, right_answers};
+use common::TestApp;
 
 #[tokio::test]
 async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_can_verify() {

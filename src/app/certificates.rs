@@ -60,7 +60,8 @@ async fn check(
     let kind = plan_kind(app, plan).await?;
     let publication = app.store.publication(plan.id).await?;
     let c = IssueCheck {
-        body_status: body.status,
+        // The ledger decides, not the stored projection (DESIGN §3.8).
+        body_status: crate::app::credit::body(app, body.id).await?.status,
         in_scope: kind.is_some(),
         // Final: published and the review window over (a candidate whose review is
         // still open waits: see `decide`).
@@ -317,6 +318,8 @@ pub async fn verify(app: &App, number: &str) -> Result<Option<PublicCertificate>
         issued_on: crate::domain::time::local_date(c.issued_at_ms).to_string(),
         status: c.status,
         status_reason: c.status_reason,
+        // The display projection, refreshed with every ledger change: exit is final, so
+        // it cannot be stale here, and verification stays one cheap read.
         body_exited: body.status == OrgStatus::Exited,
     }))
 }

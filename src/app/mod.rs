@@ -24,6 +24,7 @@ pub mod auth;
 pub mod banks;
 pub mod certificates;
 pub mod credentials;
+pub mod credit;
 pub mod dashboard;
 pub mod delivery;
 mod error;
@@ -35,6 +36,7 @@ pub mod plans;
 pub mod proctoring;
 pub mod record;
 pub mod reviews;
+pub mod stats;
 pub mod subsidies;
 pub mod users;
 

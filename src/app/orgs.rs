@@ -5,8 +5,7 @@ use serde::Deserialize;
 
 use super::{audit_by, authorize, non_empty, App, Error, Result};
 use crate::domain::org::{
-    validate_body_codes, BodyType, CertificateKind, Level, OccupationCode, OrgKind, OrgStatus,
-    ScopeEntry,
+    validate_body_codes, BodyType, CertificateKind, Level, OccupationCode, OrgKind, ScopeEntry,
 };
 use crate::domain::policy::{decide, Action, Principal};
 use crate::domain::role::Role;
@@ -133,6 +132,11 @@ pub async fn create(app: &App, p: &Principal, input: CreateOrg) -> Result<Org> {
         .await
         .map_err(|_| Error::field("parent_id", "org.parent_missing"))?;
     authorize(p, Action::CreateChildOrg(kind), &parent)?;
+    if kind == OrgKind::Body {
+        // DESIGN §3.8: an exited body may not be filed again within the bar period.
+        crate::app::credit::refuse_barred_refiling(app, &new.name, new.body_code.as_deref())
+            .await?;
+    }
     let details =
         serde_json::json!({"kind": kind.code(), "name": new.name, "parent_id": parent.id});
     let event = audit_by(p, "org.create", "org", "", parent.body_id, details);
@@ -169,22 +173,6 @@ pub async fn list(app: &App, p: &Principal) -> Result<Vec<Org>> {
         );
     }
     Ok(out)
-}
-
-pub async fn set_status(app: &App, p: &Principal, id: i64, status: &str) -> Result<Org> {
-    let org = visible(app, p, id).await?;
-    authorize(p, Action::FileBody, &org)?;
-    let status = OrgStatus::from_code(status.trim())
-        .ok_or_else(|| Error::field("status", "org.status_invalid"))?;
-    let event = audit_by(
-        p,
-        "org.status",
-        "org",
-        id,
-        org.body_id,
-        serde_json::json!({"from": org.status, "to": status}),
-    );
-    Ok(app.store.set_org_status(id, status, event).await?)
 }
 
 /// An organisation as its page shows it: its children, what the caller may do there,

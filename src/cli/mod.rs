@@ -65,6 +65,18 @@ pub enum Command {
         #[arg(long)]
         status_list: Option<PathBuf>,
     },
+    /// Item analysis (difficulty, discrimination, options, KR-20 / alpha) of one plan,
+    /// of every plan on one bank, or of everything; prints how long it took and the
+    /// items flagged for their authors.
+    Stats {
+        #[arg(long)]
+        plan: Option<i64>,
+        #[arg(long)]
+        bank: Option<i64>,
+        /// Print the whole analysis as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Paper tools.
     Paper {
         #[command(subcommand)]
@@ -161,6 +173,7 @@ pub fn main() -> ExitCode {
             Command::Paper {
                 command: PaperCommand::Verify { attempt, json },
             } => startup::paper_verify(config, attempt, json).await,
+            Command::Stats { plan, bank, json } => startup::stats(config, plan, bank, json).await,
             Command::VerifyCredential {
                 file,
                 issuer,

@@ -247,6 +247,56 @@ pub async fn paper_verify(config: Config, attempt: i64, json: bool) -> anyhow::R
     })
 }
 
+/// `skillcert stats`: item analysis over the stored response records, timed.
+pub async fn stats(
+    config: Config,
+    plan: Option<i64>,
+    bank: Option<i64>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let result = crate::app::stats::analyse_scope(store.as_ref(), plan, bank).await;
+    store.close().await;
+    let (a, read, run) = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if json {
+        println!("{}", serde_json::to_string(&a)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cells: u64 = a.items.iter().map(|i| u64::from(i.responses)).sum();
+    println!(
+        "{} attempts, {} items, {} responses: read {:.3} s, analysed {:.3} s, total {:.3} s",
+        a.paper.attempts,
+        a.items.len(),
+        cells,
+        read.as_secs_f64(),
+        run.as_secs_f64(),
+        (read + run).as_secs_f64()
+    );
+    let num = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+    println!(
+        "paper: mean {:.3}, sd {:.3}, alpha {}, KR-20 {}",
+        a.paper.mean,
+        a.paper.sd,
+        num(a.paper.alpha),
+        num(a.paper.kr20)
+    );
+    let flagged: Vec<_> = a.items.iter().filter(|i| !i.flags.is_empty()).collect();
+    println!("{} items flagged", flagged.len());
+    for i in flagged {
+        let flags: Vec<&str> = i.flags.iter().map(|f| f.code()).collect();
+        println!(
+            "  item {}: p {:.3}, r_pb {}, D {}, n {}: {}",
+            i.item_id,
+            i.p_value,
+            num(i.point_biserial),
+            num(i.upper_lower),
+            i.responses,
+            flags.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `skillcert verify-credential`: offline, no database.
 pub fn verify_credential(
     file: &Path,

@@ -167,6 +167,9 @@ pub enum Action {
     /// Suspend, reinstate or revoke a certificate of this body: its admins and the
     /// regulator.
     CertificateStatus,
+    /// Record credit events, confirm or reject inspectors' proposals, decide appeals,
+    /// draw inspection samples (DESIGN §3.8): the regulator.
+    KeepCredit,
 }
 
 /// Whether an account may be assigned to serve as `role` for `target` (an evaluation
@@ -256,6 +259,7 @@ pub fn decide(principal: &Principal, action: Action, target: &OrgRef) -> Result<
             body_admin && target.kind == OrgKind::Body
         }
         Action::CertificateStatus => regulator || body_admin,
+        Action::KeepCredit => regulator,
         Action::AssessSession { assigned } => {
             (assigned && principal.has_role_in_body(Role::Assessor, target)) || body_admin
         }

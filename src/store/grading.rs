@@ -69,6 +69,13 @@ pub trait GradingStore: Send + Sync {
     /// how many were new.
     async fn record_scores(&self, scores: &[(i64, PaperScore)], at_ms: i64) -> Result<u64>;
     async fn item_scores(&self, attempt_id: i64) -> Result<Vec<ItemScore>>;
+    /// The response records of scored attempts (item analysis): of one plan, of every
+    /// plan drawing on one bank, or all.
+    async fn attempt_responses(
+        &self,
+        plan_id: Option<i64>,
+        bank_id: Option<i64>,
+    ) -> Result<Vec<Vec<crate::domain::stats::Response>>>;
     /// Every candidate of a plan (or the one given) with the facts of their result.
     async fn result_facts(&self, plan_id: i64, candidate: Option<i64>) -> Result<Vec<ResultFacts>>;
     /// The candidacies of a person: `(plan_id, candidate_id)`, newest first.

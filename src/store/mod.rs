@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalogue;
 pub mod certificates;
+pub mod credit;
 pub mod delivery;
 pub mod dialect;
 pub mod grading;
@@ -44,6 +45,7 @@ pub use accounts::{AccountStore, Bootstrap, NewPerson, NewUser, Person, User, Us
 pub use audit::{AuditQuery, AuditStore};
 pub use catalogue::CatalogueStore;
 pub use certificates::CertificateStore;
+pub use credit::CreditStore;
 pub use delivery::DeliveryStore;
 pub use grading::GradingStore;
 pub use inspection::InspectionStore;
@@ -152,6 +154,7 @@ pub trait Store:
     + MarkingStore
     + ReviewStore
     + SubsidyStore
+    + CreditStore
     + Send
     + Sync
     + 'static

@@ -35,6 +35,8 @@ mod catalogue;
 mod certificates;
 #[path = "sql/common.rs"]
 mod common;
+#[path = "sql/credit.rs"]
+mod credit;
 #[path = "sql/delivery.rs"]
 mod delivery;
 #[path = "sql/delivery_batch.rs"]

@@ -48,6 +48,13 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("mark", include_str!("../../templates/mark.hbs")),
     ("tickets", include_str!("../../templates/tickets.hbs")),
     ("subsidies", include_str!("../../templates/subsidies.hbs")),
+    ("credit", include_str!("../../templates/credit.hbs")),
+    (
+        "credit_desk",
+        include_str!("../../templates/credit_desk.hbs"),
+    ),
+    ("catalogue", include_str!("../../templates/catalogue.hbs")),
+    ("item_stats", include_str!("../../templates/item_stats.hbs")),
     ("record", include_str!("../../templates/record.hbs")),
     (
         "item_fields",

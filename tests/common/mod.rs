@@ -6,6 +6,7 @@
 pub mod attempts;
 pub mod browser;
 pub mod exams;
+pub mod issued;
 pub mod leaks;
 pub mod scenario;
 
@@ -219,6 +220,22 @@ impl Client {
             .await;
         assert_eq!(s, 201, "create body: {b}");
         b["id"].as_i64().unwrap()
+    }
+
+    /// Records confirmed credit events against a body (as the regulator): each rule
+    /// code once, in order. `["B06", "B06", "B01"]` (−45) suspends it (grade D);
+    /// `["X01"]` exits it.
+    pub async fn credit_body(&self, body_id: i64, rules: &[&str]) {
+        for rule in rules {
+            let (s, b) = self
+                .post(
+                    "/api/v1/credit/events",
+                    json!({"subject_kind": "body", "subject_id": body_id, "rule_code": rule,
+                           "note": "督导检查发现", "evidence": ""}),
+                )
+                .await;
+            assert_eq!(s, 201, "credit {rule}: {b}");
+        }
     }
 
     /// Creates an account with one role and returns its id. Its password is not a

@@ -189,17 +189,13 @@ impl Scenario {
             assert_eq!(s, 200, "{b}");
         }
 
-        // A body suspended by the regulator; a proctor declares a relation.
+        // A body suspended by its credit (grade D); a proctor declares a relation.
         let suspended_body_id = admin
             .create_body(&format!("暂停机构{}", super::hex_id()))
             .await;
-        let (s, b) = admin
-            .put(
-                &format!("/api/v1/organisations/{suspended_body_id}/status"),
-                json!({"status": "suspended"}),
-            )
+        admin
+            .credit_body(suspended_body_id, &["B06", "B06", "B01"])
             .await;
-        assert_eq!(s, 200, "{b}");
         let (s, b) = planned
             .proctor
             .post(
@@ -261,6 +257,10 @@ impl Scenario {
                 format!("/plans/{plan}"),
                 format!("/plans/{plan}/results"),
                 format!("/inspect/plans/{plan}"),
+                "/credit".into(),
+                format!("/credit/body/{body}"),
+                format!("/credit/body/{}", self.suspended_body_id),
+                "/catalogue".into(),
             ],
             "body_admin" => vec![
                 "/orgs".into(),
@@ -275,12 +275,15 @@ impl Scenario {
                 "/subsidies".into(),
                 format!("/plans/{plan}/results"),
                 format!("/inspect/plans/{plan}"),
+                format!("/credit/body/{body}"),
             ],
             "proctor" => vec!["/proctor".into(), format!("/proctor/sessions/{session}")],
             "quality_inspector" => vec![
                 "/plans".into(),
                 format!("/inspect/plans/{plan}"),
                 format!("/plans/{plan}/results"),
+                "/credit".into(),
+                format!("/credit/body/{body}"),
             ],
             "bank_author" | "bank_reviewer" => vec![
                 "/banks".into(),

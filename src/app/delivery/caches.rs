@@ -148,6 +148,7 @@ impl PaperCache {
                 .iter()
                 .map(|it| {
                     Some(Slot {
+                        item_id: it.item_id,
                         content: items.get(&(it.item_id, it.version))?.clone(),
                         points: it.points,
                         option_order: it.option_order.clone().into_boxed_slice(),

@@ -47,6 +47,7 @@ pub struct CachedPaper {
 
 /// One position of a cached paper.
 pub(super) struct Slot {
+    pub(super) item_id: i64,
     pub(super) content: Arc<ItemContent>,
     pub(super) points: f64,
     pub(super) option_order: Box<[u8]>,
@@ -89,7 +90,25 @@ impl CachedPaper {
                     option_order: &slot.option_order,
                     answer: given.get(&(pos as u32)),
                 });
-        crate::domain::grading::score_paper(positions, partial)
+        let mut score = crate::domain::grading::score_paper(positions, partial);
+        // The compact record item analysis reads, written with the score.
+        score.responses = self
+            .slots
+            .iter()
+            .zip(&score.items)
+            .map(|(slot, item)| {
+                crate::domain::stats::response(
+                    slot.item_id,
+                    &slot.content,
+                    &slot.option_order,
+                    given.get(&item.position),
+                    item.points,
+                    item.max_points,
+                    item.outcome,
+                )
+            })
+            .collect();
+        score
     }
 
     /// What the candidate sees: stems and options in their shuffled order, relabelled

@@ -52,6 +52,15 @@ fn marks_here(p: &Principal, body: &Org) -> bool {
     decide(p, Action::MarkSession { assigned: true }, &body.as_ref()).is_ok()
 }
 
+/// The credit gate for marking (DESIGN §3.8): a suspended or disqualified assessor
+/// marks no more, and an exited body's plans are frozen.
+async fn credit_gate(app: &App, p: &Principal, body: &Org) -> Result<()> {
+    crate::app::credit::require_assessor(app, p.user_id, "position").await?;
+    crate::app::credit::require_body(app, body.id, crate::app::credit::Gate::Continue, "plan")
+        .await?;
+    Ok(())
+}
+
 /// The item, rubric and points of a position that waits for assessors.
 async fn position_item(
     app: &App,
@@ -295,6 +304,7 @@ pub async fn submit(
     if !panel.iter().any(|(s, _)| s.user_id == p.user_id) || !marks_here(p, &body) {
         return Err(Error::Forbidden);
     }
+    credit_gate(app, p, &body).await?;
     refuse_published(app, plan.id).await?;
     let (item, max_points) = position_item(app, attempt_id, position).await?;
     let (elements, points, veto) = checked_mark(&item, max_points, &input)?;
@@ -338,6 +348,7 @@ pub async fn arbitrate(
     if !leader || !marks_here(p, &body) {
         return Err(Error::Forbidden);
     }
+    credit_gate(app, p, &body).await?;
     refuse_published(app, plan.id).await?;
     let view = task(app, p, attempt_id, position).await?;
     if !matches!(view.outcome, PanelOutcome::Arbitration { .. }) {
@@ -394,6 +405,7 @@ pub async fn propose_correction(
     if old.assessor_id != p.user_id || !marks_here(p, &body) {
         return Err(Error::Forbidden);
     }
+    credit_gate(app, p, &body).await?;
     refuse_published(app, plan.id).await?;
     // Once the leader has decided, the arbitration is the score: a correction would be
     // accepted and change nothing.

@@ -36,6 +36,8 @@ pub async fn assign_assessor(
     let grants = app.store.grants(input.user_id).await.unwrap_or_default();
     may_serve(&grants, Role::Assessor, &body.as_ref())
         .map_err(|_| Error::field("user_id", "marking_error.not_assessor"))?;
+    // A suspended or disqualified assessor is not assigned (DESIGN §3.8).
+    crate::app::credit::require_assessor(app, input.user_id, "user_id").await?;
     let today = crate::domain::time::local_date(crate::now_ms()).to_string();
     let quals = app.store.qualifications(input.user_id).await?;
     if !qualified(&quals, &plan.occupation_code, plan.level, &today) {

@@ -13,10 +13,10 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::app::credit::Gate;
 use crate::app::{audit_by, App, Error, Result};
 use crate::domain::assembly::demo_template;
 use crate::domain::exam::{PartialCredit, PlanTemplate};
-use crate::domain::org::OrgStatus;
 use crate::domain::policy::{decide, Action, Principal};
 use crate::domain::role::Role;
 use crate::domain::time::parse_date;
@@ -68,15 +68,8 @@ pub async fn plan_for_admin(app: &App, p: &Principal, id: i64) -> Result<(Plan, 
 /// only may not start new ones).
 pub async fn plan_to_change(app: &App, p: &Principal, id: i64) -> Result<(Plan, Org)> {
     let (plan, body) = plan_for_admin(app, p, id).await?;
-    refuse_frozen(&body)?;
+    crate::app::credit::require_body(app, body.id, Gate::Continue, "plan").await?;
     Ok((plan, body))
-}
-
-fn refuse_frozen(body: &Org) -> Result<()> {
-    if body.status == OrgStatus::Exited {
-        return Err(Error::field("plan", "exam_error.plan_frozen"));
-    }
-    Ok(())
 }
 
 /// Loads a plan the caller may see: regulator, the body's admins, and its inspectors.
@@ -119,10 +112,8 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
     if decide(p, Action::PlanExams, &body.as_ref()).is_err() {
         return Err(Error::Forbidden);
     }
-    // DESIGN §3.4: only a body in good standing plans assessments.
-    if body.status != OrgStatus::Active {
-        return Err(Error::field("body_id", "exam_error.body_standing"));
-    }
+    // DESIGN §3.4, §3.8: only a body in good standing (by its credit ledger) plans.
+    crate::app::credit::require_body(app, body.id, Gate::Start, "body_id").await?;
     let mut f = Fields::default();
     let name = f.text("name", &input.name, 100);
     match parse_date(&input.exam_date) {
@@ -238,7 +229,7 @@ pub async fn approve_plan(app: &App, p: &Principal, id: i64) -> Result<Plan> {
     let plan = app.store.plan(id).await?;
     let body = app.store.org(plan.body_id).await?;
     decide(p, Action::ApprovePlan, &body.as_ref()).map_err(|_| Error::Forbidden)?;
-    refuse_frozen(&body)?;
+    crate::app::credit::require_body(app, body.id, Gate::Continue, "plan").await?;
     let event = audit_by(
         p,
         "plan.approve",

@@ -21,6 +21,10 @@ pub struct PaperScore {
     pub points: f64,
     pub max_points: f64,
     pub pending: u32,
+    /// What item analysis reads of each position (`domain::stats`), when the caller
+    /// knows the items' ids; stored with the score. Never shown to candidates.
+    #[serde(skip)]
+    pub responses: Vec<crate::domain::stats::Response>,
 }
 
 pub fn score_paper<'a>(
@@ -39,6 +43,7 @@ pub fn score_paper<'a>(
             .filter(|i| i.outcome == Outcome::Pending)
             .count() as u32,
         items,
+        responses: Vec::new(),
     }
 }
 

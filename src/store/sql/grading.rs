@@ -28,7 +28,8 @@ fn breakdown_json(s: &PaperScore) -> String {
 async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO attempt_scores (attempt_id, points, max_points, pending, breakdown, \
-         scored_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (attempt_id) DO NOTHING",
+         scored_at_ms, responses) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT \
+         (attempt_id) DO NOTHING",
     )
     .bind(attempt_id)
     .bind(s.points)
@@ -36,6 +37,7 @@ async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) 
     .bind(i64::from(s.pending))
     .bind(breakdown_json(s))
     .bind(at_ms)
+    .bind((!s.responses.is_empty()).then(|| crate::domain::stats::encode(&s.responses)))
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -64,6 +66,40 @@ async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) 
 
 #[async_trait]
 impl GradingStore for DbStore {
+    async fn attempt_responses(
+        &self,
+        plan_id: Option<i64>,
+        bank_id: Option<i64>,
+    ) -> Result<Vec<Vec<crate::domain::stats::Response>>> {
+        // Pages of 5,000 attempts by id, so the raw bytes of only one page are held
+        // at a time next to the decoded records.
+        let mut out = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT s.attempt_id, s.responses FROM attempt_scores s JOIN attempts a ON a.id \
+                 = s.attempt_id JOIN plans p ON p.id = a.plan_id WHERE s.responses IS NOT NULL \
+                 AND s.attempt_id > $3 AND ($1 IS NULL OR a.plan_id = $1) AND ($2 IS NULL OR \
+                 p.bank_id = $2) ORDER BY s.attempt_id LIMIT 5000",
+            )
+            .bind(plan_id)
+            .bind(bank_id)
+            .bind(after)
+            .fetch_all(self.reader())
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("attempt_id")?;
+            for r in &rows {
+                let bytes: Vec<u8> = r.try_get("responses")?;
+                out.push(
+                    crate::domain::stats::decode(&bytes)
+                        .ok_or_else(|| super::common::bad_value("responses"))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
     async fn unscored_attempts(
         &self,
         since_ms: i64,

@@ -4,9 +4,11 @@
 pub mod audit;
 pub mod auth;
 pub mod banks;
+pub mod credit;
 pub mod exams;
 pub mod marking;
 pub mod orgs;
 pub mod results;
+pub mod stats;
 pub mod system;
 pub mod users;

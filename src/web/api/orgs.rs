@@ -40,23 +40,6 @@ pub async fn show(
     ))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct StatusRequest {
-    /// `active`, `suspended` or `exited`.
-    pub status: String,
-}
-
-pub async fn set_status(
-    State(st): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path(id): Path<i64>,
-    Json(req): Json<StatusRequest>,
-) -> Result<Json<Org>, AppError> {
-    Ok(Json(
-        app::orgs::set_status(&st.app, ctx.principal()?, id, &req.status).await?,
-    ))
-}
-
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScopeList {
     pub scope: Vec<ScopeInput>,

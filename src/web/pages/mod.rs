@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod banks;
+pub mod credit;
 pub mod dashboard;
 pub mod exam;
 pub mod inspect;
@@ -13,6 +14,7 @@ pub mod orgs;
 pub mod plans;
 pub mod proctor;
 pub mod results;
+pub mod stats;
 pub mod subsidies;
 pub mod users;
 
@@ -37,6 +39,7 @@ fn nav(p: &Principal) -> Value {
         "proctor": p.has_role(Role::Proctor),
         "marking": p.has_role(Role::Assessor),
         "subsidies": admin,
+        "credit": p.has_role(Role::RegulatorAdmin) || p.has_role(Role::QualityInspector),
     })
 }
 

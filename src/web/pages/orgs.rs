@@ -3,12 +3,11 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::{form_errors, page, see_other};
 use crate::app::{self, orgs::CreateOrg};
-use crate::domain::org::{BodyType, CertificateKind, OrgKind, OrgStatus};
+use crate::domain::org::{BodyType, CertificateKind, OrgKind};
 use crate::domain::policy::{decide, Action};
 use crate::web::ctx::{Ctx, RequestCtx};
 use crate::web::error::{AppError, Form, Path};
@@ -153,7 +152,6 @@ async fn show_page(
         "is_body": d.org.kind == OrgKind::Body,
         "scope": scope,
         "scope_rows": form_rows,
-        "statuses": OrgStatus::ALL.map(OrgStatus::code),
         "form": form,
         "errors": errors,
     });
@@ -174,22 +172,6 @@ pub async fn show(
         None,
     )
     .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StatusForm {
-    pub status: String,
-}
-
-pub async fn set_status(
-    State(st): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path(id): Path<i64>,
-    Form(f): Form<StatusForm>,
-) -> Result<Response, AppError> {
-    app::orgs::set_status(&st.app, ctx.principal()?, id, &f.status).await?;
-    Ok(see_other(&format!("/orgs/{id}")).into_response())
 }
 
 /// The scope form's rows, in order: each `occupation` starts a row, its `level`,

@@ -10,6 +10,7 @@ use axum::routing::MethodRouter;
 use utoipa::openapi::{RefOr, Schema};
 
 mod assessment;
+mod oversight;
 
 use super::{api, pages, AppState};
 use crate::domain::policy::{RoutePolicy, ADMINS, REGULATOR};
@@ -222,7 +223,6 @@ pub fn table() -> Vec<RouteSpec> {
         get("/orgs", ORG_READERS, p_orgs::list),
         post("/orgs", ADMIN, p_orgs::create),
         get("/orgs/{id}", ORG_READERS, p_orgs::show),
-        post("/orgs/{id}/status", REGULATOR_ONLY, p_orgs::set_status),
         post("/orgs/{id}/scope", REGULATOR_ONLY, p_orgs::set_scope),
         get("/users", ADMIN, p_users::list),
         post("/users", ADMIN, p_users::create),
@@ -324,17 +324,6 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/organisations/{id}", ORG_READERS, a_orgs::show)
             .api("organisations", "One organisation")
             .res::<crate::store::Org>(),
-        put(
-            "/api/v1/organisations/{id}/status",
-            REGULATOR_ONLY,
-            a_orgs::set_status,
-        )
-        .api(
-            "organisations",
-            "Set a body's status: active, suspended, exited",
-        )
-        .req::<a_orgs::StatusRequest>()
-        .res::<crate::store::Org>(),
         get(
             "/api/v1/organisations/{id}/scope",
             ORG_READERS,
@@ -554,5 +543,6 @@ pub fn table() -> Vec<RouteSpec> {
     ]
     .into_iter()
     .chain(assessment::routes())
+    .chain(oversight::routes())
     .collect()
 }
