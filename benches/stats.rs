@@ -46,11 +46,12 @@ fn bench(c: &mut Criterion) {
         let rec = s.attempt(ids[0].0).await.unwrap();
         let items: Vec<i64> = rec.paper.items.iter().map(|i| i.item_id).collect();
         let planted = items[POSITIONS / 2];
-        let db = sqlx::SqlitePool::connect(&format!("{url}?foreign_keys=false"))
-            .await
-            .unwrap();
-        sqlx::query("PRAGMA foreign_keys = OFF")
-            .execute(&db)
+        let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+            .unwrap()
+            .foreign_keys(false);
+        let db = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
             .await
             .unwrap();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
@@ -62,10 +63,10 @@ fn bench(c: &mut Criterion) {
             for i in chunk {
                 let id = first + i as i64;
                 sqlx::query(
-                    "INSERT INTO attempts (id, candidate_id, plan_id, session_id, seed, paper, \
-                     item_count, status, duration_ms, extension_ms, submitted_at_ms, \
-                     created_at_ms) SELECT $1, $1, plan_id, session_id, seed, '{}', item_count, \
-                     'submitted', duration_ms, 0, 1, 1 FROM attempts WHERE id = $2",
+                    "INSERT INTO attempts (id, candidate_id, plan_id, session_id, seed, item_count, \
+                     status, duration_ms, extension_ms, submitted_at_ms, created_at_ms) SELECT \
+                     $1, $1, plan_id, session_id, seed, item_count, 'submitted', duration_ms, 0, \
+                     1, 1 FROM attempts WHERE id = $2",
                 )
                 .bind(id)
                 .bind(rec.id)

@@ -291,6 +291,26 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
         )
         .await;
     assert_eq!(s, 422, "{b}");
+    // Publication and staffing go through the same gate.
+    let (s, b) = ba
+        .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
+        .await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["code"].as_str()),
+        (422, Some("exam_error.plan_frozen")),
+        "{b}"
+    );
+    let (s, b) = ba
+        .post(
+            &format!("/api/v1/sessions/{}/proctors", planned.session_id),
+            json!({"user_id": planned.proctor_ids[0]}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["code"].as_str()),
+        (422, Some("exam_error.plan_frozen")),
+        "{b}"
+    );
     let (_, detail) = ba.get(&format!("/api/v1/organisations/{body}")).await;
     let name = detail["name"].as_str().unwrap().to_string();
     let (s, b) = admin

@@ -671,6 +671,39 @@ async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
     assert_eq!(s, 422, "{b}");
     let (_, ledger) = admin.get("/api/v1/subsidies").await;
     assert_eq!(ledger["subsidies"].as_array().unwrap().len(), 1, "{ledger}");
+    // Training hours and credits: the body records a course by document; bad input
+    // names its field and records nothing; the person's record sums them.
+    let course = |hours: f64, name: &str| {
+        json!({"body_id": planned.body_id, "name": name, "id_number": id_number(1),
+               "course": "失能老人照护专项培训", "occupation_code": "4-10-01-05",
+               "hours": hours, "credits": 2.5, "completed_on": "2026-03-01"})
+    };
+    let (s, b) = ba.post("/api/v1/training", course(0.0, "考生1")).await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["field"].as_str()),
+        (422, Some("hours")),
+        "{b}"
+    );
+    let (s, b) = ba.post("/api/v1/training", course(40.0, "别人")).await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["field"].as_str()),
+        (422, Some("name")),
+        "{b}"
+    );
+    let (s, b) = ba.post("/api/v1/training", course(40.0, "考生1")).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = ba.post("/api/v1/training", course(16.5, "考生1")).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, record) = cand1.get("/record?format=json").await;
+    assert_eq!(s, 200);
+    assert_eq!(record["training"].as_array().unwrap().len(), 2, "{record}");
+    assert_eq!(record["training_totals"]["hours"], 56.5);
+    assert_eq!(record["training_totals"]["credits"], 5.0);
+    let (_, page) = cand1.get_text("/record").await;
+    assert!(page.contains("失能老人照护专项培训") && page.contains("56.5"));
+    let (s, page) = ba.get_text("/training").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("失能老人照护专项培训"));
     let (s, page) = ba.get_text("/subsidies").await;
     assert_eq!(s, 200);
     assert!(page.contains(&c0cert));

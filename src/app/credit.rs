@@ -393,15 +393,19 @@ pub struct AppealInput {
     pub reason: String,
 }
 
-/// Whether `p` answers for the subject of `e`: the body's admins, or the assessor.
-fn answers_for(p: &Principal, e: &CreditEvent) -> bool {
-    match e.subject_kind {
+/// Whether `p` answers for a subject: the body's admins, or the assessor themself.
+fn answers_for_subject(p: &Principal, kind: SubjectKind, id: i64) -> bool {
+    match kind {
         SubjectKind::Body => p
             .grants
             .iter()
-            .any(|g| g.role == Role::BodyAdmin && g.org.body_id == Some(e.subject_id)),
-        SubjectKind::Assessor => p.user_id == e.subject_id,
+            .any(|g| g.role == Role::BodyAdmin && g.org.body_id == Some(id)),
+        SubjectKind::Assessor => p.user_id == id,
     }
+}
+
+fn answers_for(p: &Principal, e: &CreditEvent) -> bool {
+    answers_for_subject(p, e.subject_kind, e.subject_id)
 }
 
 /// The body's admin (or the assessor) appeals a confirmed event.
@@ -528,12 +532,7 @@ pub async fn ledger(app: &App, p: &Principal, kind: SubjectKind, id: i64) -> Res
         SubjectKind::Body => body_standing(&entries, this_year(), &app.config.credit),
         SubjectKind::Assessor => assessor_standing(&entries, this_year(), &app.config.credit),
     };
-    let can_appeal = events.first().is_some_and(|e| answers_for(p, e))
-        || (kind == SubjectKind::Assessor && p.user_id == id)
-        || (kind == SubjectKind::Body
-            && p.grants
-                .iter()
-                .any(|g| g.role == Role::BodyAdmin && g.org.body_id == Some(id)));
+    let can_appeal = answers_for_subject(p, kind, id);
     Ok(Ledger {
         subject_kind: kind,
         subject_id: id,

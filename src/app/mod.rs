@@ -35,9 +35,11 @@ pub mod orgs;
 pub mod plans;
 pub mod proctoring;
 pub mod record;
+pub mod reports;
 pub mod reviews;
 pub mod stats;
 pub mod subsidies;
+pub mod training;
 pub mod users;
 
 pub use error::{Error, Result};

@@ -1,6 +1,6 @@
 //! A person's skills record (技能培训电子档案, DESIGN §3.7): their exams, published
 //! results with the per-question breakdown, certificates and the subsidies granted on
-//! them, for the person themselves, on a page and as a JSON file they can keep.
+//! them, training hours and accumulated credits, for the person themselves, on a page and as a JSON file they can keep.
 
 use serde::Serialize;
 
@@ -15,6 +15,9 @@ pub struct SkillsRecord {
     pub results: Vec<super::grading::MyResult>,
     pub certificates: Vec<crate::store::certificates::Certificate>,
     pub subsidies: Vec<crate::store::subsidies::GrantRow>,
+    /// Courses completed, with hours and credits, and their sums (学分累计).
+    pub training: Vec<crate::store::training::TrainingRow>,
+    pub training_totals: crate::domain::training::Totals,
     /// When the record was put together (ms since the epoch).
     pub as_of_ms: i64,
 }
@@ -25,7 +28,18 @@ pub async fn my_record(app: &App, p: &Principal) -> Result<SkillsRecord> {
         return Err(Error::NotFound);
     };
     let person = app.store.person(person_id).await?;
+    let training = app.store.person_training(person_id).await?;
+    let courses: Vec<crate::domain::training::Course> = training
+        .iter()
+        .map(|t| crate::domain::training::Course {
+            completed_on: t.completed_on.clone(),
+            hours: t.hours,
+            credits: t.credits,
+        })
+        .collect();
     Ok(SkillsRecord {
+        training_totals: crate::domain::training::totals(&courses),
+        training,
         name: person.name,
         document_masked: person.document_masked,
         exams: app.store.enrolments(person_id).await?,

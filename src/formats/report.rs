@@ -107,6 +107,54 @@ pub fn results_xlsx(title: &str, rows: &[ReportRow]) -> Result<Vec<u8>, String> 
     book.save_to_buffer().map_err(e)
 }
 
+/// A cell of a statistics sheet: counts and rates as numbers, names as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+/// One sheet of a statistics workbook: its name, headings and rows.
+pub struct Sheet {
+    pub name: String,
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A workbook of statistics sheets (季报/年报): a bold title row, the headings, rows.
+pub fn sheets_xlsx(title: &str, sheets: &[Sheet]) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    for s in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(&s.name).map_err(e)?;
+        sheet
+            .write_string_with_format(0, 0, title, &bold)
+            .map_err(e)?;
+        for (c, h) in s.headings.iter().enumerate() {
+            sheet
+                .write_string_with_format(1, c as u16, h, &bold)
+                .map_err(e)?;
+        }
+        for (i, row) in s.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let (r, c) = ((i + 2) as u32, c as u16);
+                match v {
+                    // XLSX text is never a formula, so nothing to defuse here.
+                    Cell::Text(t) => sheet.write_string(r, c, t).map_err(e)?,
+                    Cell::Number(n) => sheet.write_number(r, c, *n).map_err(e)?,
+                    Cell::Empty => sheet,
+                };
+            }
+        }
+        sheet.set_column_width(0, 28).map_err(e)?;
+    }
+    book.save_to_buffer().map_err(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,12 @@ pub trait GradingStore: Send + Sync {
         plan_id: Option<i64>,
         bank_id: Option<i64>,
     ) -> Result<Vec<Vec<crate::domain::stats::Response>>>;
+    /// One plan's response records with their attempt and session (answer-similarity
+    /// checks compare candidates of one room): `(attempt, session, responses)`.
+    async fn session_responses(
+        &self,
+        plan_id: i64,
+    ) -> Result<Vec<(i64, i64, Vec<crate::domain::stats::Response>)>>;
     /// Every candidate of a plan (or the one given) with the facts of their result.
     async fn result_facts(&self, plan_id: i64, candidate: Option<i64>) -> Result<Vec<ResultFacts>>;
     /// The candidacies of a person: `(plan_id, candidate_id)`, newest first.

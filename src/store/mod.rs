@@ -40,6 +40,7 @@ pub mod sessions;
 #[allow(clippy::duplicate_mod)]
 pub mod sqlite;
 pub mod subsidies;
+pub mod training;
 
 pub use accounts::{AccountStore, Bootstrap, NewPerson, NewUser, Person, User, UserFilter};
 pub use audit::{AuditQuery, AuditStore};
@@ -57,6 +58,7 @@ pub use proctoring::ProctorStore;
 pub use reviews::ReviewStore;
 pub use sessions::{NewSession, SessionRecord, SessionStore};
 pub use subsidies::SubsidyStore;
+pub use training::TrainingStore;
 
 use std::sync::Arc;
 
@@ -155,6 +157,7 @@ pub trait Store:
     + ReviewStore
     + SubsidyStore
     + CreditStore
+    + TrainingStore
     + Send
     + Sync
     + 'static

@@ -54,6 +54,8 @@ mod sessions;
 mod subsidies;
 #[path = "sql/system.rs"]
 mod system;
+#[path = "sql/training.rs"]
+mod training;
 
 pub struct PgStore {
     pool: PgPool,

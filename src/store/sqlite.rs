@@ -67,6 +67,8 @@ mod sessions;
 mod subsidies;
 #[path = "sql/system.rs"]
 mod system;
+#[path = "sql/training.rs"]
+mod training;
 
 pub struct SqliteStore {
     writer: SqlitePool,

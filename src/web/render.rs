@@ -55,6 +55,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("catalogue", include_str!("../../templates/catalogue.hbs")),
     ("item_stats", include_str!("../../templates/item_stats.hbs")),
+    ("reports", include_str!("../../templates/reports.hbs")),
+    ("training", include_str!("../../templates/training.hbs")),
+    (
+        "report_table",
+        include_str!("../../templates/report_table.hbs"),
+    ),
     ("record", include_str!("../../templates/record.hbs")),
     (
         "item_fields",

@@ -141,10 +141,22 @@ pub async fn fixture(s: &dyn Store) -> Fixture {
 /// A fresh plan with two candidates, signed in, admitted and started at `T0`; returns
 /// their attempts and exam-session token hashes.
 pub async fn two_attempts(s: &dyn Store, f: &Fixture, case: usize) -> Vec<(i64, String)> {
+    plan_attempts(s, f, f.room, case, 2).await
+}
+
+/// A fresh plan of the body that `room` belongs to, with `n` candidates in one session
+/// in that room, signed in, admitted and started at `T0`.
+pub async fn plan_attempts(
+    s: &dyn Store,
+    f: &Fixture,
+    room: i64,
+    case: usize,
+    n: usize,
+) -> Vec<(i64, String)> {
     let plan = s
         .create_plan(
             NewPlan {
-                body_id: s.org(f.room).await.unwrap().body_id.unwrap(),
+                body_id: s.org(room).await.unwrap().body_id.unwrap(),
                 occupation_id: f.occupation,
                 level: 5,
                 bank_id: f.bank,
@@ -164,7 +176,7 @@ pub async fn two_attempts(s: &dyn Store, f: &Fixture, case: usize) -> Vec<(i64, 
         .await
         .unwrap();
     let session = s
-        .add_session(plan.id, f.room, T0, ev("session", T0))
+        .add_session(plan.id, room, T0, ev("session", T0))
         .await
         .unwrap();
     let person = |i: usize| NewPerson {
@@ -176,7 +188,7 @@ pub async fn two_attempts(s: &dyn Store, f: &Fixture, case: usize) -> Vec<(i64, 
         sex: None,
         birth_date: None,
     };
-    let candidates = (0..2)
+    let candidates = (0..n)
         .map(|i| NewCandidate {
             person: person(i),
             session_id: session,

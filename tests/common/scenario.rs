@@ -261,6 +261,8 @@ impl Scenario {
                 format!("/credit/body/{body}"),
                 format!("/credit/body/{}", self.suspended_body_id),
                 "/catalogue".into(),
+                "/reports".into(),
+                format!("/banks/{bank}/stats"),
             ],
             "body_admin" => vec![
                 "/orgs".into(),
@@ -276,6 +278,9 @@ impl Scenario {
                 format!("/plans/{plan}/results"),
                 format!("/inspect/plans/{plan}"),
                 format!("/credit/body/{body}"),
+                "/reports".into(),
+                format!("/plans/{plan}/item-stats"),
+                "/training".into(),
             ],
             "proctor" => vec!["/proctor".into(), format!("/proctor/sessions/{session}")],
             "quality_inspector" => vec![
@@ -284,6 +289,7 @@ impl Scenario {
                 format!("/plans/{plan}/results"),
                 "/credit".into(),
                 format!("/credit/body/{body}"),
+                "/reports".into(),
             ],
             "bank_author" | "bank_reviewer" => vec![
                 "/banks".into(),
@@ -291,6 +297,7 @@ impl Scenario {
                 format!("/banks/{bank}/pool"),
                 format!("/items/{item}"),
                 "/shortage".into(),
+                format!("/banks/{bank}/stats"),
             ],
             _ => vec![],
         };

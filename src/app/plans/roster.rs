@@ -34,7 +34,7 @@ pub struct RelationInput {
 }
 
 /// A checked real-name record for enrolment: name and document.
-fn parse_person(
+pub(crate) fn parse_person(
     app: &App,
     input: &PersonInput,
     prefix: &str,

@@ -66,6 +66,30 @@ async fn insert_score(tx: &mut Tx, attempt_id: i64, s: &PaperScore, at_ms: i64) 
 
 #[async_trait]
 impl GradingStore for DbStore {
+    async fn session_responses(
+        &self,
+        plan_id: i64,
+    ) -> Result<Vec<(i64, i64, Vec<crate::domain::stats::Response>)>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.session_id, s.responses FROM attempt_scores s JOIN attempts a ON \
+             a.id = s.attempt_id WHERE a.plan_id = $1 AND s.responses IS NOT NULL ORDER BY a.id",
+        )
+        .bind(plan_id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let bytes: Vec<u8> = r.try_get("responses")?;
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("session_id")?,
+                    crate::domain::stats::decode(&bytes)
+                        .ok_or_else(|| super::common::bad_value("responses"))?,
+                ))
+            })
+            .collect()
+    }
+
     async fn attempt_responses(
         &self,
         plan_id: Option<i64>,

@@ -22,6 +22,16 @@ impl InspectionStore for DbStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        // Recusal (DESIGN §3.4) for inspectors as for proctors and assessors: a relation
+        // declared to any candidate of the plan refuses the assignment, with the reason.
+        let sessions: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM plan_sessions WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for session in sessions {
+            super::plans::check_recusal(&mut tx, session, user_id).await?;
+        }
         sqlx::query(
             "INSERT INTO plan_inspectors (plan_id, user_id, assigned_by, assigned_at_ms) \
              VALUES ($1, $2, $3, $4)",

@@ -88,7 +88,12 @@ pub(super) async fn enrolments(pool: &Pool, person_id: i64) -> Result<Vec<Enrolm
 /// record: a record on file must carry the name given, else the enrolment is refused
 /// (`index` names the line) without saying what the record holds, so no body learns
 /// another body's candidates' names.
-async fn person_id(tx: &mut Tx, p: &NewPerson, index: usize, now_ms: i64) -> Result<i64> {
+pub(super) async fn person_id(
+    tx: &mut Tx,
+    p: &NewPerson,
+    index: usize,
+    now_ms: i64,
+) -> Result<i64> {
     let found: Option<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM people WHERE document_lookup = $1")
             .bind(&p.document_lookup)

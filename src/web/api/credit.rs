@@ -103,3 +103,13 @@ pub async fn catalogue(State(st): State<AppState>) -> Result<Json<Catalogue>, Ap
         bodies: app::credit::catalogue(&st.app).await?,
     }))
 }
+
+pub async fn sample(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<app::inspection::SampleInput>,
+) -> Result<Json<app::inspection::Sample>, AppError> {
+    Ok(Json(
+        app::inspection::sample_plans(&st.app, ctx.principal()?, input).await?,
+    ))
+}

@@ -282,3 +282,12 @@ pub async fn check_credential(
 ) -> Result<Json<app::credentials::CredentialCheck>, AppError> {
     Ok(Json(app::credentials::check(&st.app, &doc).await?))
 }
+
+pub async fn training(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Json(input): Json<app::training::TrainingInput>,
+) -> Result<(StatusCode, Json<RequestCreated>), AppError> {
+    let id = app::training::record(&st.app, ctx.principal()?, input).await?;
+    Ok((StatusCode::CREATED, Json(RequestCreated { id })))
+}

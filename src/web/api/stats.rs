@@ -27,3 +27,14 @@ pub async fn plan(
         app::stats::plan_items(&st.app, ctx.principal()?, id).await?,
     ))
 }
+
+pub async fn report(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    crate::web::error::Query(q): crate::web::error::Query<crate::web::pages::reports::PeriodQuery>,
+) -> Result<Json<crate::app::reports::PeriodReport>, AppError> {
+    let period = crate::web::pages::reports::period_of(&q)?;
+    Ok(Json(
+        app::reports::report(&st.app, ctx.principal()?, period).await?,
+    ))
+}

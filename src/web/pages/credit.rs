@@ -23,12 +23,28 @@ fn standing_json(s: &Standing) -> Value {
     json!({
         "score": s.score, "grade": s.grade.code(), "status": s.status,
         "rectify_by": s.rectify_by_ms.map(|ms| local_date(ms).to_string()),
+        // Past the deadline: the officer decides whether rectification failed (X07).
+        "rectify_overdue": s.rectify_by_ms.is_some_and(|ms| ms < crate::now_ms()),
         "exited_on": s.exited_at_ms.map(|ms| local_date(ms).to_string()),
     })
 }
 
-fn event_json(e: &CreditEvent) -> Value {
+/// An event for the pages: its rule with words in the reader's language; the decider
+/// shown only when someone decided a proposal (a direct record is its own decision).
+fn event_json(st: &AppState, ctx: &RequestCtx, e: &CreditEvent) -> Value {
+    let rule = st
+        .app
+        .config
+        .credit
+        .rule(&e.rule_code)
+        .map(|r| match ctx.lang {
+            crate::web::i18n::Lang::En => r.description_en.clone(),
+            _ => r.description.clone(),
+        })
+        .unwrap_or_default();
+    let decided = e.decided_at_ms.filter(|at| *at != e.proposed_at_ms);
     json!({
+        "rule_text": rule,
         "id": e.id, "kind": e.subject_kind.code(), "subject_id": e.subject_id,
         "subject": e.subject_name, "year": e.year, "rule": e.rule_code, "points": e.points,
         "hard_exit": e.hard_exit, "note": e.note, "status": e.status.code(),
@@ -41,7 +57,7 @@ fn event_json(e: &CreditEvent) -> Value {
                 _ => e.plan_id.map(|p| format!("/plans/{p}/inspect")),
             }})).collect::<Vec<_>>(),
         "plan_id": e.plan_id, "by": e.proposed_by, "at": local_time(e.proposed_at_ms),
-        "decided_by": e.decided_by, "decided_at": e.decided_at_ms.map(local_time),
+        "decided_by": decided.and(e.decided_by.clone()), "decided_at": decided.map(local_time),
         "decision_note": e.decision_note, "open_appeal_id": e.open_appeal_id,
     })
 }
@@ -58,23 +74,34 @@ async fn desk_page(
     form: Value,
     errors: Value,
 ) -> Result<Response, AppError> {
+    desk_with(st, ctx, form, errors, None).await
+}
+
+async fn desk_with(
+    st: &AppState,
+    ctx: &RequestCtx,
+    form: Value,
+    errors: Value,
+    sample: Option<app::inspection::Sample>,
+) -> Result<Response, AppError> {
     let p = ctx.principal()?;
     let d = app::credit::desk(&st.app, p).await?;
     let status = super::form_status(&errors);
     let data = json!({
         "can_record": p.is_regulator_admin(),
-        "proposals": d.proposals.iter().map(event_json).collect::<Vec<_>>(),
+        "proposals": d.proposals.iter().map(|e| event_json(st, ctx, e)).collect::<Vec<_>>(),
         "appeals": d.open_appeals.iter().map(|a| json!({
-            "event": event_json(&a.event), "id": a.appeal.id, "reason": a.appeal.reason,
+            "event": event_json(st, ctx, &a.event), "id": a.appeal.id, "reason": a.appeal.reason,
             "by": a.appeal.filed_by, "at": local_time(a.appeal.filed_at_ms),
         })).collect::<Vec<_>>(),
-        "recent": d.recent.iter().map(event_json).collect::<Vec<_>>(),
+        "recent": d.recent.iter().map(|e| event_json(st, ctx, e)).collect::<Vec<_>>(),
         "bodies": d.bodies.iter().map(|b| json!({"id": b.id, "name": b.name,
             "standing": standing_json(&b.standing)})).collect::<Vec<_>>(),
         "rules": st.app.config.credit.rules.iter().map(|r| json!({"code": r.code,
             "kind": r.applies_to.code(), "points": r.points, "hard_exit": r.hard_exit,
             "description": match ctx.lang { crate::web::i18n::Lang::En => &r.description_en, _ => &r.description },
         })).collect::<Vec<_>>(),
+        "sample": sample,
         "form": form,
         "errors": errors,
     });
@@ -140,7 +167,7 @@ async fn ledger_page(
     let data = json!({
         "kind": k.code(), "id": id, "name": l.subject_name, "is_body": kind == "body",
         "standing": standing_json(&l.standing),
-        "events": l.events.iter().rev().map(event_json).collect::<Vec<_>>(),
+        "events": l.events.iter().rev().map(|e| event_json(st, ctx, e)).collect::<Vec<_>>(),
         "appeals": l.appeals.iter().map(|a| json!({"id": a.id, "event_id": a.event_id,
             "reason": a.reason, "status": a.status, "by": a.filed_by, "at": local_time(a.filed_at_ms),
             "decided_by": a.decided_by, "note": a.decision_note})).collect::<Vec<_>>(),
@@ -252,6 +279,33 @@ pub async fn appeal(
         Err(e) => {
             let errors = with_errors(&st, &ctx, e)?;
             ledger_page(&st, &ctx, kind, subject, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SampleForm {
+    count: String,
+    seed: String,
+}
+
+/// The regulator draws plans for inspection; the sample shows on the desk with links
+/// to each plan's page, where inspectors are dispatched (recusal checked there).
+pub async fn sample(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Form(f): Form<SampleForm>,
+) -> Result<Response, AppError> {
+    let input = app::inspection::SampleInput {
+        count: f.count.trim().parse().ok(),
+        seed: f.seed.trim().parse().ok(),
+    };
+    match app::inspection::sample_plans(&st.app, ctx.principal()?, input).await {
+        Ok(s) => desk_with(&st, &ctx, blank_form(), json!([]), Some(s)).await,
+        Err(e) => {
+            let errors = with_errors(&st, &ctx, e)?;
+            desk_page(&st, &ctx, blank_form(), errors).await
         }
     }
 }

@@ -108,7 +108,34 @@ async fn inspect_page(
         "proctors": proctors.iter().map(|(id, n)| option(format!("proctor:{id}"), n.clone())).collect::<Vec<_>>(),
     });
     let (lang, i18n) = (ctx.lang, &st.i18n);
+    // Who a credit deduction may be proposed against: the body, or an assessor who
+    // served in one of the plan's sessions.
+    let mut assessors: Vec<(i64, String)> = Vec::new();
+    if live.can_file {
+        for s in &live.sessions {
+            for (a, _) in st
+                .app
+                .store
+                .session_assessors(s.id)
+                .await
+                .map_err(app::Error::from)?
+            {
+                assessors.push((a.user_id, a.display_name.clone()));
+            }
+        }
+        assessors.sort();
+        assessors.dedup();
+    }
+    let rules: Vec<Value> = st.app.config.credit.rules.iter().map(|r| json!({
+        "code": r.code, "kind": r.applies_to.code(), "points": r.points, "hard_exit": r.hard_exit,
+        "description": match lang { crate::web::i18n::Lang::En => &r.description_en, _ => &r.description },
+    })).collect();
     let data = json!({
+        "credit_targets": {
+            "body": format!("body:{}", plan.body_id), "body_name": live.body_name,
+            "assessors": assessors.iter().map(|(id, n)| json!({"value": format!("assessor:{id}"), "label": n})).collect::<Vec<_>>(),
+        },
+        "credit_rules": rules,
         "plan": {"id": plan.id, "name": plan.name, "status": plan.status},
         "can_file": live.can_file,
         "sessions": live.sessions.iter().map(|s| json!({
@@ -120,7 +147,7 @@ async fn inspect_page(
         "actions": live.actions.iter().map(|a| json!({"at": clock_time(a.at_ms), "actor": a.actor, "action": a.action,
             "detail": action_detail(i18n, lang, a), "session": session_name(a.session_id)})).collect::<Vec<_>>(),
         "words": script_words(i18n, lang).to_string(),
-        "findings": live.findings.iter().map(|f| json!({"at": local_time(f.at_ms), "subject": f.subject,
+        "findings": live.findings.iter().map(|f| json!({"id": f.id, "at": local_time(f.at_ms), "subject": f.subject,
             "subject_name": subject_name(&f.subject, f.subject_id), "category": f.category, "severity": f.severity,
             "evidence": f.evidence, "by": f.filed_by})).collect::<Vec<_>>(),
         "targets": targets,
@@ -139,6 +166,47 @@ pub async fn inspect(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     inspect_page(&st, &ctx, id, json!([]), None).await
+}
+
+/// The proposal form: the subject is one pick (`body:3`, `assessor:40`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProposalForm {
+    target: String,
+    rule_code: String,
+    note: String,
+    evidence: String,
+}
+
+/// An inspector proposes a credit deduction from the plan's page (DESIGN §3.8); a
+/// regulator officer confirms or rejects it on the credit desk.
+pub async fn propose(
+    State(st): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ProposalForm>,
+) -> Result<Response, AppError> {
+    let (kind, subject_id) = f.target.split_once(':').unwrap_or((&f.target, ""));
+    let input = app::credit::EventInput {
+        subject_kind: kind.to_string(),
+        subject_id: subject_id.parse().ok(),
+        rule_code: f.rule_code,
+        note: f.note,
+        evidence: f.evidence,
+        revoke_numbers: String::new(),
+    };
+    match app::credit::propose(&st.app, ctx.principal()?, id, input).await {
+        Ok(_) => Ok(see_other(&format!("/inspect/plans/{id}")).into_response()),
+        Err(e) => {
+            let mut errors = with_errors(&st, &ctx, e)?;
+            for e in errors.as_array_mut().into_iter().flatten() {
+                if e["field"] == "subject_kind" || e["field"] == "subject_id" {
+                    e["field"] = json!("credit_target");
+                }
+            }
+            inspect_page(&st, &ctx, id, errors, None).await
+        }
+    }
 }
 
 /// The finding form: the subject is one pick (`body:3`, `session:12`, `proctor:40`).

@@ -13,9 +13,11 @@ pub mod marking;
 pub mod orgs;
 pub mod plans;
 pub mod proctor;
+pub mod reports;
 pub mod results;
 pub mod stats;
 pub mod subsidies;
+pub mod training;
 pub mod users;
 
 use axum::response::Html;
@@ -40,6 +42,8 @@ fn nav(p: &Principal) -> Value {
         "marking": p.has_role(Role::Assessor),
         "subsidies": admin,
         "credit": p.has_role(Role::RegulatorAdmin) || p.has_role(Role::QualityInspector),
+        "reports": admin || p.has_role(Role::QualityInspector),
+        "training": p.has_role(Role::BodyAdmin),
     })
 }
 

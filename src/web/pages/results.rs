@@ -470,6 +470,12 @@ pub async fn record(
         "certificates": r.certificates.iter().map(cert_row).collect::<Vec<_>>(),
         "subsidies": r.subsidies.iter().map(|g| json!({"number": g.certificate_number, "year": g.year,
             "amount": points_text(g.amount_cents as f64 / 100.0), "payee": g.payee})).collect::<Vec<_>>(),
+        "training": r.training.iter().map(|t| json!({"course": t.course, "occupation": t.occupation_code,
+            "hours": points_text(t.hours), "credits": points_text(t.credits), "on": t.completed_on,
+            "body": t.body_name})).collect::<Vec<_>>(),
+        "training_totals": {"hours": points_text(r.training_totals.hours), "credits": points_text(r.training_totals.credits),
+            "by_year": r.training_totals.by_year.iter().map(|y| json!({"year": y.year,
+                "hours": points_text(y.hours), "credits": points_text(y.credits)})).collect::<Vec<_>>()},
     });
     Ok(page(&st, &ctx, "record", "record.title", data)?.into_response())
 }

@@ -38,6 +38,12 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/results/{id}/review", SIGNED_IN, p_results::file_review),
         post("/reviews/{id}", CERT_OFFICERS, p_results::decide_review),
         get("/record", SIGNED_IN, p_results::record),
+        get("/training", BODY_ADMIN, pages::training::show),
+        post("/training", BODY_ADMIN, pages::training::record),
+        post("/api/v1/training", BODY_ADMIN, api::results::training)
+            .api("record", "Record a course a person completed (found by document), with hours and credits, for their skills record")
+            .req::<crate::app::training::TrainingInput>()
+            .res::<api::results::RequestCreated>(),
         get("/subsidies", CERT_OFFICERS, p_subsidies::show),
         post("/subsidies", CERT_OFFICERS, p_subsidies::grant),
         get("/verify", PUBLIC, p_results::verify_form),

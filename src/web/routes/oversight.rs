@@ -10,6 +10,14 @@ use crate::domain::policy::RoutePolicy;
 use crate::domain::role::Role;
 use crate::web::{api, pages};
 
+/// Who reads period statistics: the regulator and inspectors (all bodies, with flags)
+/// and body admins (their own body).
+const REPORT_READERS: RoutePolicy = RoutePolicy::AnyRole(&[
+    Role::RegulatorAdmin,
+    Role::QualityInspector,
+    Role::BodyAdmin,
+]);
+
 /// The regulator's desk: its officers, and inspectors (who read it).
 const OVERSIGHT: RoutePolicy =
     RoutePolicy::AnyRole(&[Role::RegulatorAdmin, Role::QualityInspector]);
@@ -18,6 +26,13 @@ pub(super) fn routes() -> Vec<RouteSpec> {
     use api::credit as a_credit;
     use pages::credit as p_credit;
     vec![
+        get("/reports", REPORT_READERS, pages::reports::show),
+        get("/reports/export", REPORT_READERS, pages::reports::export),
+        get("/api/v1/reports", REPORT_READERS, api::stats::report)
+            .api("statistics", "Quarterly or annual statistics (?period=2026 or 2026Q4) by occupation, level, body and city, with the regulator's outlier flags")
+            .res::<crate::app::reports::PeriodReport>(),
+        get("/api/v1/reports/export", REPORT_READERS, pages::reports::export)
+            .api("statistics", "The same report as XLSX (?period=…)"),
         get("/banks/{id}/stats", BANK_USERS, pages::stats::bank),
         get("/plans/{id}/item-stats", PLAN_VIEWERS, pages::stats::plan),
         get("/api/v1/banks/{id}/item-stats", BANK_USERS, api::stats::bank)
@@ -28,11 +43,13 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .res::<crate::app::stats::ItemReport>(),
         get("/credit", OVERSIGHT, p_credit::desk),
         post("/credit/events", REGULATOR_ONLY, p_credit::record),
+        post("/credit/sample", REGULATOR_ONLY, p_credit::sample),
         post("/credit/events/{id}/decision", REGULATOR_ONLY, p_credit::decide_event),
         post("/credit/events/{id}/appeals", SIGNED_IN, p_credit::appeal),
         post("/credit/appeals/{id}/decision", REGULATOR_ONLY, p_credit::decide_appeal),
         get("/credit/{kind}/{id}", SIGNED_IN, p_credit::ledger),
         get("/catalogue", PUBLIC, p_credit::catalogue),
+        post("/inspect/plans/{id}/credit", INSPECTORS, pages::inspect::propose),
         get("/api/v1/credit/rules", SIGNED_IN, a_credit::rules)
             .api("credit", "The credit rule catalogue: codes, points, hard-exit triggers")
             .res::<a_credit::Rules>(),
@@ -60,6 +77,10 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         post("/api/v1/credit/appeals/{id}/decision", REGULATOR_ONLY, a_credit::decide_appeal)
             .api("credit", "Uphold (the event is reversed) or dismiss an appeal, by an officer other than the one who confirmed the event")
             .req::<crate::app::credit::DecisionInput>(),
+        post("/api/v1/inspections/sample", REGULATOR_ONLY, a_credit::sample)
+            .api("credit", "Draw plans for inspection, weighted by the body's credit grade and this year's outlier flags; reproducible from the seed, which is audited")
+            .req::<crate::app::inspection::SampleInput>()
+            .res::<crate::app::inspection::Sample>(),
         get("/api/v1/catalogue/bodies", PUBLIC, a_credit::catalogue)
             .api("catalogue", "Public: evaluation bodies in good standing with their filed scope and grade")
             .res::<a_credit::Catalogue>(),
