@@ -23,6 +23,22 @@ async fn grade(c: &Client, body: i64) -> (String, i64, String) {
     )
 }
 
+/// A page form posted with the session's CSRF token, as a browser would.
+async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let csrf = c.csrf();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let res = c
+        .http
+        .post(format!("{}{}", c.base, path))
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
 async fn listed(body: i64, anyone: &Client) -> Option<Value> {
     let (s, cat) = anyone.get("/api/v1/catalogue/bodies").await;
     assert_eq!(s, 200, "{cat}");
@@ -62,8 +78,38 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
     assert_eq!(s, 200);
     assert!(page.contains("A</span>"));
 
-    // An inspector dispatched to the plan proposes a deduction; it does not count yet.
+    // Two confirmed deductions of the year: 100 − 20 − 20 = 60, grade C with a
+    // rectification deadline; still in good standing.
+    admin.credit_body(body, &["B06", "B06"]).await;
+    assert_eq!(grade(ba, body).await, ("C".into(), 60, "active".into()));
+    assert_eq!(listed(body, &anyone).await.unwrap()["grade"], "C");
+
+    // An inspector who declared a relation to a candidate is not dispatched (recusal).
     let tag = common::hex_id();
+    let related = user(&admin, &format!("qr{tag}"), 1, "quality_inspector").await;
+    let qr = app.client();
+    qr.login(&format!("qr{tag}"), "Correct-Horse-9").await;
+    let (s, b) = qr
+        .post(
+            "/api/v1/me/relations",
+            json!({"document_type": "resident_id", "id_number": common::exams::id_number(1),
+                   "relation": "close_relative"}),
+        )
+        .await;
+    assert!(s == 201 || s == 204 || s == 200, "{b}");
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/plans/{plan}/inspectors"),
+            json!({"user_id": related}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["code"].as_str()),
+        (422, Some("exam_error.recusal")),
+        "{b}"
+    );
+
+    // An inspector dispatched to the plan proposes a deduction; it does not count yet.
     let qi_id = user(&admin, &format!("qi{tag}"), 1, "quality_inspector").await;
     let (s, _) = admin
         .post(
@@ -108,10 +154,7 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
         .await;
     assert_eq!(s, 201, "{p}");
     let proposal = p["id"].as_i64().unwrap();
-    assert_eq!(
-        grade(&admin, body).await,
-        ("A".into(), 100, "active".into())
-    );
+    assert_eq!(grade(&admin, body).await, ("C".into(), 60, "active".into()));
     // The inspector cannot confirm their own proposal; the regulator does.
     let decide = |id: i64, d: &'static str| json!({"decision": d, "note": format!("经核实 {id}")});
     let (s, _) = qi
@@ -135,11 +178,60 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
         )
         .await;
     assert_eq!(s, 422, "decided once: {b}");
-    assert_eq!(grade(&admin, body).await, ("A".into(), 90, "active".into()));
+    // Through the pages: the inspector proposes from the plan's inspection page (a bad
+    // pick comes back on the page, named), the officer rejects it on the desk.
+    let (status, page) = form(
+        &qi,
+        &format!("/inspect/plans/{plan}/credit"),
+        &[
+            ("target", "body:x"),
+            ("rule_code", "B01"),
+            ("note", "记录不全"),
+            ("evidence", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("id=\"propose-credit\""));
+    let target = format!("body:{body}");
+    let (status, _) = form(
+        &qi,
+        &format!("/inspect/plans/{plan}/credit"),
+        &[
+            ("target", &target),
+            ("rule_code", "B04"),
+            ("note", "档案缺签名"),
+            ("evidence", "督导发现:1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, desk) = admin.get("/api/v1/credit/desk").await;
+    let b04 = desk["proposals"][0]["id"].as_i64().unwrap();
+    assert_eq!(desk["proposals"][0]["rule_code"], "B04", "{desk}");
+    let (status, _) = form(
+        &admin,
+        &format!("/credit/events/{b04}/decision"),
+        &[
+            ("decision", "reject"),
+            ("note", "证据不足"),
+            ("back", "/credit"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, page) = admin.get_text(&format!("/credit/body/{body}")).await;
+    assert!(
+        page.contains("未确认") && page.contains("证据不足"),
+        "rejected, with the reason"
+    );
+    // The desk draws an inspection sample from its form.
+    let (status, page) = form(&admin, "/credit/sample", &[("count", "3"), ("seed", "11")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"sampled-plans\"") && page.contains("11"));
 
-    // Further confirmed deductions: 100 − 10 − 20 − 20 − 5 = 45, grade D, suspended.
-    admin.credit_body(body, &["B06", "B06", "B01"]).await;
-    assert_eq!(grade(ba, body).await, ("D".into(), 45, "suspended".into()));
+    // The inspector's confirmed finding drops the body to 50: grade D, suspended.
+    assert_eq!(grade(ba, body).await, ("D".into(), 50, "suspended".into()));
     assert!(
         listed(body, &anyone).await.is_none(),
         "suspended: not listed"
@@ -163,7 +255,7 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
     assert_eq!(s, 422, "{b}");
 
     // The body appeals one B06; the officer who confirmed it cannot hear the appeal,
-    // a second officer upholds it and the event stops counting: 65, grade C, with a
+    // a second officer upholds it and the event stops counting: 70, grade C, with a
     // rectification deadline, and the body may plan again.
     let (_, ledger) = ba.get(&format!("/api/v1/credit/body/{body}")).await;
     let b06 = ledger["events"]
@@ -211,7 +303,7 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
     assert_eq!(s, 204, "{b}");
     let (_, ledger) = ba.get(&format!("/api/v1/credit/body/{body}")).await;
     assert_eq!(ledger["standing"]["grade"], "C", "{ledger}");
-    assert_eq!(ledger["standing"]["score"], 65);
+    assert_eq!(ledger["standing"]["score"], 70);
     assert!(ledger["standing"]["rectify_by_ms"].as_i64().is_some());
     assert_eq!(listed(body, &anyone).await.unwrap()["grade"], "C");
     let (s, page) = ba.get_text(&format!("/credit/body/{body}")).await;

@@ -40,3 +40,17 @@ CREATE TABLE credit_appeals (
     decision_note TEXT
 );
 CREATE UNIQUE INDEX credit_appeals_one_open ON credit_appeals (event_id) WHERE status = 'open';
+
+-- Bodies suspended or exited by hand before the ledger existed keep that standing: the
+-- ledger is the only source now, so the old status becomes a confirmed event (a hard
+-- exit, or a deduction to grade D for the current year), recorded by the first
+-- regulator admin with the reason spelled out.
+INSERT INTO credit_events (subject_kind, subject_id, body_id, year, rule_code, points,
+    hard_exit, note, evidence, status, proposed_by, proposed_at_ms, decided_by, decided_at_ms)
+SELECT 'body', o.id, o.id, EXTRACT(YEAR FROM now())::BIGINT, 'M01',
+    CASE o.status WHEN 'exited' THEN 0 ELSE -41 END, o.status = 'exited',
+    '信用档案建立前的机构状态：' || CASE o.status WHEN 'exited' THEN '已退出' ELSE '暂停' END,
+    '[]', 'confirmed', u.id, (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT, u.id,
+    (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT
+FROM organisations o, (SELECT MIN(id) AS id FROM users) u
+WHERE o.kind = 'body' AND o.status IN ('exited', 'suspended') AND u.id IS NOT NULL;

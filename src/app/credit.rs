@@ -303,7 +303,9 @@ pub async fn propose(app: &App, p: &Principal, plan_id: i64, input: EventInput) 
         &body.as_ref(),
     )
     .map_err(|_| Error::NotFound)?;
-    let (e, _) = new_event(app, p, &input, EventStatus::Proposed, Some(plan_id)).await?;
+    let (mut e, _) = new_event(app, p, &input, EventStatus::Proposed, Some(plan_id)).await?;
+    // An assessor's event arose at this plan's body, whichever body granted the role.
+    e.body_id = Some(body.id);
     let served = match e.subject_kind {
         SubjectKind::Body => e.subject_id == body.id,
         SubjectKind::Assessor => {
@@ -347,6 +349,11 @@ pub struct DecisionInput {
 pub async fn decide_event(app: &App, p: &Principal, id: i64, input: DecisionInput) -> Result<()> {
     regulator(p)?;
     let e = app.store.credit_event(id).await?;
+    // Four eyes: whoever proposed an event (an officer who is also an inspector) does
+    // not decide it.
+    if e.proposed_by_id == p.user_id {
+        return Err(Error::field("decision", "credit_error.own_proposal"));
+    }
     let confirm = match input.decision.trim() {
         "confirm" => true,
         "reject" => false,
@@ -432,7 +439,9 @@ pub async fn appeal(app: &App, p: &Principal, event_id: i64, input: AppealInput)
 }
 
 /// A regulator officer other than the one who confirmed the event upholds (the event
-/// is reversed and no longer counts) or dismisses an appeal.
+/// is reversed and no longer counts) or dismisses an appeal. Certificates a reversed
+/// hard-exit event revoked stay revoked: revocation is final (DESIGN §3.6), and the
+/// holders are assessed again.
 pub async fn decide_appeal(
     app: &App,
     p: &Principal,
@@ -447,8 +456,9 @@ pub async fn decide_appeal(
         "dismiss" => false,
         _ => return Err(Error::field("decision", "credit_error.decision")),
     };
-    // The appeal is heard by someone other than the officer who made the decision.
-    if e.decided_by_id == Some(p.user_id) {
+    // The appeal is heard by someone other than the officer who made the decision (or
+    // proposed the event).
+    if e.decided_by_id == Some(p.user_id) || e.proposed_by_id == p.user_id {
         return Err(Error::field("decision", "credit_error.appeal_same_officer"));
     }
     let mut f = Fields::default();
@@ -611,11 +621,7 @@ pub async fn desk(app: &App, p: &Principal) -> Result<Desk> {
         .await?;
     let recent = app.store.credit_events_where(None, None, 50).await?;
     let mut open_appeals = Vec::new();
-    for e in app
-        .store
-        .credit_events_where(None, Some(EventStatus::Confirmed), 500)
-        .await?
-    {
+    for e in app.store.open_appeal_events().await? {
         if let Some(a) = e.open_appeal_id {
             let appeal = app.store.appeal(a).await?;
             open_appeals.push(OpenAppeal { event: e, appeal });

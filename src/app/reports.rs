@@ -392,7 +392,9 @@ async fn flags(
     let (_, end) = period.range();
     let end_ms = crate::domain::time::parse_date(&end)
         .map(|d| (d.midnight().assume_utc().unix_timestamp() - 8 * 3600) * 1000)
-        .unwrap_or_else(crate::now_ms);
+        .unwrap_or_else(crate::now_ms)
+        // The current period has not ended: its last two months end today.
+        .min(crate::now_ms());
     let window = 61 * DAY_MS;
     let recent_from = end_ms - window;
     let baseline_from = recent_from - 6 * window;

@@ -401,8 +401,8 @@ fn exited_at(entries: &[Entry]) -> Option<i64> {
         .min()
 }
 
-/// When the year's running score last dropped from B or better to C: the rectification
-/// deadline runs from then.
+/// When the year's running score last dropped from B or better to C or worse: the
+/// rectification deadline runs from then.
 fn fell_to_c_at(entries: &[Entry], year: i32, policy: &CreditPolicy) -> Option<i64> {
     let mut counted: Vec<&Entry> = entries
         .iter()
@@ -415,7 +415,9 @@ fn fell_to_c_at(entries: &[Entry], year: i32, policy: &CreditPolicy) -> Option<i
         let before = grade(running.max(0), policy);
         running += e.points;
         let after = grade(running.max(0), policy);
-        if before < Grade::C && after == Grade::C {
+        // From A or B into C or D: the deadline runs from the fall, also when the body
+        // went through D on its way back up to C.
+        if before < Grade::C && after >= Grade::C {
             fell = Some(e.at_ms);
         }
     }
@@ -524,6 +526,19 @@ mod tests {
         let d = body_standing(&[ev(2026, -41, 1)], 2026, &p);
         assert_eq!((d.grade, d.status), (Grade::D, OrgStatus::Suspended));
         assert!(!d.in_good_standing());
+        // 100 → 75 (B) → 55 (D) → 60 (C, after an addition): the deadline runs from
+        // the fall out of B, not left unset.
+        let back = body_standing(
+            &[
+                ev(2026, -25, 1),
+                ev(2026, -20, 2 * DAY_MS),
+                ev(2026, 5, 3 * DAY_MS),
+            ],
+            2026,
+            &p,
+        );
+        assert_eq!(back.grade, Grade::C);
+        assert_eq!(back.rectify_by_ms, Some(2 * DAY_MS + 90 * DAY_MS));
         // An upheld appeal (the event reversed) restores the standing.
         let appealed = body_standing(
             &[Entry {

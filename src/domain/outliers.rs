@@ -208,7 +208,7 @@ fn poisson_tail(k: u32, lambda: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }
-    // 1 − P(X ≤ k−1), summed in logs for large λ.
+    // 1 − P(X ≤ k−1), the terms built by ratio (λ here is at most a few hundred).
     let mut term = (-lambda).exp();
     let mut cdf = term;
     for i in 1..k {

@@ -146,6 +146,8 @@ pub trait CreditStore: Send + Sync {
         note: &str,
         audit: AuditEvent,
     ) -> Result<i64>;
+    /// Events with an open appeal, oldest first (the regulator's desk).
+    async fn open_appeal_events(&self) -> Result<Vec<CreditEvent>>;
     async fn appeal(&self, id: i64) -> Result<Appeal>;
     async fn appeals(&self, event_id: i64) -> Result<Vec<Appeal>>;
 }

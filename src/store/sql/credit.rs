@@ -327,6 +327,15 @@ impl CreditStore for DbStore {
         Ok(event_id)
     }
 
+    async fn open_appeal_events(&self) -> Result<Vec<CreditEvent>> {
+        let sql = format!(
+            "{EVENT_SELECT} WHERE EXISTS (SELECT 1 FROM credit_appeals x WHERE x.event_id = e.id \
+             AND x.status = 'open') ORDER BY e.id"
+        );
+        let rows = sqlx::query(&sql).fetch_all(self.reader()).await?;
+        rows.iter().map(event).collect()
+    }
+
     async fn appeal(&self, id: i64) -> Result<Appeal> {
         let sql = format!("{APPEAL_SELECT} WHERE x.id = $1");
         let r = sqlx::query(&sql)

@@ -52,9 +52,9 @@ fn event_json(st: &AppState, ctx: &RequestCtx, e: &CreditEvent) -> Value {
         "confirmed": e.status == crate::domain::credit::EventStatus::Confirmed,
         "evidence": e.evidence.iter().map(|r| json!({"kind": r.kind, "id": r.id,
             "href": match r.kind.as_str() {
-                "plan" => Some(format!("/plans/{}/inspect", r.id)),
+                "plan" => Some(format!("/inspect/plans/{}", r.id)),
                 "certificate" => Some(format!("/certificates/{}", r.id)),
-                _ => e.plan_id.map(|p| format!("/plans/{p}/inspect")),
+                _ => e.plan_id.map(|p| format!("/inspect/plans/{p}")),
             }})).collect::<Vec<_>>(),
         "plan_id": e.plan_id, "by": e.proposed_by, "at": local_time(e.proposed_at_ms),
         "decided_by": decided.and(e.decided_by.clone()), "decided_at": decided.map(local_time),
