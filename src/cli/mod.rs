@@ -77,6 +77,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the database: the engine's integrity check and the exam life cycle's
+    /// invariants (no answer before a start, no open attempt without a deadline, …);
+    /// prints each problem and exits non-zero when there is one.
+    Check,
     /// Paper tools.
     Paper {
         #[command(subcommand)]
@@ -173,6 +177,7 @@ pub fn main() -> ExitCode {
             Command::Paper {
                 command: PaperCommand::Verify { attempt, json },
             } => startup::paper_verify(config, attempt, json).await,
+            Command::Check => startup::check(config).await,
             Command::Stats { plan, bank, json } => startup::stats(config, plan, bank, json).await,
             Command::VerifyCredential {
                 file,

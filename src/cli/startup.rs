@@ -247,6 +247,22 @@ pub async fn paper_verify(config: Config, attempt: i64, json: bool) -> anyhow::R
     })
 }
 
+/// `skillcert check`: integrity and invariants, for operators and the crash loop.
+pub async fn check(config: Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let problems = store.integrity_problems().await;
+    store.close().await;
+    let problems = problems.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if problems.is_empty() {
+        println!("ok");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &problems {
+        println!("{p}");
+    }
+    Ok(ExitCode::FAILURE)
+}
+
 /// `skillcert stats`: item analysis over the stored response records, timed.
 pub async fn stats(
     config: Config,

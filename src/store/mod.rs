@@ -169,6 +169,13 @@ pub trait Store:
     /// Settings that differ from the durable ones (SQLite: WAL, synchronous=FULL, foreign
     /// keys; PostgreSQL: fsync, synchronous_commit). Start-up refuses to run if any.
     async fn durability_mismatches(&self) -> Result<Vec<SettingMismatch>>;
+    /// What is wrong with the stored data, in words: the engine's own integrity check
+    /// (SQLite `PRAGMA integrity_check` and foreign keys; PostgreSQL checks its pages
+    /// itself) and states no sequence of requests can produce (an answer on an attempt
+    /// that never started, an open attempt without a deadline, a finished one without
+    /// its time, a score on an unfinished attempt, an answer beyond the paper). Empty
+    /// when all is well. Used by `skillcert check` and the crash loop.
+    async fn integrity_problems(&self) -> Result<Vec<String>>;
     async fn close(&self);
 
     /// Creates the regulator organisation and its first admin if no regulator exists yet.

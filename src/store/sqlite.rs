@@ -122,6 +122,25 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// `PRAGMA integrity_check` and `foreign_key_check`: anything but a single `ok` and
+    /// no violations is a problem.
+    async fn engine_integrity(&self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.writer)
+            .await?
+            .into_iter()
+            .filter(|r: &String| r != "ok")
+            .map(|r| format!("integrity_check: {r}"))
+            .collect();
+        let fk = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&self.writer)
+            .await?;
+        if !fk.is_empty() {
+            out.push(format!("foreign_key_check: {} violations", fk.len()));
+        }
+        Ok(out)
+    }
+
     async fn durability_impl(&self) -> Result<Vec<SettingMismatch>> {
         let mut out = Vec::new();
         for pool in [&self.writer, &self.reader] {

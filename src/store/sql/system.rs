@@ -29,6 +29,47 @@ impl Store for DbStore {
         self.durability_impl().await
     }
 
+    async fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut out = self.engine_integrity().await?;
+        // Each query names the rows that break one invariant of the exam life cycle.
+        const IMPOSSIBLE: [(&str, &str); 5] = [
+            (
+                "answer on an attempt that never started",
+                "SELECT a.id FROM attempts a WHERE a.status IN ('ready', 'admitted') AND \
+                 EXISTS (SELECT 1 FROM answers x WHERE x.attempt_id = a.id)",
+            ),
+            (
+                "attempt under way without a start or a deadline",
+                "SELECT id FROM attempts WHERE status IN ('in_progress', 'paused') AND \
+                 (started_at_ms IS NULL OR deadline_ms IS NULL)",
+            ),
+            (
+                "finished attempt without its time",
+                "SELECT id FROM attempts WHERE status IN ('submitted', 'terminated') AND \
+                 submitted_at_ms IS NULL",
+            ),
+            (
+                "score on an unfinished attempt",
+                "SELECT s.attempt_id FROM attempt_scores s JOIN attempts a ON a.id = \
+                 s.attempt_id WHERE a.status NOT IN ('submitted', 'terminated')",
+            ),
+            (
+                "answer beyond the paper or with a sequence below 1",
+                "SELECT x.attempt_id FROM answers x JOIN attempts a ON a.id = x.attempt_id \
+                 WHERE x.position < 0 OR x.position >= a.item_count OR x.seq < 1",
+            ),
+        ];
+        for (what, sql) in IMPOSSIBLE {
+            let ids: Vec<i64> = sqlx::query_scalar(&format!("{sql} LIMIT 20"))
+                .fetch_all(self.reader())
+                .await?;
+            if !ids.is_empty() {
+                out.push(format!("{what}: attempts {ids:?}"));
+            }
+        }
+        Ok(out)
+    }
+
     async fn close(&self) {
         self.close_impl().await
     }

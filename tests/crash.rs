@@ -1,0 +1,252 @@
+//! The crash loop (issue 13): the load generator drives a real server while the server
+//! is killed with SIGKILL at random moments of the save phase and started again. After
+//! every kill `skillcert check` must find the database intact (the engine's integrity
+//! check, the exam life cycle's invariants); at the end the load generator checks that
+//! every save the server acknowledged is stored with its value's sequence. On SQLite
+//! always, on PostgreSQL when `SKILLCERT_TEST_POSTGRES_URL` is set.
+//!
+//! `cargo test --test crash` runs the short version (3 kills per backend). The long
+//! version: `SKILLCERT_CRASH_CYCLES=200 cargo test --release --test crash -- --nocapture`
+//! (see `scripts/crash-loop`).
+
+mod common;
+
+use std::io::BufRead as _;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+
+const PASSWORD: &str = "Crash-loop-pw-1";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Env {
+    dir: std::path::PathBuf,
+    port: u16,
+    database_url: Option<String>,
+}
+
+impl Env {
+    fn command(&self, bin: &str) -> Command {
+        let mut c = Command::new(bin);
+        c.env("SKILLCERT_DATA_DIR", &self.dir)
+            .env("SKILLCERT_BIND", format!("127.0.0.1:{}", self.port))
+            .env("SKILLCERT_ADMIN_PASSWORD", PASSWORD)
+            .env_remove("SKILLCERT_DATABASE_URL")
+            .env_remove("SKILLCERT_CONFIG");
+        if let Some(url) = &self.database_url {
+            c.env("SKILLCERT_DATABASE_URL", url);
+        }
+        c
+    }
+
+    fn serve(&self) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("server.log"))
+            .unwrap();
+        let child = self
+            .command(env!("CARGO_BIN_EXE_skillcert"))
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let url = format!("127.0.0.1:{}", self.port);
+        while std::net::TcpStream::connect(&url).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "server did not start: {}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    }
+
+    /// `skillcert check` against the data while no server runs.
+    fn check(&self) {
+        let out = self
+            .command(env!("CARGO_BIN_EXE_skillcert"))
+            .arg("check")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "integrity after a kill: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(text.trim(), "ok");
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        log.lines().rev().take(20).collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn crash_loop(database_url: Option<String>) {
+    let cycles: u32 = std::env::var("SKILLCERT_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    // Each cycle gets about four seconds of saves; the last four seconds run undisturbed
+    // so the load generator's own reads at the end find a server.
+    let seconds = u64::from(cycles) * 4 + 6;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env {
+        dir: dir.path().to_path_buf(),
+        port: free_port(),
+        database_url,
+    };
+    let mut server = env.serve();
+    let mut load = env
+        .command(env!("CARGO_BIN_EXE_skillcert-load"))
+        .args([
+            "--url",
+            &format!("http://127.0.0.1:{}", env.port),
+            "--admin-password",
+            PASSWORD,
+            "--candidates",
+            "60",
+            "--seconds",
+            &seconds.to_string(),
+            "--save-interval-ms",
+            "400",
+            "--bank-items",
+            "300",
+            "--healthz-seconds",
+            "1",
+            "--connections",
+            "32",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the save phase: the load generator logs "papers read" just before it.
+    let stderr = load.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(300))
+            .unwrap_or_else(|_| panic!("load generator stalled: {log:?}"));
+        let done = line.contains("papers read");
+        log.push(line);
+        if done {
+            break;
+        }
+    }
+    let phase_start = Instant::now();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from(cycles));
+    for k in 0..cycles {
+        // A random moment within this cycle's slice of the save phase.
+        let slice = Duration::from_secs(4);
+        let at = slice * k + Duration::from_millis(rng.gen_range(300..3_000));
+        if let Some(wait) = at.checked_sub(phase_start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        env.check();
+        server = env.serve();
+    }
+    let out = load.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    while let Ok(line) = rx.try_recv() {
+        log.push(line);
+    }
+    assert!(
+        out.status.success(),
+        "load generator failed: {stdout}\n{log:#?}\nserver: {}",
+        env.log_tail()
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    println!("crash loop: {cycles} kills, {report}");
+    assert_eq!(report["missing_acknowledged"], 0, "{report}");
+    assert!(report["saves_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    env.check();
+}
+
+#[test]
+fn acknowledged_saves_survive_sigkill_on_sqlite() {
+    crash_loop(None);
+}
+
+#[test]
+fn acknowledged_saves_survive_sigkill_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = rt.block_on(common::pg_db("crash_loop")) else {
+        return;
+    };
+    crash_loop(Some(db.url.clone()));
+    rt.block_on(db.drop_db());
+}
+
+/// `skillcert check` is what each cycle relies on: it must see a state no request can
+/// produce (here an answer on an attempt that never started) and fail, naming it.
+#[tokio::test]
+async fn check_names_a_state_no_request_can_produce() {
+    let app = common::TestApp::spawn().await;
+    let planned = common::exams::plan_elderly_care(&app, 600, 1).await;
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 200, "{b}");
+    let dir = app.stop().await;
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_skillcert"))
+            .arg("check")
+            .env("SKILLCERT_DATA_DIR", dir.path())
+            .env_remove("SKILLCERT_DATABASE_URL")
+            .env_remove("SKILLCERT_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let clean = run();
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("skillcert.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO answers (attempt_id, position, answer, seq, saved_at_ms) \
+         SELECT id, 0, '[0]', 1, 1 FROM attempts LIMIT 1",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    let broken = run();
+    let text = String::from_utf8_lossy(&broken.stdout);
+    assert!(!broken.status.success(), "{text}");
+    assert!(
+        text.contains("answer on an attempt that never started"),
+        "{text}"
+    );
+}
