@@ -96,6 +96,9 @@ pub struct ExamConfig {
     pub assessor_rotation_limit: usize,
     /// The region's certificate-based subsidy policy (DESIGN §3.7).
     pub subsidies: crate::domain::subsidy::SubsidyPolicy,
+    /// Which components a level requires: theory, skills, and the review panel for
+    /// levels 2 and 1 (DESIGN §3.5).
+    pub components: crate::domain::exam::components::ComponentRule,
 }
 
 impl Default for ExamConfig {
@@ -117,6 +120,7 @@ impl Default for ExamConfig {
             arbitration_spread_percent: 15.0,
             assessor_rotation_limit: 3,
             subsidies: Default::default(),
+            components: Default::default(),
         }
     }
 }

@@ -120,6 +120,7 @@ async fn setup(s: &dyn Store) -> (i64, Vec<(i64, Vec<NewCertificate>)>) {
                     },
                     requires_approval: false,
                     created_by: admin.id,
+                    component: skillcert::domain::exam::components::Component::Theory,
                 },
                 ev("plan"),
             )

@@ -947,6 +947,7 @@ async fn exams_plan_deliver_and_group_commit(s: Arc<dyn Store>) {
                 template,
                 requires_approval: true,
                 created_by: p1.id,
+                component: skillcert::domain::exam::components::Component::Theory,
             },
             ev("plan.create"),
         )
@@ -1598,6 +1599,7 @@ async fn unique_violations_name_their_field(s: Arc<dyn Store>) {
                 },
                 requires_approval: false,
                 created_by: u.id,
+                component: skillcert::domain::exam::components::Component::Theory,
             },
             ev("plan"),
         )

@@ -123,6 +123,7 @@ pub async fn setup(s: &Arc<dyn Store>, n: usize, positions: usize) -> Vec<(i64, 
                 template,
                 requires_approval: false,
                 created_by: 1,
+                component: skillcert::domain::exam::components::Component::Theory,
             },
             ev("plan"),
         )

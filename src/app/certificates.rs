@@ -57,6 +57,10 @@ async fn check(
     requester: i64,
     approver: i64,
 ) -> Result<CertificateKind> {
+    // Certificates come from the level's theory plan; skills and review plans feed it.
+    if plan.component.at_stations() {
+        return Err(Error::field("plan", "certificate_error.station_plan"));
+    }
     let kind = plan_kind(app, plan).await?;
     let publication = app.store.publication(plan.id).await?;
     let c = IssueCheck {
@@ -136,10 +140,22 @@ pub async fn decide(
     let kind = check(app, &plan, &body, req.requested_by, p.user_id).await?;
     let results = super::grading::derive(app, &plan).await?;
     let today = crate::domain::time::local_date(crate::now_ms());
+    // The level needs every required component (DESIGN §3.5): a candidate who passed
+    // this plan's theory but not yet the skills (or review) plan of the same level waits.
+    let required = app.config.exams.components.required(plan.level);
+    let others = super::grading::components_passed(app, &plan).await?;
+    let none = Vec::new();
     let batch: Vec<NewCertificate> = results
         .candidates
         .iter()
         .filter(|c| c.passed && c.review.as_deref() != Some("open"))
+        .filter(|c| {
+            crate::domain::exam::components::level_passed(
+                &required,
+                plan.component,
+                others.get(&c.person_id).unwrap_or(&none),
+            )
+        })
         .map(|c| NewCertificate {
             candidate_id: c.candidate_id,
             person_id: c.person_id,
@@ -261,6 +277,11 @@ pub struct ResultsView {
     /// The caller may decide reviews (the body's admins and the regulator).
     pub can_review: bool,
     pub body: Org,
+    /// The components the plan's level requires.
+    pub required: Vec<crate::domain::exam::components::Component>,
+    /// The other components each person passed (by person id), for the level's status.
+    pub others_passed:
+        std::collections::HashMap<i64, Vec<crate::domain::exam::components::Component>>,
 }
 
 pub async fn results_view(app: &App, p: &Principal, plan_id: i64) -> Result<ResultsView> {
@@ -273,6 +294,8 @@ pub async fn results_view(app: &App, p: &Principal, plan_id: i64) -> Result<Resu
         reviews: app.store.plan_reviews(plan.id).await?,
         can_review: authorize(p, Action::CertificateStatus, &body).is_ok(),
         body,
+        required: app.config.exams.components.required(plan.level),
+        others_passed: super::grading::components_passed(app, &plan).await?,
     })
 }
 

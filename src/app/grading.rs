@@ -299,6 +299,42 @@ pub(crate) async fn derive(app: &App, plan: &Plan) -> Result<PlanResults> {
     })
 }
 
+/// The other components of a plan's level (same body, occupation and level) each
+/// person has passed in a plan whose results are final (published, review window
+/// over, no review open): what a level needs besides this plan (DESIGN §3.5).
+pub(crate) async fn components_passed(
+    app: &App,
+    plan: &Plan,
+) -> Result<std::collections::HashMap<i64, Vec<crate::domain::exam::components::Component>>> {
+    let required = app.config.exams.components.required(plan.level);
+    let mut out: std::collections::HashMap<i64, Vec<_>> = std::collections::HashMap::new();
+    for other in app.store.plans(Some(plan.body_id)).await? {
+        let sibling = other.id != plan.id
+            && other.occupation_id == plan.occupation_id
+            && other.level == plan.level
+            && other.component != plan.component
+            && required.contains(&other.component);
+        if !sibling {
+            continue;
+        }
+        let r = derive(app, &other).await?;
+        if !r.is_final {
+            continue;
+        }
+        for c in r
+            .candidates
+            .iter()
+            .filter(|c| c.passed && c.review.as_deref() != Some("open"))
+        {
+            let passed = out.entry(c.person_id).or_default();
+            if !passed.contains(&other.component) {
+                passed.push(other.component);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A plan's results, for its body's admins, the regulator and a dispatched inspector.
 pub async fn plan_results(app: &App, p: &Principal, plan_id: i64) -> Result<PlanResults> {
     let (plan, _) = super::plans::plan_for_viewer(app, p, plan_id).await?;
@@ -362,6 +398,8 @@ pub async fn publish(app: &App, p: &Principal, plan_id: i64) -> Result<Publicati
 pub struct MyResult {
     pub plan_id: i64,
     pub plan_name: String,
+    /// The component the plan assessed (theory, skills, review).
+    pub component: crate::domain::exam::components::Component,
     pub occupation_name: String,
     pub level: u8,
     pub publication: Publication,
@@ -413,6 +451,7 @@ pub async fn my_results(app: &App, p: &Principal) -> Result<Vec<MyResult>> {
         out.push(MyResult {
             plan_id,
             plan_name: plan.name.clone(),
+            component: plan.component,
             occupation_name: plan.occupation_name.clone(),
             level: plan.level,
             publication,

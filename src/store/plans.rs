@@ -22,12 +22,15 @@ pub struct NewPlan {
     pub template: PlanTemplate,
     pub requires_approval: bool,
     pub created_by: i64,
+    pub component: crate::domain::exam::components::Component,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub id: i64,
     pub body_id: i64,
+    /// What the plan assesses: theory online, or skills / review tasks at stations.
+    pub component: crate::domain::exam::components::Component,
     pub occupation_id: i64,
     pub occupation_code: String,
     pub occupation_name: String,
@@ -210,6 +213,9 @@ pub trait PlanStore: Send + Sync {
     ) -> Result<()>;
     /// What an attempt's paper was drawn from.
     async fn paper_draw(&self, attempt_id: i64) -> Result<PaperDraw>;
+    /// A station plan's attempts (skills, review) are not sat online: once the roster
+    /// closes they are finished at `at_ms`, so their tasks wait for the panel.
+    async fn finish_station_attempts(&self, plan_id: i64, at_ms: i64) -> Result<u64>;
     async fn close_roster(
         &self,
         plan_id: i64,

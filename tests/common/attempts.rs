@@ -170,6 +170,7 @@ pub async fn plan_attempts(
                 },
                 requires_approval: false,
                 created_by: f.proctor,
+                component: skillcert::domain::exam::components::Component::Theory,
             },
             ev("plan", T0),
         )

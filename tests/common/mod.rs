@@ -63,6 +63,9 @@ impl TestApp {
             admin_password: Some(ADMIN_PASSWORD.into()),
             ..Config::default()
         };
+        // Most suites assess the theory component alone; tests/components.rs turns the
+        // default rule (theory and skills, plus review for levels 2 and 1) back on.
+        config.exams.components.skills_required = false;
         tweak(&mut config);
         let app = skillcert::cli::startup::build(config.clone())
             .await

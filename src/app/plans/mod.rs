@@ -48,6 +48,9 @@ pub struct PlanInput {
     /// national theory layout of 100 points.
     #[schema(value_type = Object)]
     pub paper: Option<serde_json::Value>,
+    /// `theory` (default, sat online), `skills` or `review` (tasks at stations for an
+    /// assessor panel; review only for levels 2 and 1).
+    pub component: Option<String>,
 }
 
 /// Loads a plan the caller may plan for (body admin of its body); 404 for others.
@@ -174,6 +177,13 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
                 demo_template()
             }
         },
+        None if input
+            .component
+            .as_deref()
+            .is_some_and(|c| c.trim() == "skills" || c.trim() == "review") =>
+        {
+            crate::domain::assembly::station_template()
+        }
         None => demo_template(),
     };
     let template = PlanTemplate {
@@ -189,6 +199,24 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
         }),
         partial_credit: input.partial_credit.unwrap_or(PartialCredit::HalfForSubset),
     };
+    use crate::domain::exam::components::{station_items_only, Component};
+    let component = match input.component.as_deref().map(str::trim) {
+        None | Some("") => Some(Component::Theory),
+        Some(c) => Component::from_code(c),
+    };
+    match component {
+        None => f.push(FieldError::new("component", "exam_error.component")),
+        Some(c) if !app.config.exams.components.allowed(c, input.level) => {
+            f.push(FieldError::new("component", "exam_error.component_level"))
+        }
+        Some(c)
+            if c.at_stations()
+                && !station_items_only(template.paper.quotas.iter().map(|q| q.item_type)) =>
+        {
+            f.push(FieldError::new("paper", "exam_error.station_items"))
+        }
+        _ => {}
+    }
     match template.validate() {
         Err("duration_minutes") => {
             f.push(FieldError::new("duration_minutes", "exam_error.duration"))
@@ -204,7 +232,8 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
         "plan",
         "",
         Some(body.id),
-        serde_json::json!({"occupation": occupation.code, "level": input.level, "bank_id": bank.id}),
+        serde_json::json!({"occupation": occupation.code, "level": input.level, "bank_id": bank.id,
+            "component": component.map(|c| c.code())}),
     );
     Ok(app
         .store
@@ -219,6 +248,7 @@ pub async fn create_plan(app: &App, p: &Principal, input: PlanInput) -> Result<P
                 template,
                 requires_approval: app.config.exams.plans_require_approval,
                 created_by: p.user_id,
+                component: component.expect("checked above"),
             },
             event,
         )

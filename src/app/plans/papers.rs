@@ -67,7 +67,9 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
         return Err(Error::field("plan", "exam_error.not_open"));
     }
     let sessions = app.store.sessions(plan.id).await?;
-    for s in &sessions {
+    let stations = plan.component.at_stations();
+    // Theory rooms need proctors; stations are run by their assessor panel.
+    for s in sessions.iter().filter(|_| !stations) {
         let need = app.config.exams.proctors.needed(s.candidates as u32);
         if s.candidates > 0 && (s.proctors.len() as u32) < need {
             return Err(Error::Validation(vec![FieldError::new(
@@ -91,7 +93,17 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
         .iter()
         .any(|q| !q.item_type.is_objective() && q.count > 0);
     if assessed {
-        let ratio = app.config.exams.assessors;
+        // A review panel (综合评审) is at least three, odd, whatever the number of
+        // candidates; skills and written work follow the ratio (DESIGN §3.4).
+        let ratio = match plan.component {
+            crate::domain::exam::components::Component::Review => {
+                crate::domain::grading::panel::AssessorRatio {
+                    min: 3,
+                    per: u32::MAX,
+                }
+            }
+            _ => app.config.exams.assessors,
+        };
         for s in sessions.iter().filter(|s| s.candidates > 0) {
             let panel = app.store.session_assessors(s.id).await?.len() as u32;
             if !ratio.satisfied(s.candidates as u32, panel) {
@@ -185,6 +197,21 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
     app.store
         .close_roster(plan.id, attempts, plan.template.duration_ms(), event)
         .await?;
+    if stations {
+        // Nothing to sit online: the papers are the stations' task sheets, finished
+        // now, scored at once so every task waits in the panel's marking queue.
+        app.store
+            .finish_station_attempts(plan.id, crate::now_ms())
+            .await?;
+        crate::app::grading::score_pending(
+            app,
+            crate::app::grading::Scope {
+                since_ms: 0,
+                plan_id: Some(plan.id),
+            },
+        )
+        .await?;
+    }
     Ok(n)
 }
 

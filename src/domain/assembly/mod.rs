@@ -154,6 +154,23 @@ pub fn paper_differences(recorded: &Paper, derived: &Paper) -> Vec<String> {
 /// The demo paper template shipped with skillcert: 60 items to 100 points (20 判断 at 1,
 /// 35 单选 at 2, 5 多选 at 2), up to 6 items per assessment point (demo banks are
 /// small: about 25 points), mean difficulty 2.4 ± 0.3. Every shipped bank can assemble it; real plans set their own template.
+/// The default paper of a skills or review plan: one task for the assessor panel
+/// (操作题) worth the whole 100 points; plans with several stations send their own.
+pub fn station_template() -> Template {
+    Template {
+        quotas: vec![TypeQuota {
+            item_type: ItemType::Practical,
+            count: 1,
+            points: 100.0,
+        }],
+        importance_mix: [100, 0, 0],
+        max_per_point: 6,
+        difficulty_target: 3.0,
+        difficulty_tolerance: 4.0,
+        exposure_cap: None,
+    }
+}
+
 pub fn demo_template() -> Template {
     Template {
         quotas: vec![

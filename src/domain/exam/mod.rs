@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod clock;
+pub mod components;
 pub mod findings;
 pub mod staffing;
 

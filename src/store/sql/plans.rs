@@ -20,12 +20,18 @@ use crate::store::{PlanStore, Result, StoreError};
 pub(super) const PLAN_SELECT: &str = "SELECT p.id, p.body_id, p.occupation_id, \
      o.code AS occupation_code, o.name AS occupation_name, p.level, p.bank_id, p.name, \
      p.exam_date, p.status, p.template, p.created_at_ms, p.approved_at_ms, \
-     p.roster_closed_at_ms FROM plans p JOIN occupations o ON o.id = p.occupation_id";
+     p.roster_closed_at_ms, p.component FROM plans p JOIN occupations o ON o.id = \
+     p.occupation_id";
 
 pub(super) fn plan(r: &Row) -> Result<Plan> {
     Ok(Plan {
         id: r.try_get("id")?,
         body_id: r.try_get("body_id")?,
+        component: code(
+            r,
+            "component",
+            crate::domain::exam::components::Component::from_code,
+        )?,
         occupation_id: r.try_get("occupation_id")?,
         occupation_code: r.try_get("occupation_code")?,
         occupation_name: r.try_get("occupation_name")?,
@@ -145,8 +151,8 @@ impl PlanStore for DbStore {
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO plans (body_id, occupation_id, level, bank_id, name, exam_date, status, \
-             template, created_by, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             template, created_by, created_at_ms, component) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(new.body_id)
         .bind(new.occupation_id)
@@ -158,12 +164,26 @@ impl PlanStore for DbStore {
         .bind(to_json(&new.template)?)
         .bind(new.created_by)
         .bind(audit.at_ms)
+        .bind(new.component.code())
         .fetch_one(&mut *tx)
         .await?;
         audit.object_id = id.to_string();
         let plan = plan_tx(&mut tx, id).await?;
         write_audited(tx, &self.chain_key, audit).await?;
         Ok(plan)
+    }
+
+    async fn finish_station_attempts(&self, plan_id: i64, at_ms: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE attempts SET status = 'submitted', submitted_at_ms = $2, submit_reason = \
+             'stations' WHERE plan_id = $1 AND status = 'ready' AND EXISTS (SELECT 1 FROM plans \
+             p WHERE p.id = $1 AND p.component <> 'theory')",
+        )
+        .bind(plan_id)
+        .bind(at_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn plan(&self, id: i64) -> Result<Plan> {

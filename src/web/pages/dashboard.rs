@@ -51,7 +51,7 @@ pub async fn render(st: &AppState, ctx: &RequestCtx, errors: Value) -> Result<Re
         "is_candidate": has(Role::Candidate),
         "errors": errors,
         "results": o.results.iter().map(|r| json!({
-            "plan": r.plan_name, "occupation": r.occupation_name, "level": r.level,
+            "plan": r.plan_name, "component": r.component.code(), "occupation": r.occupation_name, "level": r.level,
             "score": r.result.theory.as_ref().map(|t| crate::domain::exam::points_text(t.score)),
             "pass_mark": r.result.theory.as_ref().map(|t| crate::domain::exam::points_text(t.pass_mark)),
             "deducted": r.result.theory.as_ref().filter(|t| t.deducted > 0.0).map(|t| crate::domain::exam::points_text(t.deducted)),

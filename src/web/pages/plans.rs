@@ -41,7 +41,7 @@ async fn plans_page(
     // What was typed comes back with the errors, for the body it was typed for.
     let echo = |body: i64| form.filter(|f| f.body_id == body);
     let data = json!({
-        "plans": plans.iter().map(|p| json!({"id": p.id, "name": p.name, "occupation": format!("{} {}", p.occupation_code, p.occupation_name), "level": p.level, "exam_date": p.exam_date, "status": p.status})).collect::<Vec<_>>(),
+        "plans": plans.iter().map(|p| json!({"id": p.id, "name": p.name, "occupation": format!("{} {}", p.occupation_code, p.occupation_name), "level": p.level, "exam_date": p.exam_date, "status": p.status, "component": p.component.code()})).collect::<Vec<_>>(),
         "bodies": bodies.iter().map(|b| {
             let f = echo(b.body.id);
             json!({
@@ -53,6 +53,8 @@ async fn plans_page(
                 }).collect::<Vec<_>>(),
                 "form": {"name": f.map(|f| f.name.as_str()).unwrap_or(""), "exam_date": f.map(|f| f.exam_date.as_str()).unwrap_or(""),
                          "duration_minutes": f.map(|f| f.duration_minutes.clone()).unwrap_or_else(|| st.app.config.exams.default_duration_minutes.to_string())},
+                "components": crate::domain::exam::components::Component::ALL.map(|c| json!({"value": c.code(),
+                    "selected": f.map_or(c == crate::domain::exam::components::Component::Theory, |f| f.component == c.code())})),
                 "errors_here": f.is_some(),
             })
         }).collect::<Vec<_>>(),
@@ -77,6 +79,7 @@ pub struct PlanForm {
     name: String,
     exam_date: String,
     duration_minutes: String,
+    component: String,
 }
 
 pub async fn create_plan(
@@ -93,6 +96,7 @@ pub async fn create_plan(
         exam_date: f.exam_date.clone(),
         // Out of range on purpose when not a number: the plan's rule names the field.
         duration_minutes: Some(f.duration_minutes.trim().parse().unwrap_or(0)),
+        component: Some(f.component.clone()),
         ..Default::default()
     };
     match app::plans::create_plan(&st.app, ctx.principal()?, input).await {

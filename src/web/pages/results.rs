@@ -42,7 +42,9 @@ async fn results_page(
     let data = json!({
         "plan": {"id": plan.id, "name": plan.name, "occupation": format!("{} {}", plan.occupation_code, plan.occupation_name),
                  "level": plan.level, "exam_date": plan.exam_date, "pass_mark": points_text(plan.template.pass_mark),
-                 "total": points_text(plan.template.paper.total_points())},
+                 "total": points_text(plan.template.paper.total_points()), "component": plan.component.code()},
+        // The level's other components: each candidate's standing in them.
+        "others": v.required.iter().filter(|c| **c != plan.component).map(|c| c.code()).collect::<Vec<_>>(),
         "body": v.body.name,
         "published": r.publication.map(|pb| json!({"at": local_time(pb.published_at_ms), "review_until": local_time(pb.review_until_ms)})),
         "is_final": r.is_final,
@@ -61,6 +63,10 @@ async fn results_page(
             "passed": c.passed,
             "irregularities": c.irregularities.iter().map(|i| json!({"outcome": i.outcome, "points": (i.points > 0.0).then(|| points_text(i.points)), "description": i.description})).collect::<Vec<_>>(),
             "certificate": cert_of(c.candidate_id).map(cert_row),
+            "others": v.required.iter().filter(|k| **k != plan.component).map(|k| json!({
+                "component": k.code(),
+                "passed": v.others_passed.get(&c.person_id).is_some_and(|p| p.contains(k)),
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "requests": v.requests.iter().map(|q| json!({
             "id": q.id, "by": q.requested_by_name, "at": local_time(q.requested_at_ms), "status": q.status,
@@ -464,7 +470,7 @@ pub async fn record(
         "name": r.name, "document": r.document_masked,
         "exams": r.exams.iter().map(|e| json!({"plan": e.plan_name, "occupation": e.occupation_name, "level": e.level,
             "starts": local_time(e.starts_at_ms), "status": e.status})).collect::<Vec<_>>(),
-        "results": r.results.iter().map(|m| json!({"plan": m.plan_name, "occupation": m.occupation_name, "level": m.level,
+        "results": r.results.iter().map(|m| json!({"plan": m.plan_name, "component": m.component.code(), "occupation": m.occupation_name, "level": m.level,
             "score": m.result.theory.as_ref().map(|t| points_text(t.score)), "passed": m.result.passed,
             "published": local_time(m.publication.published_at_ms)})).collect::<Vec<_>>(),
         "certificates": r.certificates.iter().map(cert_row).collect::<Vec<_>>(),

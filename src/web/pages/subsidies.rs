@@ -56,6 +56,9 @@ async fn subsidies_page(
             "amount": points_text(g.amount_cents as f64 / 100.0), "payee": g.payee, "payee_name": g.payee_name,
             "by": g.granted_by, "at": local_time(g.granted_at_ms),
         })).collect::<Vec<_>>(),
+        // The region's numbers as configured, not as the defaults read.
+        "policy": {"cap": st.app.config.exams.subsidies.max_per_year,
+                   "window": st.app.config.exams.subsidies.claim_window_months},
         "errors": errors,
     });
     Ok((status, page(st, ctx, "subsidies", "subsidy.title", data)?).into_response())
