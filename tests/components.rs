@@ -204,6 +204,32 @@ async fn a_certificate_needs_both_the_theory_and_the_skills_component() {
             .unwrap_or_else(|| panic!("{roster}"));
         row["attempt_id"].as_i64().unwrap()
     };
+    // Not before the station is held: the session starts in five minutes.
+    let (attempt, pos) = tasks[0];
+    let (s, b) = panel[0]
+        .post(
+            &format!("/api/v1/marking/{attempt}/{pos}"),
+            json!({"points": [0], "vetoed": [], "note": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["fields"][0]["code"].as_str()),
+        (422, Some("marking_error.not_started")),
+        "{b}"
+    );
+    // Time passes (the session is moved back in the database).
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        app.dir.path().join("skillcert.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("UPDATE plan_sessions SET starts_at_ms = starts_at_ms - 600000 WHERE id = $1")
+        .bind(session)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
     for (attempt, pos) in &tasks {
         let task = format!("/api/v1/marking/{attempt}/{pos}");
         let (s, t) = panel[0].get(&task).await;
@@ -268,5 +294,35 @@ async fn a_certificate_needs_both_the_theory_and_the_skills_component() {
         page.contains("操作技能考核 合格") && page.contains("操作技能考核 —"),
         "{page}"
     );
+    // An official review (复查) finds the skills station marked too high: the skills
+    // result fails now, and the level's certificate, issued from the theory plan, is
+    // revoked with it at once.
+    let admission0 = roster["roster"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "考生0")
+        .unwrap()["admission_no"]
+        .clone();
+    let (s, rv) = admin
+        .post(
+            &format!("/api/v1/plans/{skills}/reviews"),
+            json!({"admission_no": admission0, "reason": "督导抽查：操作中未固定轮椅车闸"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rv}");
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/reviews/{}", rv["id"]),
+            json!({"changed": true, "adjustment": -90, "decision": "否决项未发现，更正为不合格"}),
+        )
+        .await;
+    assert!(s == 200 || s == 204, "{s} {b}");
+    let number = issued["numbers"][0].as_str().unwrap().to_string();
+    let (_, v) = app.client().get(&format!("/api/v1/verify/{number}")).await;
+    assert_eq!(v["status"], "revoked", "{v}");
+    // The subsidy page states the region's policy as configured (2 a year here).
+    let (_, page) = ba.get_text("/subsidies").await;
+    assert!(page.contains("每人每年最多 2 次"), "{page}");
     app.stop().await;
 }

@@ -33,12 +33,32 @@ async fn plan_kind(app: &App, plan: &Plan) -> Result<Option<CertificateKind>> {
     Ok(kinds.first().copied())
 }
 
-/// Whether `user` proctored (or, with panels, assessed) any session of the plan.
-async fn examined(app: &App, plan_id: i64, user: i64) -> Result<bool> {
-    let sessions = app.store.sessions(plan_id).await?;
-    Ok(sessions
-        .iter()
-        .any(|s| s.proctors.iter().any(|r| r.user_id == user)))
+/// Whether `user` examined the plan's candidates: proctored or assessed any session of
+/// the plan, or sat on a panel of the level's skills or review plans (same body,
+/// occupation and level), whose results this issuance rests on too.
+async fn examined(app: &App, plan: &Plan, user: i64) -> Result<bool> {
+    let mut plans = vec![plan.id];
+    for other in app.store.plans(Some(plan.body_id)).await? {
+        if other.id != plan.id
+            && other.occupation_id == plan.occupation_id
+            && other.level == plan.level
+            && other.component.at_stations()
+        {
+            plans.push(other.id);
+        }
+    }
+    for id in plans {
+        for s in app.store.sessions(id).await? {
+            if s.proctors.iter().any(|r| r.user_id == user) {
+                return Ok(true);
+            }
+            let panel = app.store.session_assessors(s.id).await?;
+            if panel.iter().any(|(a, _)| a.user_id == user) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// The plan and body for a certificate action by `p`: 404 for a plan the caller may
@@ -75,8 +95,8 @@ async fn check(
         ),
         requester,
         approver,
-        deciders_examined: examined(app, plan.id, requester).await?
-            || examined(app, plan.id, approver).await?,
+        deciders_examined: examined(app, plan, requester).await?
+            || examined(app, plan, approver).await?,
     };
     may_issue(&c).map_err(|r| Error::field("plan_id", r.code()))?;
     kind.ok_or(Error::field("plan_id", "certificate_error.out_of_scope"))

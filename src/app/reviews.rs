@@ -174,12 +174,31 @@ pub async fn decide(app: &App, p: &Principal, review_id: i64, input: DecideInput
         }
         _ => false,
     };
-    let certificate = app
-        .store
-        .plan_certificates(plan.id)
-        .await?
-        .into_iter()
-        .find(|c| c.candidate_id == review.candidate_id);
+    // The certificate that stands on this result: the plan's own, or, for a skills or
+    // review plan, the level's certificate issued from the theory plan (DESIGN §3.5).
+    let certificate = if plan.component.at_stations() {
+        let person = results
+            .candidates
+            .iter()
+            .find(|c| c.candidate_id == review.candidate_id)
+            .map(|c| c.person_id);
+        app.store
+            .person_certificates(person.unwrap_or_default())
+            .await?
+            .into_iter()
+            .find(|c| {
+                c.body_id == plan.body_id
+                    && c.occupation_code == plan.occupation_code
+                    && c.level == Some(plan.level)
+                    && c.status != crate::domain::certificate::CertificateStatus::Revoked
+            })
+    } else {
+        app.store
+            .plan_certificates(plan.id)
+            .await?
+            .into_iter()
+            .find(|c| c.candidate_id == review.candidate_id)
+    };
     let revoke = match (&certificate, passes_after) {
         (Some(c), false) => Some((c.id, format!("成绩复核后不合格：{decision}"))),
         _ => None,

@@ -213,9 +213,6 @@ pub trait PlanStore: Send + Sync {
     ) -> Result<()>;
     /// What an attempt's paper was drawn from.
     async fn paper_draw(&self, attempt_id: i64) -> Result<PaperDraw>;
-    /// A station plan's attempts (skills, review) are not sat online: once the roster
-    /// closes they are finished at `at_ms`, so their tasks wait for the panel.
-    async fn finish_station_attempts(&self, plan_id: i64, at_ms: i64) -> Result<u64>;
     async fn close_roster(
         &self,
         plan_id: i64,

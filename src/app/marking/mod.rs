@@ -306,6 +306,10 @@ pub async fn submit(
     }
     credit_gate(app, p, &body).await?;
     refuse_published(app, plan.id).await?;
+    // A station is marked once it has been held: not before its session starts.
+    if plan.component.at_stations() && session.starts_at_ms > crate::now_ms() {
+        return Err(Error::field("position", "marking_error.not_started"));
+    }
     let (item, max_points) = position_item(app, attempt_id, position).await?;
     let (elements, points, veto) = checked_mark(&item, max_points, &input)?;
     let event = audit_by(

@@ -98,7 +98,7 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
         let ratio = match plan.component {
             crate::domain::exam::components::Component::Review => {
                 crate::domain::grading::panel::AssessorRatio {
-                    min: 3,
+                    min: app.config.exams.assessors.min.max(3),
                     per: u32::MAX,
                 }
             }
@@ -198,11 +198,9 @@ pub async fn close_roster(app: &App, p: &Principal, plan_id: i64) -> Result<usiz
         .close_roster(plan.id, attempts, plan.template.duration_ms(), event)
         .await?;
     if stations {
-        // Nothing to sit online: the papers are the stations' task sheets, finished
-        // now, scored at once so every task waits in the panel's marking queue.
-        app.store
-            .finish_station_attempts(plan.id, crate::now_ms())
-            .await?;
+        // Nothing to sit online: the store finished the stations' task sheets in the
+        // roster's transaction; scored now, every task waits in the panel's queue (the
+        // background scorer would catch them too). Marks wait for the session's start.
         crate::app::grading::score_pending(
             app,
             crate::app::grading::Scope {

@@ -173,19 +173,6 @@ impl PlanStore for DbStore {
         Ok(plan)
     }
 
-    async fn finish_station_attempts(&self, plan_id: i64, at_ms: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE attempts SET status = 'submitted', submitted_at_ms = $2, submit_reason = \
-             'stations' WHERE plan_id = $1 AND status = 'ready' AND EXISTS (SELECT 1 FROM plans \
-             p WHERE p.id = $1 AND p.component <> 'theory')",
-        )
-        .bind(plan_id)
-        .bind(at_ms)
-        .execute(self.writer())
-        .await?;
-        Ok(done.rows_affected())
-    }
-
     async fn plan(&self, id: i64) -> Result<Plan> {
         let sql = format!("{PLAN_SELECT} WHERE p.id = $1");
         let row = sqlx::query(&sql)

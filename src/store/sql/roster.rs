@@ -395,6 +395,18 @@ pub(super) async fn close_roster(
     .bind(plan_id)
     .execute(&mut *tx)
     .await?;
+    // A station plan's attempts (skills, review; DESIGN §3.5) are not sat online: they
+    // are finished in this same transaction, so their tasks wait for the panel and no
+    // crash can leave them `ready` under a closed roster.
+    sqlx::query(
+        "UPDATE attempts SET status = 'submitted', submitted_at_ms = $2, submit_reason = \
+         'stations' WHERE plan_id = $1 AND status = 'ready' AND EXISTS (SELECT 1 FROM plans p \
+         WHERE p.id = $1 AND p.component <> 'theory')",
+    )
+    .bind(plan_id)
+    .bind(audit.at_ms)
+    .execute(&mut *tx)
+    .await?;
     write_audited(tx, key, audit).await?;
     Ok(())
 }
