@@ -250,3 +250,121 @@ async fn check_names_a_state_no_request_can_produce() {
         "{text}"
     );
 }
+
+/// Fault injection: while a candidate saves, every database connection of the service
+/// is cut again and again (`pg_terminate_backend`), so commits fail in flight, an I/O
+/// error as the application sees it. A save whose commit failed must get an error,
+/// never a success: every acknowledged save is stored with at least its sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_that_fails_is_never_acknowledged() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use serde_json::json;
+    use sqlx::Connection as _;
+
+    let Some(db) = common::pg_db("failed_commit").await else {
+        return;
+    };
+    let url = db.url.clone();
+    let app = common::TestApp::spawn_with(move |c| c.database_url = Some(url)).await;
+    let planned = common::exams::plan_elderly_care(&app, 3600, 1).await;
+    let (s, b) = planned.close_roster().await;
+    assert_eq!(s, 200, "{b}");
+    let c =
+        common::exams::exam_login(&app, &planned.admissions[0], &common::exams::id_number(0)).await;
+    let (s, _) = planned
+        .proctor
+        .post(
+            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
+    assert_eq!(s, 200);
+    let (_, paper) = c.get("/api/v1/exam/paper").await;
+    let positions: Vec<(u32, serde_json::Value)> = paper["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| {
+            let answer = match i["item_type"].as_str()? {
+                "true_false" => json!(true),
+                "single_choice" | "multiple_choice" => json!([0]),
+                _ => return None,
+            };
+            Some((i["position"].as_u64()? as u32, answer))
+        })
+        .collect();
+    assert!(positions.len() > 10);
+
+    // The cutter: every 15 ms, terminate every other connection to the test database.
+    let stop = Arc::new(AtomicBool::new(false));
+    let cutter = {
+        let (stop, admin_url, name) = (stop.clone(), db.admin_url.clone(), db.name.clone());
+        tokio::spawn(async move {
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            let mut cuts = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let n: Vec<bool> = sqlx::query_scalar(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 \
+                     AND pid <> pg_backend_pid()",
+                )
+                .bind(&name)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+                cuts += n.len() as u64;
+                tokio::time::sleep(Duration::from_millis(15)).await;
+            }
+            cuts
+        })
+    };
+    let (mut acked, mut failed) = (Vec::new(), 0u32);
+    for seq in 1..=300i64 {
+        let (pos, answer) = &positions[seq as usize % positions.len()];
+        let (s, _) = common::exams::save_answer(&c, *pos, seq, answer.clone()).await;
+        if s == 200 {
+            acked.push((*pos, seq));
+        } else {
+            failed += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let cuts = cutter.await.unwrap();
+    // Reads may meet one last cut connection: try a few times.
+    let mut stored = serde_json::Value::Null;
+    for _ in 0..20 {
+        let (s, b) = planned
+            .body_admin
+            .get(&format!("/api/v1/plans/{}/answers", planned.plan_id))
+            .await;
+        if s == 200 {
+            stored = b;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let seq_at = |pos: u32| {
+        stored["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["position"] == pos)
+            .and_then(|a| a["seq"].as_i64())
+            .unwrap_or(0)
+    };
+    let lost: Vec<&(u32, i64)> = acked.iter().filter(|(p, s)| seq_at(*p) < *s).collect();
+    println!(
+        "fault injection: {cuts} connections cut, {} saves acknowledged, {failed} refused, {} lost",
+        acked.len(),
+        lost.len()
+    );
+    assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
+    assert!(failed > 0 && cuts > 0, "the fault never hit: {cuts} cuts");
+    assert!(!acked.is_empty());
+    app.stop().await;
+    db.drop_db().await;
+}

@@ -257,8 +257,8 @@ impl Client {
 /// A fresh PostgreSQL database for one test, dropped by [`PgDb::drop_db`].
 pub struct PgDb {
     pub url: String,
-    admin_url: String,
-    name: String,
+    pub admin_url: String,
+    pub name: String,
 }
 
 /// `None` (after saying so) when `SKILLCERT_TEST_POSTGRES_URL` is unset.
