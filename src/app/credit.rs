@@ -44,7 +44,7 @@ pub async fn assessor(app: &App, user_id: i64) -> Result<Standing> {
 /// What a body may still do, by standing: the gate for every path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
-    /// New plans, issuance, new staff: good standing only (suspended or exited refused).
+    /// New plans and issuance: good standing only (suspended or exited refused).
     Start,
     /// Changing open plans (rosters, sessions, marking, publication): refused once
     /// exited, which freezes them; a suspended body finishes what it began.
