@@ -23,22 +23,6 @@ async fn grade(c: &Client, body: i64) -> (String, i64, String) {
     )
 }
 
-/// A page form posted with the session's CSRF token, as a browser would.
-async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let csrf = c.csrf();
-    let mut all = vec![("_csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let res = c
-        .http
-        .post(format!("{}{}", c.base, path))
-        .form(&all)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap())
-}
-
 async fn listed(body: i64, anyone: &Client) -> Option<Value> {
     let (s, cat) = anyone.get("/api/v1/catalogue/bodies").await;
     assert_eq!(s, 200, "{cat}");
@@ -180,45 +164,45 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
     assert_eq!(s, 422, "decided once: {b}");
     // Through the pages: the inspector proposes from the plan's inspection page (a bad
     // pick comes back on the page, named), the officer rejects it on the desk.
-    let (status, page) = form(
-        &qi,
-        &format!("/inspect/plans/{plan}/credit"),
-        &[
-            ("target", "body:x"),
-            ("rule_code", "B01"),
-            ("note", "记录不全"),
-            ("evidence", ""),
-        ],
-    )
-    .await;
+    let (status, page) = qi
+        .form(
+            &format!("/inspect/plans/{plan}/credit"),
+            &[
+                ("target", "body:x"),
+                ("rule_code", "B01"),
+                ("note", "记录不全"),
+                ("evidence", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("id=\"propose-credit\""));
     let target = format!("body:{body}");
-    let (status, _) = form(
-        &qi,
-        &format!("/inspect/plans/{plan}/credit"),
-        &[
-            ("target", &target),
-            ("rule_code", "B04"),
-            ("note", "档案缺签名"),
-            ("evidence", "督导发现:1"),
-        ],
-    )
-    .await;
+    let (status, _) = qi
+        .form(
+            &format!("/inspect/plans/{plan}/credit"),
+            &[
+                ("target", &target),
+                ("rule_code", "B04"),
+                ("note", "档案缺签名"),
+                ("evidence", "督导发现:1"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, desk) = admin.get("/api/v1/credit/desk").await;
     let b04 = desk["proposals"][0]["id"].as_i64().unwrap();
     assert_eq!(desk["proposals"][0]["rule_code"], "B04", "{desk}");
-    let (status, _) = form(
-        &admin,
-        &format!("/credit/events/{b04}/decision"),
-        &[
-            ("decision", "reject"),
-            ("note", "证据不足"),
-            ("back", "/credit"),
-        ],
-    )
-    .await;
+    let (status, _) = admin
+        .form(
+            &format!("/credit/events/{b04}/decision"),
+            &[
+                ("decision", "reject"),
+                ("note", "证据不足"),
+                ("back", "/credit"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, page) = admin.get_text(&format!("/credit/body/{body}")).await;
     assert!(
@@ -226,7 +210,9 @@ async fn confirmed_deductions_suspend_a_body_an_appeal_restores_it_and_a_hard_ex
         "rejected, with the reason"
     );
     // The desk draws an inspection sample from its form.
-    let (status, page) = form(&admin, "/credit/sample", &[("count", "3"), ("seed", "11")]).await;
+    let (status, page) = admin
+        .form("/credit/sample", &[("count", "3"), ("seed", "11")])
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("id=\"sampled-plans\"") && page.contains("11"));
 

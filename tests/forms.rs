@@ -8,22 +8,6 @@ use common::exams::{id_number, local_in, plan_elderly_care, user};
 use common::{Client, TestApp};
 use serde_json::json;
 
-/// Posts a page form with the session's CSRF token; (status, page).
-async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let csrf = c.csrf();
-    let mut all = vec![("_csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    let res = c
-        .http
-        .post(format!("{}{}", c.base, path))
-        .form(&all)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap())
-}
-
 /// The inline error of `field` on a page, if any: `<span class="field-error"
 /// data-field="…">message</span>`.
 fn field_error<'a>(page: &'a str, field: &str) -> Option<&'a str> {
@@ -77,16 +61,16 @@ async fn the_scope_is_filed_from_the_catalogue_with_pickers() {
         page.contains("养老护理员（2015 版）"),
         "the edition is shown"
     );
-    let (s, page) = form(
-        &admin,
-        &format!("/orgs/{body}/scope"),
-        &[
-            ("occupation", "4-10-01-05@2015"),
-            ("level", "5"),
-            ("kind", "skill_level"),
-        ],
-    )
-    .await;
+    let (s, page) = admin
+        .form(
+            &format!("/orgs/{body}/scope"),
+            &[
+                ("occupation", "4-10-01-05@2015"),
+                ("level", "5"),
+                ("kind", "skill_level"),
+            ],
+        )
+        .await;
     assert_eq!(s, 303, "{page}");
     let (_, scope) = admin
         .get(&format!("/api/v1/organisations/{body}/scope"))
@@ -98,35 +82,35 @@ async fn the_scope_is_filed_from_the_catalogue_with_pickers() {
     let (_, page) = admin.get_text(&format!("/orgs/{body}")).await;
     assert!(page.contains("五级/初级工") && page.contains("职业技能等级证书"));
     // A forged row comes back on the form, next to its row.
-    let (s, page) = form(
-        &admin,
-        &format!("/orgs/{body}/scope"),
-        &[
-            ("occupation", "4-10-01-05@2015"),
-            ("level", "5"),
-            ("kind", "skill_level"),
-            ("occupation", "4-10-01-05@2022"),
-            ("level", "5"),
-            ("kind", "skill_level"),
-        ],
-    )
-    .await;
+    let (s, page) = admin
+        .form(
+            &format!("/orgs/{body}/scope"),
+            &[
+                ("occupation", "4-10-01-05@2015"),
+                ("level", "5"),
+                ("kind", "skill_level"),
+                ("occupation", "4-10-01-05@2022"),
+                ("level", "5"),
+                ("kind", "skill_level"),
+            ],
+        )
+        .await;
     assert_eq!(s, 422);
     assert!(field_error(&page, "scope[1].occupation_code")
         .is_some_and(|m| m.contains("职业分类目录中没有该职业")));
     assert!(listed(&page, "备案范围 第 2 行："));
     // Removing a row files the rest.
-    let (s, _) = form(
-        &admin,
-        &format!("/orgs/{body}/scope"),
-        &[
-            ("occupation", "4-10-01-05@2015"),
-            ("level", "5"),
-            ("kind", "skill_level"),
-            ("remove", "1"),
-        ],
-    )
-    .await;
+    let (s, _) = admin
+        .form(
+            &format!("/orgs/{body}/scope"),
+            &[
+                ("occupation", "4-10-01-05@2015"),
+                ("level", "5"),
+                ("kind", "skill_level"),
+                ("remove", "1"),
+            ],
+        )
+        .await;
     assert_eq!(s, 303);
     let (_, scope) = admin
         .get(&format!("/api/v1/organisations/{body}/scope"))
@@ -152,15 +136,17 @@ async fn the_regulator_shares_a_bank_from_its_page() {
     let (_, page) = admin.get_text(&format!("/banks/{bank}")).await;
     assert!(page.contains("id=\"share-form\"") && page.contains("共享机构"));
     assert!(page.contains("尚未共享给任何机构"));
-    let (s, page) = form(&admin, &format!("/banks/{bank}/share"), &[("body_id", "")]).await;
+    let (s, page) = admin
+        .form(&format!("/banks/{bank}/share"), &[("body_id", "")])
+        .await;
     assert_eq!(s, 422);
     assert!(field_error(&page, "body_id").is_some_and(|m| m.contains("必填")));
-    let (s, _) = form(
-        &admin,
-        &format!("/banks/{bank}/share"),
-        &[("body_id", &body.to_string())],
-    )
-    .await;
+    let (s, _) = admin
+        .form(
+            &format!("/banks/{bank}/share"),
+            &[("body_id", &body.to_string())],
+        )
+        .await;
     assert_eq!(s, 303);
     let (_, page) = admin.get_text(&format!("/banks/{bank}")).await;
     let shared = &page[page.find("id=\"shared-with\"").unwrap()..];
@@ -184,11 +170,10 @@ async fn planning_forms_refuse_the_past_and_name_the_field() {
     let new_plan = |date: &'static str, duration: &'static str| {
         let body = body.clone();
         async move {
-            form(
-                ba,
+            ba.form(
                 "/plans",
                 &[
-                    ("body_id", &body),
+                    ("body_id", body.as_str()),
                     ("scope", "4-10-01-05|5"),
                     ("name", "2020年的计划"),
                     ("exam_date", date),
@@ -237,8 +222,7 @@ async fn planning_forms_refuse_the_past_and_name_the_field() {
     let session = |starts: String| {
         let room = room.clone();
         async move {
-            form(
-                ba,
+            ba.form(
                 &format!("/plans/{plan}/sessions"),
                 &[("room_id", &room), ("starts_at", &starts)],
             )
@@ -292,30 +276,30 @@ async fn rooms_have_seats_and_sessions_enrol_no_more() {
     assert!(page.contains("<h2>考场</h2>") && page.contains("name=\"capacity\""));
     assert!(page.contains("60 座"), "the room's seats are listed");
     let site_s = site.to_string();
-    let (s, page) = form(
-        ba,
-        "/orgs",
-        &[
-            ("kind", "room"),
-            ("parent_id", &site_s),
-            ("name", "102 机房"),
-            ("capacity", ""),
-        ],
-    )
-    .await;
+    let (s, page) = ba
+        .form(
+            "/orgs",
+            &[
+                ("kind", "room"),
+                ("parent_id", &site_s),
+                ("name", "102 机房"),
+                ("capacity", ""),
+            ],
+        )
+        .await;
     assert_eq!(s, 422);
     assert_eq!(field_error(&page, "capacity"), Some("必填"));
-    let (s, _) = form(
-        ba,
-        "/orgs",
-        &[
-            ("kind", "room"),
-            ("parent_id", &site_s),
-            ("name", "102 机房"),
-            ("capacity", "2"),
-        ],
-    )
-    .await;
+    let (s, _) = ba
+        .form(
+            "/orgs",
+            &[
+                ("kind", "room"),
+                ("parent_id", &site_s),
+                ("name", "102 机房"),
+                ("capacity", "2"),
+            ],
+        )
+        .await;
     assert_eq!(s, 303);
     let (_, orgs) = ba.get("/api/v1/organisations").await;
     let small = orgs["organisations"]
@@ -544,7 +528,7 @@ async fn previews_keep_the_text_and_an_unchanged_save_adds_no_version() {
     for _ in 0..2 {
         let f = fields("preview", &options);
         let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (s, page) = form(&author, &format!("/items/{id}/edit"), &f).await;
+        let (s, page) = author.form(&format!("/items/{id}/edit"), &f).await;
         assert_eq!(s, 200);
         let at = page.find("name=\"options\"").unwrap();
         let value = &page[at..];
@@ -559,7 +543,7 @@ async fn previews_keep_the_text_and_an_unchanged_save_adds_no_version() {
     assert_eq!(versions(&author, id).await, 1);
     let f = fields("save", &options);
     let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (s, _) = form(&author, &format!("/items/{id}/edit"), &f).await;
+    let (s, _) = author.form(&format!("/items/{id}/edit"), &f).await;
     assert_eq!(s, 303);
     assert_eq!(
         versions(&author, id).await,
@@ -569,7 +553,7 @@ async fn previews_keep_the_text_and_an_unchanged_save_adds_no_version() {
     let mut f = fields("save", &options);
     f[2].1 = "翻身间隔一般不超过（ ）小时。".into();
     let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (s, _) = form(&author, &format!("/items/{id}/edit"), &f).await;
+    let (s, _) = author.form(&format!("/items/{id}/edit"), &f).await;
     assert_eq!(s, 303);
     assert_eq!(versions(&author, id).await, 2, "a change does");
     app.stop().await;

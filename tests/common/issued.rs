@@ -58,10 +58,9 @@ pub async fn answer_all(c: &Client, answers: &[(u32, Value)]) {
     assert_eq!(s, 200, "{b}");
 }
 
-/// A plan of `n` candidates who all answered right, published (review window 0 hours:
-/// the app must be spawned with `review_window_hours = 0`) and issued by a second body
-/// admin. Returns the plan and the certificate numbers.
-pub async fn issued_plan(app: &TestApp, n: usize) -> (Planned, Vec<String>) {
+/// A plan of `n` candidates who all answered right, scored and published (review
+/// window 0 hours: the app must be spawned with `review_window_hours = 0`).
+pub async fn published_plan(app: &TestApp, n: usize) -> Planned {
     let planned = plan_elderly_care(app, 600, n).await;
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
@@ -99,6 +98,14 @@ pub async fn issued_plan(app: &TestApp, n: usize) -> (Planned, Vec<String>) {
         .post(&format!("/api/v1/plans/{plan}/results/publish"), json!({}))
         .await;
     assert_eq!(s, 200, "{b}");
+    planned
+}
+
+/// [`published_plan`], its certificates issued by a second body admin. Returns the plan
+/// and the certificate numbers.
+pub async fn issued_plan(app: &TestApp, n: usize) -> (Planned, Vec<String>) {
+    let planned = published_plan(app, n).await;
+    let (plan, ba) = (planned.plan_id, &planned.body_admin);
     let admin = app.admin().await;
     let tag = super::hex_id();
     user(&admin, &format!("bb{tag}"), planned.body_id, "body_admin").await;

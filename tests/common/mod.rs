@@ -204,6 +204,23 @@ impl Client {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// A page form posted with the session's CSRF token, as a browser would: the
+    /// status and the page that came back.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let csrf = self.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let res = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .form(&all)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::POST, path, body).await
     }
