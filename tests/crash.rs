@@ -5,6 +5,10 @@
 //! every save the server acknowledged is stored with its value's sequence. On SQLite
 //! always, on PostgreSQL when `SKILLCERT_TEST_POSTGRES_URL` is set.
 //!
+//! Also: a full disk under SQLite (commits fail, no failed save is acknowledged), a
+//! commit cut off under PostgreSQL, and two server processes on one PostgreSQL
+//! database with one killed for good (its candidates carry on through the other).
+//!
 //! `cargo test --test crash` runs the short version (3 kills per backend). The long
 //! version: `SKILLCERT_CRASH_CYCLES=200 cargo test --release --test crash -- --nocapture`
 //! (see `scripts/crash-loop`).
@@ -48,15 +52,32 @@ impl Env {
     }
 
     fn serve(&self) -> Child {
+        let mut c = self.command(env!("CARGO_BIN_EXE_skillcert"));
+        c.arg("serve");
+        self.spawn_server(c)
+    }
+
+    /// The server with no file allowed to grow past `kib` KiB (`ulimit -f`), the way a
+    /// full disk looks to it: a write past the limit fails (`EFBIG`; the signal that
+    /// would kill the process is ignored, as a shell's `trap ''` passes on through
+    /// `exec`), so SQLite's commit fails with "database or disk is full".
+    fn serve_with_file_limit(&self, kib: u64) -> Child {
+        let mut c = self.command("bash");
+        c.arg("-c")
+            .arg("trap '' XFSZ; ulimit -f \"$1\" && exec \"$0\" serve")
+            .arg(env!("CARGO_BIN_EXE_skillcert"))
+            .arg(kib.to_string());
+        self.spawn_server(c)
+    }
+
+    fn spawn_server(&self, mut command: Command) -> Child {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.join("server.log"))
             .unwrap();
-        let child = self
-            .command(env!("CARGO_BIN_EXE_skillcert"))
-            .arg("serve")
-            .stdout(Stdio::null())
+        let child = command
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .unwrap();
@@ -110,11 +131,46 @@ fn crash_loop(database_url: Option<String>) {
         database_url,
     };
     let mut server = env.serve();
+    let (load, rx, mut log) = start_load(&env, &[env.port], seconds);
+    let phase_start = Instant::now();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from(cycles));
+    for k in 0..cycles {
+        // A random moment within this cycle's slice of the save phase.
+        let slice = Duration::from_secs(4);
+        let at = slice * k + Duration::from_millis(rng.gen_range(300..3_000));
+        if let Some(wait) = at.checked_sub(phase_start.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        env.check();
+        server = env.serve();
+    }
+    let report = finish_load(&env, load, &rx, &mut log);
+    println!("crash loop: {cycles} kills, {report}");
+    assert_eq!(report["missing_acknowledged"], 0, "{report}");
+    assert!(report["saves_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    env.check();
+}
+
+/// Starts the load generator against the servers on `ports` (60 candidates, a save
+/// every 400 ms for `seconds`) and returns once its save phase begins, with its log.
+fn start_load(
+    env: &Env,
+    ports: &[u16],
+    seconds: u64,
+) -> (Child, std::sync::mpsc::Receiver<String>, Vec<String>) {
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
     let mut load = env
         .command(env!("CARGO_BIN_EXE_skillcert-load"))
         .args([
             "--url",
-            &format!("http://127.0.0.1:{}", env.port),
+            &urls.join(","),
             "--admin-password",
             PASSWORD,
             "--candidates",
@@ -156,20 +212,17 @@ fn crash_loop(database_url: Option<String>) {
             break;
         }
     }
-    let phase_start = Instant::now();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u64::from(cycles));
-    for k in 0..cycles {
-        // A random moment within this cycle's slice of the save phase.
-        let slice = Duration::from_secs(4);
-        let at = slice * k + Duration::from_millis(rng.gen_range(300..3_000));
-        if let Some(wait) = at.checked_sub(phase_start.elapsed()) {
-            std::thread::sleep(wait);
-        }
-        server.kill().unwrap(); // SIGKILL
-        server.wait().unwrap();
-        env.check();
-        server = env.serve();
-    }
+    (load, rx, log)
+}
+
+/// Waits for the load generator to finish and returns its report; it must have
+/// succeeded.
+fn finish_load(
+    env: &Env,
+    load: Child,
+    rx: &std::sync::mpsc::Receiver<String>,
+    log: &mut Vec<String>,
+) -> serde_json::Value {
     let out = load.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     while let Ok(line) = rx.try_recv() {
@@ -180,13 +233,7 @@ fn crash_loop(database_url: Option<String>) {
         "load generator failed: {stdout}\n{log:#?}\nserver: {}",
         env.log_tail()
     );
-    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    println!("crash loop: {cycles} kills, {report}");
-    assert_eq!(report["missing_acknowledged"], 0, "{report}");
-    assert!(report["saves_per_s"].as_f64().unwrap() > 0.0, "{report}");
-    server.kill().unwrap();
-    server.wait().unwrap();
-    env.check();
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
 
 #[test]
@@ -202,6 +249,124 @@ fn acknowledged_saves_survive_sigkill_on_postgres() {
     };
     crash_loop(Some(db.url.clone()));
     rt.block_on(db.drop_db());
+}
+
+/// A full disk under SQLite: partway through the save phase the server is restarted
+/// with no file allowed to grow more than 512 KiB past the database's size, so its
+/// write-ahead log soon cannot grow and commits fail. Every save whose commit failed
+/// must get an error (never a success); afterwards, with room again, the database is
+/// intact and every acknowledged save is there.
+#[test]
+fn a_full_disk_refuses_saves_and_loses_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env {
+        dir: dir.path().to_path_buf(),
+        port: free_port(),
+        database_url: None,
+    };
+    let mut server = env.serve();
+    let (load, rx, mut log) = start_load(&env, &[env.port], 16);
+    std::thread::sleep(Duration::from_secs(2));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    // `check` is the last connection to close, so the write-ahead log is folded into
+    // the database and removed: the limit below leaves the log 512 KiB.
+    env.check();
+    let size = |name: &str| std::fs::metadata(env.dir.join(name)).map_or(0, |m| m.len());
+    let db = size("skillcert.db");
+    let limit_kib = db / 1024 + 512;
+    let refused_before = count_full(&env);
+    server = env.serve_with_file_limit(limit_kib);
+    std::thread::sleep(Duration::from_secs(8));
+    let wal = size("skillcert.db-wal");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let full = count_full(&env) - refused_before;
+    let server_log = std::fs::read_to_string(env.dir.join("server.log")).unwrap();
+    let mut kinds: Vec<&str> = server_log
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .filter_map(|l| l.split("error=").nth(1))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    println!("write errors seen: {kinds:#?}");
+    assert!(
+        kinds
+            .iter()
+            .all(|k| k.contains("disk I/O error") || k.contains("disk is full")),
+        "only the full disk may fail a write: {kinds:#?}"
+    );
+    env.check();
+    server = env.serve();
+    let report = finish_load(&env, load, &rx, &mut log);
+    println!(
+        "disk full: database {db} bytes, limit {limit_kib} KiB, log reached {wal} bytes, \
+         {full} failed commits in the server log; {report}"
+    );
+    assert!(full > 0, "the disk never filled: {}", env.log_tail());
+    // A failed commit must not leave the writer unable to write ever after.
+    let log = std::fs::read_to_string(env.dir.join("server.log")).unwrap();
+    assert!(
+        !log.contains("non-zero transaction depth"),
+        "the writer's connection was left inside a failed transaction"
+    );
+    assert!(report["errors"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["missing_acknowledged"], 0, "{report}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    env.check();
+}
+
+/// How many times the server logged a write that failed for want of room: SQLite
+/// reports a write past the limit as an I/O error (`SQLITE_IOERR_WRITE`), a full
+/// file system as "database or disk is full".
+fn count_full(env: &Env) -> usize {
+    let log = std::fs::read_to_string(env.dir.join("server.log")).unwrap_or_default();
+    log.matches("exam write failed").count() + log.matches("exam batch failed").count()
+}
+
+/// Scale-out: two server processes share one PostgreSQL database and the candidates
+/// are spread over both; one process is killed for good in the middle of the save
+/// phase. Its candidates sign in again on the other and carry on (the load generator
+/// moves them, as a load balancer would), and nothing acknowledged is lost.
+#[test]
+fn candidates_carry_on_through_the_other_process_when_one_dies() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(pg) = rt.block_on(common::pg_db("scale_out")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let first = Env {
+        dir: dir.path().to_path_buf(),
+        port: free_port(),
+        database_url: Some(pg.url.clone()),
+    };
+    // The same data directory (the same master key), another port.
+    let second = Env {
+        dir: dir.path().to_path_buf(),
+        port: free_port(),
+        database_url: Some(pg.url.clone()),
+    };
+    // One after the other: the first start creates the schema and the admin.
+    let mut one = first.serve();
+    let mut two = second.serve();
+    let (load, rx, mut log) = start_load(&first, &[first.port, second.port], 14);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    std::thread::sleep(Duration::from_millis(rng.gen_range(3_000..7_000)));
+    two.kill().unwrap(); // SIGKILL, and it stays down
+    two.wait().unwrap();
+    let report = finish_load(&first, load, &rx, &mut log);
+    println!("scale-out: second process killed mid-run; {report}");
+    assert_eq!(report["missing_acknowledged"], 0, "{report}");
+    assert!(
+        report["failovers"].as_u64().unwrap() >= 20,
+        "the killed process's candidates did not move: {report}"
+    );
+    one.kill().unwrap();
+    one.wait().unwrap();
+    first.check();
+    rt.block_on(pg.drop_db());
 }
 
 /// `skillcert check` is what each cycle relies on: it must see a state no request can

@@ -88,6 +88,20 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            // A commit that fails for want of room (or an I/O error) is rolled back by
+            // SQLite itself; sqlx 0.8 then fails its own ROLLBACK and keeps counting the
+            // connection as inside a transaction, so every later write on it would fail
+            // ("begin_with at non-zero transaction depth") until a restart. Such a
+            // connection is closed and a fresh one opened instead (found by the
+            // full-disk test in `tests/crash.rs`).
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::TransactionManager as _;
+                    let depth =
+                        <Db as sqlx::Database>::TransactionManager::get_transaction_depth(conn);
+                    Ok(depth == 0)
+                })
+            })
             .connect_with(opts.clone())
             .await?;
         let reader = SqlitePoolOptions::new()

@@ -144,6 +144,33 @@ fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Whether a request may come from this site's own pages, as far as the browser tells:
+/// `Sec-Fetch-Site` (sent by every current browser) must not be `cross-site`, and an
+/// `Origin` header, when present, must name this service (the configured public
+/// address, else the `Host` the request was sent to). Requests without either header
+/// (scripts, older browsers) pass here and rest on the CSRF token alone.
+fn same_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if text("sec-fetch-site") == Some("cross-site") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    // `scheme://host[:port]`; "null" (sandboxed frames, file pages) has no host.
+    let Some((_, origin_host)) = origin.split_once("://") else {
+        return false;
+    };
+    let own_host = match public_url.and_then(|u| u.split_once("://")) {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(""),
+        None => text("host").unwrap_or(""),
+    };
+    !own_host.is_empty() && origin_host.eq_ignore_ascii_case(own_host)
+}
+
 /// Checks the CSRF token of a state change: the `X-CSRF-Token` header, the `_csrf`
 /// query parameter, or the `_csrf` field of a URL-encoded form (the body is buffered,
 /// bounded, and handed on unchanged).
@@ -248,6 +275,17 @@ async fn admit(g: &Gate, mut req: Request) -> Result<Request, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request base missing")))?;
     let unsafe_method = is_unsafe(req.method());
     let (principal, session, via) = resolve(st, req.headers()).await?;
+    // Defence in depth beside the tokens: a browser says where a request comes from, and
+    // a state change made with cookies from another site's page is refused outright.
+    // Bearer calls carry no cookie, and public routes (verification) may be called from
+    // other sites' pages on purpose.
+    if unsafe_method
+        && via != AuthVia::Bearer
+        && (g.policy != RoutePolicy::Public || g.face != Face::Staff)
+        && !same_site(req.headers(), st.app.config.public_url.as_deref())
+    {
+        return Err(AppError::Csrf);
+    }
     // The candidate's pages and API answer to the exam session only: a staff session
     // left open on an exam-room computer neither grants nor blocks anything there (its
     // CSRF token is not asked for; the exam session's is).

@@ -24,6 +24,8 @@ pub struct Planned {
     pub proctor_login: String,
     /// The session's start as the form took it (China Standard Time).
     pub starts_at: String,
+    /// Candidate `i` of the roster is the person [`id_number`]`(first_person + i)`.
+    pub first_person: usize,
 }
 
 pub async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
@@ -62,6 +64,27 @@ pub async fn plan_elderly_care_with(
     starts_in_minutes: i64,
     paper: Option<Value>,
 ) -> Planned {
+    plan_elderly_care_of(
+        app,
+        duration_seconds,
+        0..candidates,
+        starts_in_minutes,
+        paper,
+    )
+    .await
+}
+
+/// As [`plan_elderly_care_with`], for the people [`id_number`]`(i)`, `i` in `persons`:
+/// a second plan in the same test needs other people, since a re-sit never sees an
+/// item of an earlier paper and the shipped bank has just enough for one.
+pub async fn plan_elderly_care_of(
+    app: &TestApp,
+    duration_seconds: u32,
+    persons: std::ops::Range<usize>,
+    starts_in_minutes: i64,
+    paper: Option<Value>,
+) -> Planned {
+    let first_person = persons.start;
     let admin = app.admin().await;
     let body = admin
         .create_body(&format!("养老评价中心{}", super::hex_id()))
@@ -156,7 +179,7 @@ pub async fn plan_elderly_care_with(
             .await;
         assert_eq!(s, 204, "{b}");
     }
-    let list: Vec<Value> = (0..candidates)
+    let list: Vec<Value> = persons
         .map(|i| json!({"name": format!("考生{i}"), "id_number": id_number(i), "session_id": session_id}))
         .collect();
     let (s, enrolled) = ba
@@ -184,6 +207,7 @@ pub async fn plan_elderly_care_with(
         admissions,
         proctor_login: format!("pa{tag}"),
         starts_at,
+        first_person,
     }
 }
 

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use skillcert::domain::item::Answer;
 
-use super::exams::{exam_login, id_number, plan_elderly_care, user, Planned};
+use super::exams::{exam_login, id_number, plan_elderly_care_of, user, Planned};
 use super::{sqlite_store, Client, TestApp};
 
 /// The right answer of every position of an attempt's paper, as the exam page would
@@ -61,13 +61,20 @@ pub async fn answer_all(c: &Client, answers: &[(u32, Value)]) {
 /// A plan of `n` candidates who all answered right, scored and published (review
 /// window 0 hours: the app must be spawned with `review_window_hours = 0`).
 pub async fn published_plan(app: &TestApp, n: usize) -> Planned {
-    let planned = plan_elderly_care(app, 600, n).await;
+    published_plan_of(app, 0..n).await
+}
+
+/// [`published_plan`] for the people [`id_number`]`(i)`, `i` in `persons`.
+pub async fn published_plan_of(app: &TestApp, persons: std::ops::Range<usize>) -> Planned {
+    let n = persons.len();
+    let planned = plan_elderly_care_of(app, 600, persons, 0, None).await;
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let plan = planned.plan_id;
     let mut cands = Vec::new();
     for i in 0..n {
-        cands.push(exam_login(app, &planned.admissions[i], &id_number(i)).await);
+        let person = id_number(planned.first_person + i);
+        cands.push(exam_login(app, &planned.admissions[i], &person).await);
     }
     let (s, _) = planned
         .proctor
@@ -104,7 +111,16 @@ pub async fn published_plan(app: &TestApp, n: usize) -> Planned {
 /// [`published_plan`], its certificates issued by a second body admin. Returns the plan
 /// and the certificate numbers.
 pub async fn issued_plan(app: &TestApp, n: usize) -> (Planned, Vec<String>) {
-    let planned = published_plan(app, n).await;
+    issued_plan_of(app, 0..n).await
+}
+
+/// [`issued_plan`] for the people [`id_number`]`(i)`, `i` in `persons`.
+pub async fn issued_plan_of(
+    app: &TestApp,
+    persons: std::ops::Range<usize>,
+) -> (Planned, Vec<String>) {
+    let n = persons.len();
+    let planned = published_plan_of(app, persons).await;
     let (plan, ba) = (planned.plan_id, &planned.body_admin);
     let admin = app.admin().await;
     let tag = super::hex_id();

@@ -25,6 +25,8 @@ pub struct Crowd {
     pub sem: Arc<Semaphore>,
     pub connections: usize,
     pub errors: Arc<AtomicU64>,
+    /// Candidates who moved to another process because theirs stopped answering.
+    pub failovers: Arc<AtomicU64>,
 }
 
 /// Every candidate signs in on exam day.
@@ -258,6 +260,19 @@ pub async fn saves(crowd: &Crowd, seconds: u64, interval_ms: u64) -> Saves {
                             let e = guard.acked.entry(pos as u32).or_insert(0);
                             *e = (*e).max(seq);
                         }
+                    }
+                    // The process is gone (killed, restarted): with several processes
+                    // the candidate signs in again on the next one, as an exam-room
+                    // browser behind a load balancer does, and checks that everything
+                    // acknowledged so far is there.
+                    Err(e) if e.is_connect() && crowd.bases.len() > 1 => {
+                        crowd.errors.fetch_add(1, Ordering::Relaxed);
+                        drop(guard);
+                        crowd.failovers.fetch_add(1, Ordering::Relaxed);
+                        match reconnect_and_check(&crowd, &c).await {
+                            Some(m) => missing.fetch_add(m, Ordering::Relaxed),
+                            None => crowd.errors.fetch_add(1, Ordering::Relaxed),
+                        };
                     }
                     _ => {
                         crowd.errors.fetch_add(1, Ordering::Relaxed);
