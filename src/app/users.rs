@@ -113,6 +113,11 @@ pub async fn create(app: &App, p: &Principal, input: CreateUser) -> Result<User>
     let name = non_empty(&input.name);
     if name.as_ref().is_some_and(|n| n.chars().count() > 50) {
         f.push(FieldError::new("name", "field.too_long").with_detail("50"));
+    } else if name
+        .as_ref()
+        .is_some_and(|n| !crate::domain::identity::plausible_person_name(n))
+    {
+        f.push(FieldError::new("name", "name.characters"));
     }
     let number = non_empty(&input.document_number);
     let doc_type = match non_empty(&input.document_type) {

@@ -393,3 +393,61 @@ mod tests {
         }
     }
 }
+
+/// Whether `name` can stand on a real-name record and a certificate: letters of any
+/// script (Chinese, Latin, Uyghur, Tibetan, …) with their combining marks, digits, spaces
+/// and the marks names use (the middle dots · • ‧ ・ of transliterated names, `.`, `-`,
+/// `'`, `’`, the Tibetan tsheg). Markup, quotes, brackets and control characters are refused: a name is
+/// printed on certificates and read aloud in the exam room, and `<script>` is nobody's.
+pub fn plausible_person_name(name: &str) -> bool {
+    name.chars().all(|c| {
+        c.is_alphanumeric()
+            || c == ' '
+            || matches!(
+                c,
+                '·' | '•' | '‧' | '・' | '.' | '-' | '\'' | '’' | '\u{0F0B}' | '\u{0F0C}'
+            )
+            || unicode_mark(c)
+    })
+}
+
+/// Combining marks (accents written as separate code points, Indic and Tibetan vowel
+/// signs), which `char::is_alphanumeric` does not count as letters.
+fn unicode_mark(c: char) -> bool {
+    matches!(u32::from(c), 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F
+        | 0x0900..=0x0DFF | 0x0F18..=0x0FBC | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF)
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::plausible_person_name as ok;
+
+    #[test]
+    fn names_of_every_script_pass_and_markup_does_not() {
+        for name in [
+            "张三",
+            "欧阳娜娜",
+            "阿依古丽·买买提",
+            "José Müller",
+            "O'Brien",
+            "Jean-Luc",
+            "考生12",
+            "ཚེ་རིང་",
+        ] {
+            assert!(ok(name), "{name}");
+        }
+        for name in [
+            "<b>张三</b>",
+            "张三\"",
+            "a=b",
+            "x(1)",
+            "张\u{0}三",
+            "张三\n",
+            "`x`",
+            "a;b",
+            "{{x}}",
+        ] {
+            assert!(!ok(name), "{name:?}");
+        }
+    }
+}

@@ -45,6 +45,8 @@ pub(crate) fn parse_person(
         f.push(FieldError::new(format!("{prefix}name"), "field.required"));
     } else if name.chars().count() > 50 {
         f.push(FieldError::new(format!("{prefix}name"), "field.too_long").with_detail("50"));
+    } else if !crate::domain::identity::plausible_person_name(name) {
+        f.push(FieldError::new(format!("{prefix}name"), "name.characters"));
     }
     let d = parse_document(input.document_type.as_deref(), &input.id_number, prefix, f)?;
     Some(crate::app::users::new_person(app, name, &d))
