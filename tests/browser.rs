@@ -210,8 +210,18 @@ async fn answer(c: &Client, pos: usize) {
         .unwrap();
 }
 
+/// Questions the candidate answers while the network is cut.
+const OFFLINE_ANSWERS: usize = 4;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
+    // How long the network stays cut: a few seconds in CI, a minute in the long run
+    // (`SKILLCERT_NET_CUT_SECONDS=60`); the exam lasts long enough to hold it.
+    let cut_seconds: u64 = std::env::var("SKILLCERT_NET_CUT_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
+    let exam_minutes = 1 + (cut_seconds + 30) / 60;
     let Some((staff, _d1, _p1)) = browser().await else {
         return;
     };
@@ -280,8 +290,8 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
     .await;
     staff
         .execute(
-            "document.querySelector('form[id^=new-plan] input[name=exam_date]').value = arguments[0]; document.querySelector('form[id^=new-plan] input[name=duration_minutes]').value = '1';",
-            vec![serde_json::json!(skillcert::today().to_string())],
+            "document.querySelector('form[id^=new-plan] input[name=exam_date]').value = arguments[0]; document.querySelector('form[id^=new-plan] input[name=duration_minutes]').value = arguments[1];",
+            vec![serde_json::json!(skillcert::today().to_string()), serde_json::json!(exam_minutes.to_string())],
         )
         .await
         .unwrap();
@@ -397,20 +407,32 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
         200
     );
 
-    // The network dies: the change is kept, and the page never claims it was saved.
+    // The network dies for a while (`SKILLCERT_NET_CUT_SECONDS`); the candidate goes on
+    // answering. The changes are kept, and the page never claims one was saved.
     net.set(false);
-    answer(&cand, 1).await;
-    wait_for(
-        &cand,
-        "#save-state",
-        |t| t.contains("未保存"),
-        "the unsaved notice",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(text(&cand, "#save-state").await.contains("未保存"));
-    // The network returns and the candidate reloads at once: the queued change survives
-    // the reload and is saved by the new page.
+    let cut = Instant::now();
+    for pos in 1..=OFFLINE_ANSWERS {
+        answer(&cand, pos).await;
+        wait_for(
+            &cand,
+            "#save-state",
+            |t| t.contains("未保存"),
+            "the unsaved notice",
+        )
+        .await;
+        let until = Duration::from_secs(cut_seconds) * pos as u32 / OFFLINE_ANSWERS as u32;
+        while cut.elapsed() < until {
+            let state = text(&cand, "#save-state").await;
+            assert!(
+                !state.starts_with("已保存"),
+                "offline, the page says {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    shot(&cand, "candidate-exam-offline").await;
+    // The network returns and the candidate reloads at once: the queued changes survive
+    // the reload and are saved by the new page.
     net.set(true);
     cand.refresh().await.unwrap();
     wait_for(
@@ -420,14 +442,16 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
         "the acknowledgement after the reload",
     )
     .await;
-    let checked = cand
-        .execute(
-            "return document.querySelector(\"#q1 input[name='a1']\").checked",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(checked, serde_json::json!(true));
+    for pos in 0..=OFFLINE_ANSWERS {
+        let checked = cand
+            .execute(
+                &format!("return document.querySelector(\"#q{pos} input[name='a{pos}']\").checked"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(checked, serde_json::json!(true), "question {pos}");
+    }
     // The server has both answers.
     let (_, roster) = admin.get("/api/v1/plans/1/roster").await;
     let mine = roster["roster"]
@@ -437,7 +461,7 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
         .find(|r| r["admission_no"] == admissions[0])
         .unwrap()
         .clone();
-    assert_eq!(mine["answered"], 2, "{mine}");
+    assert_eq!(mine["answered"], 1 + OFFLINE_ANSWERS, "{mine}");
 
     // The console shows the progress without a reload.
     wait_for(
@@ -446,7 +470,7 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
             "#console tr[data-attempt='{}'] .progress",
             mine["attempt_id"]
         ),
-        |t| t.starts_with("2/"),
+        |t| t.starts_with(&format!("{}/", 1 + OFFLINE_ANSWERS)),
         "live progress",
     )
     .await;
@@ -469,13 +493,13 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
                 .collect();
             assert_eq!(
                 answered,
-                vec![2, 0],
+                vec![1 + OFFLINE_ANSWERS as i64, 0],
                 "saved answers kept (the other candidate's was a cleared answer)"
             );
             break;
         }
         assert!(
-            t0.elapsed() < Duration::from_secs(90),
+            t0.elapsed() < Duration::from_secs(60 * exam_minutes + 30),
             "not submitted at the deadline: {r}"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -151,6 +151,35 @@ async fn openapi_documents_every_api_route() {
     }
     assert!(doc["components"]["schemas"]["ErrorEnvelope"].is_object());
     assert!(doc["components"]["schemas"]["CreateUser"].is_object());
+    // Each operation documents the status it succeeds with, and text parameters as text
+    // (what schemathesis found the document getting wrong).
+    let paths = &doc["paths"];
+    assert!(paths["/api/v1/organisations"]["post"]["responses"]["201"].is_object());
+    assert!(paths["/api/v1/auth/logout"]["post"]["responses"]["204"].is_object());
+    assert!(paths["/api/v1/auth/logout"]["post"]["responses"]["204"]["content"].is_null());
+    assert!(paths["/api/v1/me"]["get"]["responses"]["200"].is_object());
+    assert_eq!(
+        paths["/api/v1/verify/{number}"]["get"]["parameters"][0]["schema"]["type"],
+        "string"
+    );
+    // Any JSON value is documented as such, not as an object.
+    let correct = &doc["components"]["schemas"]["ItemJson"]["properties"]["correct"];
+    assert!(correct.get("type").is_none(), "{correct}");
+    // A synthetic bank shared with no body is refused and makes no bank.
+    let admin = app.admin().await;
+    let (_, before) = admin.get("/api/v1/banks").await;
+    for body in [0, 1, 999_999] {
+        let (s, b) = admin
+            .post(
+                "/api/v1/synthetic-bank",
+                json!({"items": 100, "share_with": body}),
+            )
+            .await;
+        assert_eq!(s, 422, "{b}");
+        assert_eq!(b["error"]["fields"][0]["field"], "share_with", "{b}");
+    }
+    let (_, after) = admin.get("/api/v1/banks").await;
+    assert_eq!(before, after);
     app.stop().await;
 }
 

@@ -44,6 +44,29 @@ fn unreadable_sheet(e: impl std::fmt::Display) -> Problem {
 }
 
 pub fn read(bytes: &[u8], limits: &Limits) -> Parsed {
+    // calamine 0.35 panics on some malformed sheets (a cell reference whose column
+    // overflows, found by `cargo fuzz`); a file must be refused, never take the
+    // import down, so such a panic becomes the file's error.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(bytes, limits)
+    })) {
+        Ok(p) => p,
+        Err(_) => {
+            let mut p = Parsed::default();
+            p.error(
+                0,
+                Problem::new(
+                    "import_error.xlsx_unreadable",
+                    "not a readable XLSX workbook: its sheet is malformed",
+                )
+                .with("detail", "malformed sheet"),
+            );
+            p
+        }
+    }
+}
+
+fn read_workbook(bytes: &[u8], limits: &Limits) -> Parsed {
     let mut p = Parsed::default();
     // The archive bounds of QTI packages apply here too: refuse bombs before calamine
     // inflates anything.

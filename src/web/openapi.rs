@@ -42,14 +42,19 @@ pub fn document() -> OpenApi {
             .split('/')
             .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
         {
+            // Ids are numbers; a ledger's kind, a certificate number and a language
+            // code are text.
+            let kind = match param {
+                "kind" | "number" | "code" => utoipa::openapi::Type::String,
+                _ => utoipa::openapi::Type::Integer,
+            };
             op = op.parameter(
                 ParameterBuilder::new()
                     .name(param)
                     .parameter_in(ParameterIn::Path)
                     .required(utoipa::openapi::Required::True)
                     .schema(Some(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::Type::Integer),
+                        utoipa::openapi::ObjectBuilder::new().schema_type(kind),
                     )),
             );
         }
@@ -61,17 +66,19 @@ pub fn document() -> OpenApi {
                     .build(),
             ));
         }
-        let ok = match doc.response {
-            Some(res) => {
+        let ok = match (doc.response, spec.success) {
+            // No Content: nothing to describe.
+            (_, 204) => ResponseBuilder::new().description("No Content").build(),
+            (Some(res), _) => {
                 let name = res(&mut schemas);
                 ResponseBuilder::new()
                     .description("OK")
                     .content("application/json", json(&name))
                     .build()
             }
-            None => ResponseBuilder::new().description("OK").build(),
+            (None, _) => ResponseBuilder::new().description("OK").build(),
         };
-        op = op.response("200", ok).response(
+        op = op.response(spec.success.to_string(), ok).response(
             "default",
             ResponseBuilder::new()
                 .description("Error envelope")

@@ -18,6 +18,18 @@ pub async fn create(
     if !p.is_regulator_admin() || !(100..=200_000).contains(&items) {
         return Err(Error::field("items", "field.range"));
     }
+    // The body to share with is checked before anything is written: a wrong id must
+    // change nothing (found by the API fuzzer: it made the bank, then failed with 500).
+    if let Some(body) = share_with {
+        let org = app
+            .store
+            .org(body)
+            .await
+            .map_err(|_| Error::field("share_with", "org.missing"))?;
+        if org.kind != crate::domain::org::OrgKind::Body {
+            return Err(Error::field("share_with", "org.not_a_body"));
+        }
+    }
     let regulator = crate::app::orgs::regulator(app.store.as_ref()).await?;
     let files: Vec<(String, Vec<u8>)> = crate::synth::bank_files(items, 1)
         .into_iter()

@@ -83,7 +83,7 @@ pub struct ExamState {
 pub struct StateAnswer {
     pub position: u32,
     pub seq: i64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub answer: serde_json::Value,
 }
 

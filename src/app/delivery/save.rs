@@ -22,7 +22,7 @@ pub struct ChangeInput {
     /// The attempt's sequence number of this change (increasing; replays are no-ops).
     pub seq: i64,
     /// Option positions as shown (`[0, 2]`), `true`/`false`, or text; `null` clears.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     #[serde(default)]
     pub answer: serde_json::Value,
 }

@@ -185,7 +185,7 @@ pub struct TaskView {
     pub reference: Option<String>,
     pub rubric: Vec<RubricElement>,
     pub max_points: f64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub answer: serde_json::Value,
     pub mine: Option<MarkRow>,
     /// Every active mark, once the panel has submitted (empty before).

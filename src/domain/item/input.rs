@@ -15,7 +15,7 @@ pub struct ItemInput {
     pub options: Vec<Choice>,
     /// As in [`ItemJson::correct`].
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub correct: serde_json::Value,
     #[serde(default)]
     pub reference: Option<String>,

@@ -440,7 +440,7 @@ pub struct ItemJson {
     /// A boolean for true_false, option keys for choice types, accepted strings for
     /// fill_in, `{"value","tolerance"}` for numerical, `[[left,right],…]` for matching,
     /// keys in order for ordering, `null` for essay, short_answer and practical.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub correct: serde_json::Value,
 }
 

@@ -40,7 +40,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/record", SIGNED_IN, p_results::record),
         get("/training", BODY_ADMIN, pages::training::show),
         post("/training", BODY_ADMIN, pages::training::record),
-        post("/api/v1/training", BODY_ADMIN, api::results::training)
+        post("/api/v1/training", BODY_ADMIN, api::results::training).status(201)
             .api("record", "Record a course a person completed (found by document), with hours and credits, for their skills record")
             .req::<crate::app::training::TrainingInput>()
             .res::<api::results::RequestCreated>(),
@@ -59,18 +59,18 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/me/results", SIGNED_IN, a_results::my_results)
             .api("results", "The caller's published results with the per-question breakdown (points only, never keys)")
             .res::<a_results::MyResults>(),
-        post("/api/v1/me/results/{id}/review", SIGNED_IN, a_results::file_review)
+        post("/api/v1/me/results/{id}/review", SIGNED_IN, a_results::file_review).status(201)
             .api("results", "Ask for a review of one's result in a plan while the review window is open")
             .req::<crate::app::reviews::FileInput>()
             .res::<a_results::RequestCreated>(),
-        post("/api/v1/plans/{id}/reviews", REGULATOR_ONLY, a_results::open_official)
+        post("/api/v1/plans/{id}/reviews", REGULATOR_ONLY, a_results::open_official).status(201)
             .api("results", "The regulator opens an official review (复查) of a published result, at any time")
             .req::<crate::app::reviews::OfficialInput>()
             .res::<a_results::RequestCreated>(),
         get("/api/v1/plans/{id}/reviews", PLAN_VIEWERS, a_results::plan_reviews)
             .api("results", "A plan's review requests")
             .res::<a_results::Reviews>(),
-        post("/api/v1/reviews/{id}", CERT_OFFICERS, a_results::decide_review)
+        post("/api/v1/reviews/{id}", CERT_OFFICERS, a_results::decide_review).status(204)
             .api("results", "Decide a review (not by an examiner of the candidate): uphold, or change by points; a certificate whose result no longer passes is revoked at once")
             .req::<crate::app::reviews::DecideInput>(),
         get("/api/v1/me/certificates", SIGNED_IN, a_results::my_certificates)
@@ -82,7 +82,7 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/plans/{id}/certificates/requests", PLAN_VIEWERS, a_results::requests)
             .api("certificates", "Issuance requests of a plan")
             .res::<a_results::Requests>(),
-        post("/api/v1/plans/{id}/certificates/requests", BODY_ADMIN, a_results::request_issuance)
+        post("/api/v1/plans/{id}/certificates/requests", BODY_ADMIN, a_results::request_issuance).status(201)
             .api("certificates", "Ask for a plan's certificates; a second body admin who did not examine the candidates decides")
             .res::<a_results::RequestCreated>(),
         post("/api/v1/certificates/requests/{id}", BODY_ADMIN, a_results::decide)
@@ -96,10 +96,10 @@ pub(super) fn routes() -> Vec<RouteSpec> {
             .api("certificates", "Suspend, reinstate or revoke a certificate with the reason")
             .req::<crate::app::certificates::StatusInput>()
             .res::<crate::store::certificates::Certificate>(),
-        post("/api/v1/sessions/{id}/assessors", BODY_ADMIN, a_marking::assign)
+        post("/api/v1/sessions/{id}/assessors", BODY_ADMIN, a_marking::assign).status(204)
             .api("marking", "Put an assessor on a session's panel: assessor role at the body, qualified for the occupation and level, within the rotation limit, no relation to a candidate")
             .req::<crate::app::marking::AssessorInput>(),
-        post("/api/v1/users/{id}/qualifications", REGULATOR_ONLY, a_marking::qualify)
+        post("/api/v1/users/{id}/qualifications", REGULATOR_ONLY, a_marking::qualify).status(204)
             .api("marking", "Record an assessor's qualification: occupation, highest level, valid until")
             .req::<crate::app::marking::QualificationInput>(),
         get("/api/v1/marking", ASSESSORS, a_marking::queue)
@@ -108,24 +108,24 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/marking/{attempt}/{position}", ASSESSORS, a_marking::task)
             .api("marking", "One task: question, reference, rubric, the answer, the caller's mark, the panel's marks once all are in")
             .res::<crate::app::marking::TaskView>(),
-        post("/api/v1/marking/{attempt}/{position}", ASSESSORS, a_marking::submit)
+        post("/api/v1/marking/{attempt}/{position}", ASSESSORS, a_marking::submit).status(201)
             .api("marking", "Submit the caller's mark (points per rubric element, vetoed elements, evidence); once")
             .req::<crate::app::marking::MarkInput>()
             .res::<a_results::RequestCreated>(),
-        post("/api/v1/marking/{attempt}/{position}/arbitration", ASSESSORS, a_marking::arbitrate)
+        post("/api/v1/marking/{attempt}/{position}/arbitration", ASSESSORS, a_marking::arbitrate).status(204)
             .api("marking", "The panel leader decides a task whose marks spread beyond the threshold")
             .req::<crate::app::marking::ArbitrationInput>(),
-        post("/api/v1/marks/{id}/correction", ASSESSORS, a_marking::correct)
+        post("/api/v1/marks/{id}/correction", ASSESSORS, a_marking::correct).status(201)
             .api("marking", "Propose a correction of one's own mark, with the reason; a second person approves")
             .req::<crate::app::marking::MarkInput>()
             .res::<a_results::RequestCreated>(),
-        post("/api/v1/marks/{id}/decision", ASSESSORS, a_marking::decide)
+        post("/api/v1/marks/{id}/decision", ASSESSORS, a_marking::decide).status(204)
             .api("marking", "Approve or reject a proposed correction (the panel leader or the body's admin, not the proposer)")
             .req::<a_results::Decision>(),
         get("/api/v1/subsidies/check/{number}", CERT_OFFICERS, a_results::subsidy_check)
             .api("subsidies", "Whether a certificate may be subsidised under the region's policy, with the rule that refused it")
             .res::<crate::app::subsidies::SubsidyCheck>(),
-        post("/api/v1/subsidies", CERT_OFFICERS, a_results::subsidy_grant)
+        post("/api/v1/subsidies", CERT_OFFICERS, a_results::subsidy_grant).status(201)
             .api("subsidies", "Record a subsidy granted on an eligible certificate")
             .req::<crate::app::subsidies::GrantInput>()
             .res::<a_results::RequestCreated>(),

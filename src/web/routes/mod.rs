@@ -81,6 +81,9 @@ pub struct RouteSpec {
     /// Reachable by an account that must first replace its one-time password.
     pub during_password_change: bool,
     pub doc: Option<ApiDoc>,
+    /// The status of a successful answer (200, 201 Created, 204 No Content), for the
+    /// OpenAPI document.
+    pub success: u16,
     pub handler: MethodRouter<AppState>,
 }
 
@@ -98,6 +101,7 @@ impl RouteSpec {
             face: Face::Staff,
             during_password_change: false,
             doc: None,
+            success: 200,
             handler,
         }
     }
@@ -131,6 +135,12 @@ impl RouteSpec {
         self.handler = self
             .handler
             .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// The handler answers success with `code` (201, 204) rather than 200.
+    fn status(mut self, code: u16) -> Self {
+        self.success = code;
         self
     }
 
@@ -289,7 +299,7 @@ pub fn table() -> Vec<RouteSpec> {
             )
             .req::<a_auth::LoginRequest>()
             .res::<a_auth::LoginResponse>(),
-        post("/api/v1/auth/logout", SIGNED_IN, a_auth::logout)
+        post("/api/v1/auth/logout", SIGNED_IN, a_auth::logout).status(204)
             .api("auth", "End the cookie session")
             .while_changing_password(),
         post("/api/v1/auth/tokens", SIGNED_IN, a_auth::create_token)
@@ -303,7 +313,7 @@ pub fn table() -> Vec<RouteSpec> {
             .api("auth", "The caller and their roles")
             .res::<a_auth::Me>()
             .while_changing_password(),
-        put("/api/v1/me/password", SIGNED_IN, a_auth::change_password)
+        put("/api/v1/me/password", SIGNED_IN, a_auth::change_password).status(204)
             .api(
                 "auth",
                 "Change the caller's password; ends their other sessions",
@@ -314,7 +324,7 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/organisations", ORG_READERS, a_orgs::list)
             .api("organisations", "Organisations the caller may see")
             .res::<a_orgs::OrgList>(),
-        post("/api/v1/organisations", ADMIN, a_orgs::create)
+        post("/api/v1/organisations", ADMIN, a_orgs::create).status(201)
             .api(
                 "organisations",
                 "File an evaluation body (regulator) or add a test site or room",
@@ -343,7 +353,7 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/users", ADMIN, a_users::list)
             .api("users", "Accounts the caller administers")
             .res::<a_users::UserList>(),
-        post("/api/v1/users", ADMIN, a_users::create)
+        post("/api/v1/users", ADMIN, a_users::create).status(201)
             .api(
                 "users",
                 "Create an account with a role; real-name record for candidates",
@@ -383,7 +393,7 @@ pub fn table() -> Vec<RouteSpec> {
             "/api/v1/shortage-catalogues",
             REGULATOR_ONLY,
             a_banks::create_shortage,
-        )
+        ).status(201)
         .api("catalogue", "Publish a dated shortage catalogue")
         .req::<a_banks::ShortageInput>(),
         get("/api/v1/banks", BANK_USERS, a_banks::list)
@@ -398,7 +408,7 @@ pub fn table() -> Vec<RouteSpec> {
                 "Items of a bank (no keys); filters level, mode, point, status, type, q, page",
             )
             .res::<a_banks::ItemList>(),
-        post("/api/v1/banks/{id}/items", BANK_USERS, a_banks::create_item)
+        post("/api/v1/banks/{id}/items", BANK_USERS, a_banks::create_item).status(201)
             .api("banks", "Write a new item (a draft)")
             .req::<crate::app::banks::NewItemInput>()
             .res::<a_banks::CreatedItem>(),
@@ -409,7 +419,7 @@ pub fn table() -> Vec<RouteSpec> {
             )
             .res::<a_banks::ImportResponse>()
             .body_limit(UPLOAD_BYTES),
-        post("/api/v1/banks/{id}/share", REGULATOR_ONLY, a_banks::share)
+        post("/api/v1/banks/{id}/share", REGULATOR_ONLY, a_banks::share).status(204)
             .api("banks", "Share a bank with a body for assembly (no keys)")
             .req::<a_banks::ShareInput>(),
         get("/api/v1/items/{id}", BANK_USERS, a_banks::item)
@@ -434,7 +444,7 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/plans", PLAN_VIEWERS, a_exams::list)
             .api("plans", "Assessment plans the caller may see")
             .res::<a_exams::PlanList>(),
-        post("/api/v1/plans", BODY_ADMIN, a_exams::create)
+        post("/api/v1/plans", BODY_ADMIN, a_exams::create).status(201)
             .api("plans", "Plan an occupation × level: refused unless the body is in good standing and its filed scope covers it")
             .req::<crate::app::plans::PlanInput>(),
         get("/api/v1/plans/{id}", PLAN_VIEWERS, a_exams::show)
@@ -442,17 +452,17 @@ pub fn table() -> Vec<RouteSpec> {
             .res::<a_exams::PlanDetail>(),
         post("/api/v1/plans/{id}/approve", REGULATOR_ONLY, a_exams::approve)
             .api("plans", "Approve a plan that waits for the regulator"),
-        post("/api/v1/plans/{id}/sessions", BODY_ADMIN, a_exams::add_session)
+        post("/api/v1/plans/{id}/sessions", BODY_ADMIN, a_exams::add_session).status(201)
             .api("plans", "Add a session in one of the body's rooms")
             .req::<crate::app::plans::sessions::SessionInput>()
             .res::<a_exams::Created>(),
-        post("/api/v1/sessions/{id}/proctors", BODY_ADMIN, a_exams::assign_proctor)
+        post("/api/v1/sessions/{id}/proctors", BODY_ADMIN, a_exams::assign_proctor).status(204)
             .api("plans", "Assign a proctor; refused with the reason on a declared relation to a candidate")
             .req::<crate::app::plans::sessions::StaffInput>(),
-        post("/api/v1/plans/{id}/inspectors", REGULATOR_ONLY, a_exams::assign_inspector)
+        post("/api/v1/plans/{id}/inspectors", REGULATOR_ONLY, a_exams::assign_inspector).status(204)
             .api("plans", "Dispatch a quality inspector to a plan")
             .req::<crate::app::plans::sessions::StaffInput>(),
-        post("/api/v1/plans/{id}/candidates", BODY_ADMIN, a_exams::add_candidates)
+        post("/api/v1/plans/{id}/candidates", BODY_ADMIN, a_exams::add_candidates).status(201)
             .api("plans", "Enrol candidates (all or none): seats and admission numbers")
             .req::<crate::app::plans::roster::RosterInput>()
             .res::<a_exams::EnrolledList>()
@@ -472,11 +482,11 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/plans/{id}/live", PLAN_VIEWERS, a_exams::live)
             .api("inspection", "Rooms, roster, proctor actions and findings of a plan")
             .res::<crate::app::inspection::PlanLive>(),
-        post("/api/v1/plans/{id}/findings", INSPECTORS, a_exams::file_finding)
+        post("/api/v1/plans/{id}/findings", INSPECTORS, a_exams::file_finding).status(201)
             .api("inspection", "File a finding against the body, a proctor or a session")
             .req::<crate::app::inspection::FindingInput>()
             .res::<a_exams::Created>(),
-        post("/api/v1/me/relations", SIGNED_IN, a_exams::declare_relation)
+        post("/api/v1/me/relations", SIGNED_IN, a_exams::declare_relation).status(204)
             .api("plans", "Declare a relation to a person (recusal)")
             .req::<crate::app::plans::roster::RelationInput>(),
         post("/api/v1/synthetic-bank", REGULATOR_ONLY, a_exams::synthetic_bank)
@@ -490,7 +500,7 @@ pub fn table() -> Vec<RouteSpec> {
         get("/api/v1/sessions/{id}/roster", PROCTORS, a_exams::session_roster)
             .api("proctoring", "Live roster of a room, with who is locked out of exam-day login")
             .res::<a_exams::RoomRoster>(),
-        post("/api/v1/sessions/{id}/unlock", PROCTORS, a_exams::unlock_login)
+        post("/api/v1/sessions/{id}/unlock", PROCTORS, a_exams::unlock_login).status(204)
             .api("proctoring", "Unlock a candidate's exam-day login after too many wrong ID numbers")
             .req::<crate::app::proctoring::UnlockInput>(),
         post("/api/v1/sessions/{id}/admit-all", PROCTORS, a_exams::admit_all)
@@ -500,7 +510,7 @@ pub fn table() -> Vec<RouteSpec> {
             .api("proctoring", "admit, pause, resume, extend (minutes, reason), terminate (reason)")
             .req::<crate::app::proctoring::ActionInput>()
             .res::<crate::domain::exam::Clock>(),
-        post("/api/v1/attempts/{id}/irregularities", PROCTORS, a_exams::irregularity)
+        post("/api/v1/attempts/{id}/irregularities", PROCTORS, a_exams::irregularity).status(201)
             .api("proctoring", "Record an irregularity: warning, deduction, void")
             .req::<crate::app::proctoring::IrregularityInput>()
             .res::<a_exams::Created>(),
@@ -510,7 +520,7 @@ pub fn table() -> Vec<RouteSpec> {
             .api("exam", "Exam-day login with admission number and ID number; sets the exam cookie")
             .req::<crate::app::delivery::ExamLogin>()
             .res::<a_exams::ExamSession>(),
-        post("/api/v1/exam/logout", PUBLIC, a_exams::exam_logout).face(Face::Exam).api("exam", "End the exam-day session"),
+        post("/api/v1/exam/logout", PUBLIC, a_exams::exam_logout).status(204).face(Face::Exam).api("exam", "End the exam-day session"),
         get("/api/v1/exam/state", EXAMINEE, a_exams::exam_state)
             .face(Face::Exam)
             .api("exam", "Status, server clock and acknowledged answers (no keys, no scores)")
@@ -528,7 +538,7 @@ pub fn table() -> Vec<RouteSpec> {
             .api("exam", "Save changes; answered only after the durable commit; 409 when paused, closed or past the deadline")
             .req::<crate::app::delivery::SaveRequest>()
             .res::<crate::app::delivery::SaveAck>(),
-        post("/api/v1/exam/marks", EXAMINEE, a_exams::exam_mark)
+        post("/api/v1/exam/marks", EXAMINEE, a_exams::exam_mark).status(204)
             .face(Face::Exam)
             .api("exam", "Mark a question to come back to (or clear the mark); marks follow the candidate to another computer")
             .req::<crate::app::delivery::MarkInput>(),

@@ -59,22 +59,22 @@ pub(super) fn routes() -> Vec<RouteSpec> {
         get("/api/v1/credit/{kind}/{id}", SIGNED_IN, a_credit::ledger)
             .api("credit", "A body's (kind=body) or an assessor's (kind=assessor) ledger with the derived score, grade and standing")
             .res::<crate::app::credit::Ledger>(),
-        post("/api/v1/credit/events", REGULATOR_ONLY, a_credit::record)
+        post("/api/v1/credit/events", REGULATOR_ONLY, a_credit::record).status(201)
             .api("credit", "Record a confirmed event citing a rule, with evidence; a hard-exit event may revoke certificates found improperly issued")
             .req::<crate::app::credit::EventInput>()
             .res::<api::results::RequestCreated>(),
-        post("/api/v1/plans/{id}/credit/proposals", INSPECTORS, a_credit::propose)
+        post("/api/v1/plans/{id}/credit/proposals", INSPECTORS, a_credit::propose).status(201)
             .api("credit", "An inspector dispatched to the plan proposes an event against its body or one of its assessors")
             .req::<crate::app::credit::EventInput>()
             .res::<api::results::RequestCreated>(),
-        post("/api/v1/credit/events/{id}/decision", REGULATOR_ONLY, a_credit::decide_event)
+        post("/api/v1/credit/events/{id}/decision", REGULATOR_ONLY, a_credit::decide_event).status(204)
             .api("credit", "Confirm or reject a proposed event (decision: confirm | reject)")
             .req::<crate::app::credit::DecisionInput>(),
-        post("/api/v1/credit/events/{id}/appeals", SIGNED_IN, a_credit::appeal)
+        post("/api/v1/credit/events/{id}/appeals", SIGNED_IN, a_credit::appeal).status(201)
             .api("credit", "The body's admin (or the assessor) appeals a confirmed event")
             .req::<crate::app::credit::AppealInput>()
             .res::<api::results::RequestCreated>(),
-        post("/api/v1/credit/appeals/{id}/decision", REGULATOR_ONLY, a_credit::decide_appeal)
+        post("/api/v1/credit/appeals/{id}/decision", REGULATOR_ONLY, a_credit::decide_appeal).status(204)
             .api("credit", "Uphold (the event is reversed) or dismiss an appeal, by an officer other than the one who confirmed the event")
             .req::<crate::app::credit::DecisionInput>(),
         post("/api/v1/inspections/sample", REGULATOR_ONLY, a_credit::sample)
