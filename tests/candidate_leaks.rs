@@ -106,7 +106,9 @@ async fn a_candidate_never_sees_a_key_an_early_score_or_another_candidate() {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    // Before publication, a page's per-question marking counts as a score too.
     let score_fields: Vec<String> = [
+        "class=\"correct\"",
         "\"raw_points\":",
         "\"score\":",
         "\"passed\":",
@@ -138,14 +140,25 @@ async fn a_candidate_never_sees_a_key_an_early_score_or_another_candidate() {
         .await;
     assert_eq!(s, 200);
     let mut attempts = Vec::new();
+    // What the candidate's own changes answer (start, a save, submit): checked too.
+    let mut posted = Vec::new();
     for c in [&c0, &c1] {
         let (s, st) = c.post("/api/v1/exam/start", json!({})).await;
         assert_eq!(s, 200, "{st}");
+        posted.push(("exam POST /api/v1/exam/start".to_string(), st.to_string()));
         let (_, st) = c.get("/api/v1/exam/state").await;
         attempts.push(st["attempt_id"].as_i64().unwrap());
     }
     let mut answers0 = right_answers(&app, attempts[0]).await;
     answers0.pop();
+    let (s, b) = c0
+        .post(
+            "/api/v1/exam/answers",
+            json!({"changes": [{"position": answers0[0].0, "seq": 1, "answer": answers0[0].1}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    posted.push(("exam POST /api/v1/exam/answers".to_string(), b.to_string()));
     answer_all(&c0, &answers0).await;
     answer_all(&c1, &right_answers(&app, attempts[1]).await).await;
 
@@ -181,7 +194,12 @@ async fn a_candidate_never_sees_a_key_an_early_score_or_another_candidate() {
     for c in [&c0, &c1] {
         let (s, b) = c.post("/api/v1/exam/submit", json!({})).await;
         assert_eq!(s, 200, "{b}");
+        posted.push(("exam POST /api/v1/exam/submit".to_string(), b.to_string()));
     }
+    // Only candidate 0's own answers are theirs to read; both are checked for keys
+    // and scores.
+    assert_absent(&posted, &key_texts, "an answer key");
+    assert_absent(&posted, &score_fields, "no score yet");
     let ba = &planned.body_admin;
     for _ in 0..200 {
         let (_, r) = ba.get(&format!("/api/v1/plans/{plan}/results")).await;

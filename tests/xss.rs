@@ -1,7 +1,8 @@
-//! Stored XSS, in a real browser: a corpus of a few hundred payloads is put into every
-//! text field a user can write (bank items' stems, options and explanations; names of
-//! bodies, sites, rooms, accounts, candidates and plans; irregularities, findings,
-//! ledger notes, training courses), then every role's views of them are opened in
+//! Stored XSS, in a real browser: a corpus of a few hundred payloads is put into the
+//! text fields users write (bank items' stems, options and explanations; names of sites,
+//! rooms, accounts, candidates and plans; irregularities, findings, ledger notes,
+//! training courses), then the views of the regulator, a body admin, a proctor, an
+//! inspector, an author, a reviewer and the candidate's exam page are opened in
 //! headless Chromium with a hook installed before any page script runs. The test fails
 //! if a payload runs (`xss(n)` called), if the page's Content-Security-Policy had to
 //! block anything (markup got through even though it could not run), or if a page
@@ -473,6 +474,11 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
     assert!(
         on_paper.as_u64().unwrap() > 0,
         "no payload item was drawn onto the paper"
+    );
+    assert!(
+        w.stored >= 190,
+        "most payloads must be stored for the views to show them: {}",
+        w.stored
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     app.stop().await;

@@ -8,8 +8,9 @@ use skillcert::formats::{read, Format};
 fuzz_target!(init: {
     // The importer turns a panic of calamine into the file's error (see
     // `formats::xlsx::read`); libFuzzer's hook would abort on the panic before that
-    // catch. A panic that escapes the importer still ends the run as a crash.
-    std::panic::set_hook(Box::new(|_| {}));
+    // catch. A panic that escapes the importer still ends the run as a crash (its
+    // message printed here).
+    std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
 }, |data: &[u8]| {
     let parsed = read(Format::Xlsx, "items.xlsx", data, &skillcert_fuzz_limits());
     // Whatever was read stays within the limits it was read under.

@@ -395,7 +395,8 @@ mod tests {
 }
 
 /// Whether `name` can stand on a real-name record and a certificate: letters of any
-/// script (Chinese, Latin, Uyghur, Tibetan, …) with their combining marks, digits, spaces
+/// script (Chinese, Latin, Uyghur, Tibetan, …) with the marks listed in
+/// [`unicode_mark`], digits, spaces
 /// and the marks names use (the middle dots · • ‧ ・ of transliterated names, `.`, `-`,
 /// `'`, `’`, the Tibetan tsheg). Markup, quotes, brackets and control characters are refused: a name is
 /// printed on certificates and read aloud in the exam room, and `<script>` is nobody's.
@@ -411,11 +412,18 @@ pub fn plausible_person_name(name: &str) -> bool {
     })
 }
 
-/// Combining marks (accents written as separate code points, Indic and Tibetan vowel
-/// signs), which `char::is_alphanumeric` does not count as letters.
+/// What `char::is_alphanumeric` does not count as letters but names are written with:
+/// combining marks (Latin accents; Hebrew, Arabic, Indic, Thai, Lao, Tibetan, Myanmar and
+/// Khmer vowel signs), Mongolian free variation selectors and vowel separator, variation
+/// selectors, zero-width (non-)joiners, the narrow no-break space, and the private-use
+/// areas, where rare characters (生僻字) of identity records are encoded.
 fn unicode_mark(c: char) -> bool {
-    matches!(u32::from(c), 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F
-        | 0x0900..=0x0DFF | 0x0F18..=0x0FBC | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF)
+    matches!(u32::from(c), 0x0300..=0x036F | 0x0591..=0x05C7 | 0x0610..=0x061A
+        | 0x064B..=0x065F | 0x0900..=0x0DFF | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E
+        | 0x0EB1..=0x0EBC | 0x0EC8..=0x0ECD | 0x0F18..=0x0FBC | 0x102B..=0x103E
+        | 0x1056..=0x1059 | 0x17B4..=0x17D3 | 0x180B..=0x180F | 0x1AB0..=0x1AFF
+        | 0x1DC0..=0x1DFF | 0x200C..=0x200D | 0x202F | 0x20D0..=0x20FF | 0xE000..=0xF8FF
+        | 0xFE00..=0xFE0F | 0xE0100..=0xE01EF | 0xF0000..=0x10FFFD)
 }
 
 #[cfg(test)]

@@ -74,7 +74,8 @@ const MATHML_TAGS: &[&str] = &[
 /// `javascript:` links; formatting, tables, lists, images, sub/superscripts and MathML
 /// formulas stay.
 ///
-/// Cleaned until a further cleaning changes nothing: ammonia's output can re-parse into
+/// Cleaned until a further cleaning changes nothing (at most five passes, else the
+/// fragment is kept as escaped text): ammonia's output can re-parse into
 /// another tree (markup the parser nested while an element since removed was open, e.g.
 /// one heading inside another), so one pass would leave a stem that changes on every
 /// save and a browser reading a different tree than the one that was checked (found by
@@ -84,11 +85,12 @@ pub fn sanitize(html: &str) -> String {
     for _ in 0..4 {
         let again = clean_once(&out);
         if again == out {
-            break;
+            return out;
         }
         out = again;
     }
-    out
+    // Still changing after five passes (none seen so far): keep it as plain text.
+    escape(html)
 }
 
 fn clean_once(html: &str) -> String {

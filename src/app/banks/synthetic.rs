@@ -21,11 +21,12 @@ pub async fn create(
     // The body to share with is checked before anything is written: a wrong id must
     // change nothing (found by the API fuzzer: it made the bank, then failed with 500).
     if let Some(body) = share_with {
-        let org = app
-            .store
-            .org(body)
-            .await
-            .map_err(|_| Error::field("share_with", "org.missing"))?;
+        let org = match app.store.org(body).await {
+            Err(crate::store::StoreError::NotFound) => {
+                return Err(Error::field("share_with", "org.missing"))
+            }
+            other => other?,
+        };
         if org.kind != crate::domain::org::OrgKind::Body {
             return Err(Error::field("share_with", "org.not_a_body"));
         }

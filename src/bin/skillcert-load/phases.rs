@@ -261,18 +261,48 @@ pub async fn saves(crowd: &Crowd, seconds: u64, interval_ms: u64) -> Saves {
                             *e = (*e).max(seq);
                         }
                     }
-                    // The process is gone (killed, restarted): with several processes
-                    // the candidate signs in again on the next one, as an exam-room
-                    // browser behind a load balancer does, and checks that everything
-                    // acknowledged so far is there.
+                    // The process is gone (killed): with several processes the
+                    // candidate's browser goes on through the next one, as behind a load
+                    // balancer, with the same exam session (cookie), and the same save is
+                    // sent again there. Only if that process does not know the session
+                    // does the candidate sign in again (and check that everything
+                    // acknowledged so far is stored).
                     Err(e) if e.is_connect() && crowd.bases.len() > 1 => {
                         crowd.errors.fetch_add(1, Ordering::Relaxed);
-                        drop(guard);
-                        crowd.failovers.fetch_add(1, Ordering::Relaxed);
-                        match reconnect_and_check(&crowd, &c).await {
-                            Some(m) => missing.fetch_add(m, Ordering::Relaxed),
-                            None => crowd.errors.fetch_add(1, Ordering::Relaxed),
+                        guard.base = (guard.base + 1) % crowd.bases.len();
+                        let again = crowd
+                            .http
+                            .post(format!("{}/api/v1/exam/answers", crowd.bases[guard.base]))
+                            .header("cookie", &guard.cookie)
+                            .header("x-csrf-token", &guard.csrf)
+                            .json(&body)
+                            .send()
+                            .await;
+                        let acknowledged = match again {
+                            Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                            _ => false,
                         };
+                        match acknowledged {
+                            true => {
+                                crowd.failovers.fetch_add(1, Ordering::Relaxed);
+                                let e = guard.acked.entry(pos as u32).or_insert(0);
+                                *e = (*e).max(seq);
+                            }
+                            false => {
+                                // `reconnect_and_check` moves on to the next process
+                                // itself: step back so it lands on this one.
+                                let n = crowd.bases.len();
+                                guard.base = (guard.base + n - 1) % n;
+                                drop(guard);
+                                match reconnect_and_check(&crowd, &c).await {
+                                    Some(m) => {
+                                        crowd.failovers.fetch_add(1, Ordering::Relaxed);
+                                        missing.fetch_add(m, Ordering::Relaxed)
+                                    }
+                                    None => crowd.errors.fetch_add(1, Ordering::Relaxed),
+                                };
+                            }
+                        }
                     }
                     _ => {
                         crowd.errors.fetch_add(1, Ordering::Relaxed);
