@@ -101,7 +101,11 @@ fn rate_chart(id: &str, rows: &[Row]) -> String {
             )
         })
         .collect();
-    hbars(id, &bars, 1.0)
+    // No rate to draw (nobody sat yet): no empty chart, the table says it.
+    match bars.is_empty() {
+        true => String::new(),
+        false => hbars(id, &bars, 1.0),
+    }
 }
 
 fn render(st: &AppState, ctx: &RequestCtx, r: &PeriodReport) -> Result<Response, AppError> {
@@ -127,7 +131,10 @@ fn render(st: &AppState, ctx: &RequestCtx, r: &PeriodReport) -> Result<Response,
         "by_city": rows_json(&r.by_city),
         "chart_bodies": rate_chart("chart-body-rates", &r.by_body),
         "chart_occupations": rate_chart("chart-occupation-rates", &r.by_occupation),
-        "chart_cities": hbars("chart-city-certificates", &cert_bars, f64::from(max_certs)),
+        "chart_cities": match max_certs {
+            0 => String::new(),
+            _ => hbars("chart-city-certificates", &cert_bars, f64::from(max_certs)),
+        },
         "flags": r.flags.iter().map(|f| json!({
             "kind": f.kind, "subject": f.subject,
             "detail": if en { &f.detail_en } else { &f.detail },
