@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod openapi;
+mod origin;
 pub mod pages;
 pub mod render;
 pub mod routes;
