@@ -131,14 +131,7 @@ async fn a_candidate_never_sees_a_key_an_early_score_or_another_candidate() {
     let seen = crawl(&both, &base_ids).await;
     assert_absent(&seen, &other, "the other candidate");
     assert_absent(&seen, &score_fields, "no score yet");
-    let (s, _) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     let mut attempts = Vec::new();
     // What the candidate's own changes answer (start, a save, submit): checked too.
     let mut posted = Vec::new();

@@ -13,7 +13,7 @@ mod common;
 
 use common::browser::{browser, click, fill, shot};
 use common::exams::{exam_login, id_number, plan_elderly_care_of, user};
-use common::scenario::PASSWORD;
+use common::scenario::{key_reader, PASSWORD};
 use common::{Client as Api, TestApp};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::Client;
@@ -162,26 +162,8 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
     // The regulator's author writes one item per payload (stem, an option and the
     // explanation carry payloads); a reviewer approves them, so papers draw them.
     let (au, rv) = (format!("au{tag}"), format!("rv{tag}"));
-    for (login, role) in [(&au, "bank_author"), (&rv, "bank_reviewer")] {
-        admin
-            .create_user(
-                json!({"login": login, "display_name": p(), "password": "One-time-pw-1",
-                                "org_id": 1, "role": role, "must_change_password": true}),
-            )
-            .await;
-        let c = app.first_sign_in(login, "One-time-pw-1").await;
-        let (s, b) = c
-            .put(
-                "/api/v1/me/password",
-                json!({"current_password": "One-time-pw-1-own", "new_password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(s, 204, "{b}");
-    }
-    let author = Api::new(&app.url(""));
-    author.login(&au, PASSWORD).await;
-    let reviewer = Api::new(&app.url(""));
-    reviewer.login(&rv, PASSWORD).await;
+    let author = key_reader(app, &admin, &au, "bank_author", &p()).await;
+    let reviewer = key_reader(app, &admin, &rv, "bank_reviewer", &p()).await;
     let (_, banks) = admin.get("/api/v1/banks").await;
     let bank = banks["banks"]
         .as_array()
@@ -261,14 +243,7 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let cand = exam_login(app, &planned.admissions[0], &id_number(0)).await;
-    let (s, _) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     let (s, _) = cand.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 200);
     let (_, st) = cand.get("/api/v1/exam/state").await;

@@ -212,6 +212,18 @@ pub async fn plan_elderly_care_of(
 }
 
 impl Planned {
+    /// The proctor admits everyone signed in to the session.
+    pub async fn admit_all(&self) {
+        let (s, b) = self
+            .proctor
+            .post(
+                &format!("/api/v1/sessions/{}/admit-all", self.session_id),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+
     /// The body admin closes the roster (papers are generated then).
     pub async fn close_roster(&self) -> (u16, Value) {
         self.body_admin

@@ -134,27 +134,8 @@ impl Scenario {
         // The regulator's author writes an item and edits it; a reviewer returns it.
         let author_login = format!("au{tag}");
         let reviewer_login = format!("rv{tag}");
-        admin
-            .create_user(
-                json!({"login": author_login, "display_name": "命题员", "password": "One-time-pw-1",
-                                "org_id": 1, "role": "bank_author", "must_change_password": true}),
-            )
-            .await;
-        admin
-            .create_user(json!({"login": reviewer_login, "display_name": "审题员", "password": "One-time-pw-1",
-                                "org_id": 1, "role": "bank_reviewer", "must_change_password": true}))
-            .await;
-        let author = app.first_sign_in(&author_login, "One-time-pw-1").await;
-        let reviewer = app.first_sign_in(&reviewer_login, "One-time-pw-1").await;
-        for c in [&author, &reviewer] {
-            let (s, b) = c
-                .put(
-                    "/api/v1/me/password",
-                    json!({"current_password": "One-time-pw-1-own", "new_password": PASSWORD}),
-                )
-                .await;
-            assert_eq!(s, 204, "{b}");
-        }
+        let author = key_reader(app, &admin, &author_login, "bank_author", "命题员").await;
+        let reviewer = key_reader(app, &admin, &reviewer_login, "bank_reviewer", "审题员").await;
         let (_, banks) = admin.get("/api/v1/banks").await;
         let bank_id = banks["banks"]
             .as_array()
@@ -303,6 +284,33 @@ impl Scenario {
         };
         common.iter().map(|s| s.to_string()).chain(own).collect()
     }
+}
+
+/// A regulator account that reads keys (bank author or reviewer), created with a
+/// one-time password and signed in after choosing [`PASSWORD`] (such accounts always
+/// choose their own, see `tests/security.rs`).
+pub async fn key_reader(
+    app: &TestApp,
+    admin: &Client,
+    login: &str,
+    role: &str,
+    display_name: &str,
+) -> Client {
+    admin
+        .create_user(
+            json!({"login": login, "display_name": display_name, "password": "One-time-pw-1",
+                            "org_id": 1, "role": role, "must_change_password": true}),
+        )
+        .await;
+    let c = app.first_sign_in(login, "One-time-pw-1").await;
+    let (s, b) = c
+        .put(
+            "/api/v1/me/password",
+            json!({"current_password": "One-time-pw-1-own", "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    c
 }
 
 /// The password of a scenario account.

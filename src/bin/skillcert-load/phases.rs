@@ -200,6 +200,22 @@ async fn reconnect_and_check(crowd: &Crowd, c: &Arc<Mutex<Candidate>>) -> Option
     Some(missing as u64)
 }
 
+/// One answer save as the candidate's browser sends it, to the candidate's process.
+async fn send_save(
+    crowd: &Crowd,
+    c: &Candidate,
+    body: &Value,
+) -> reqwest::Result<reqwest::Response> {
+    crowd
+        .http
+        .post(format!("{}/api/v1/exam/answers", crowd.bases[c.base]))
+        .header("cookie", &c.cookie)
+        .header("x-csrf-token", &c.csrf)
+        .json(body)
+        .send()
+        .await
+}
+
 /// What the save phase measured.
 pub struct Saves {
     /// `(when the save was due, seconds into the phase; its latency in ms)`.
@@ -242,14 +258,7 @@ pub async fn saves(crowd: &Crowd, seconds: u64, interval_ms: u64) -> Saves {
                 guard.seq += 1;
                 let seq = guard.seq;
                 let body = json!({"changes": [{"position": pos, "seq": seq, "answer": answer_for(&mut rng, &kind, options)}]});
-                let res = crowd
-                    .http
-                    .post(format!("{}/api/v1/exam/answers", crowd.bases[guard.base]))
-                    .header("cookie", &guard.cookie)
-                    .header("x-csrf-token", &guard.csrf)
-                    .json(&body)
-                    .send()
-                    .await;
+                let res = send_save(&crowd, &guard, &body).await;
                 match res {
                     Ok(r) if r.status().is_success() => {
                         if r.bytes().await.is_ok() {
@@ -270,14 +279,7 @@ pub async fn saves(crowd: &Crowd, seconds: u64, interval_ms: u64) -> Saves {
                     Err(e) if e.is_connect() && crowd.bases.len() > 1 => {
                         crowd.errors.fetch_add(1, Ordering::Relaxed);
                         guard.base = (guard.base + 1) % crowd.bases.len();
-                        let again = crowd
-                            .http
-                            .post(format!("{}/api/v1/exam/answers", crowd.bases[guard.base]))
-                            .header("cookie", &guard.cookie)
-                            .header("x-csrf-token", &guard.csrf)
-                            .json(&body)
-                            .send()
-                            .await;
+                        let again = send_save(&crowd, &guard, &body).await;
                         let acknowledged = match again {
                             Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
                             _ => false,
