@@ -438,14 +438,7 @@ async fn a_commit_that_fails_is_never_acknowledged() {
     assert_eq!(s, 200, "{b}");
     let c =
         common::exams::exam_login(&app, &planned.admissions[0], &common::exams::id_number(0)).await;
-    let (s, _) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 200);
     let (_, paper) = c.get("/api/v1/exam/paper").await;

@@ -12,7 +12,7 @@
 mod common;
 
 use common::browser::{browser, click, fill, shot};
-use common::exams::{exam_login, id_number, plan_elderly_care_of, user};
+use common::exams::{elderly_care_bank, exam_login, id_number, plan_elderly_care_of, user};
 use common::scenario::{key_reader, PASSWORD};
 use common::{Client as Api, TestApp};
 use fantoccini::wd::WebDriverCompatibleCommand;
@@ -164,15 +164,7 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
     let (au, rv) = (format!("au{tag}"), format!("rv{tag}"));
     let author = key_reader(app, &admin, &au, "bank_author", &p()).await;
     let reviewer = key_reader(app, &admin, &rv, "bank_reviewer", &p()).await;
-    let (_, banks) = admin.get("/api/v1/banks").await;
-    let bank = banks["banks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["occupation_code"] == "4-10-01-05")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let bank = elderly_care_bank(&admin).await;
     let mut items = Vec::new();
     for (k, payload) in corpus.iter().enumerate() {
         let item = json!({"type": "single_choice", "stem": format!("探针{k} {payload}"),

@@ -93,14 +93,13 @@ pub struct FindingInput {
     pub evidence: String,
 }
 
-/// An inspector assigned to the plan files a finding against its body, a proctor of
-/// one of its sessions, or one of its sessions.
-pub async fn file_finding(
+/// The plan and its body, for an inspector dispatched to it (findings, proposed
+/// deductions); "not found" for anyone else.
+pub async fn plan_for_inspector(
     app: &App,
     p: &Principal,
     plan_id: i64,
-    input: FindingInput,
-) -> Result<i64> {
+) -> Result<(Plan, crate::store::Org)> {
     let plan = app.store.plan(plan_id).await?;
     let body = app.store.org(plan.body_id).await?;
     let inspector_assigned = app.store.is_plan_inspector(plan_id, p.user_id).await?;
@@ -110,6 +109,18 @@ pub async fn file_finding(
         &body.as_ref(),
     )
     .map_err(|_| Error::NotFound)?;
+    Ok((plan, body))
+}
+
+/// An inspector assigned to the plan files a finding against its body, a proctor of
+/// one of its sessions, or one of its sessions.
+pub async fn file_finding(
+    app: &App,
+    p: &Principal,
+    plan_id: i64,
+    input: FindingInput,
+) -> Result<i64> {
+    let (plan, _) = plan_for_inspector(app, p, plan_id).await?;
     let mut f = Fields::default();
     let subject = FindingSubject::ALL
         .into_iter()

@@ -34,6 +34,19 @@ pub async fn user(admin: &Client, login: &str, org: i64, role: &str) -> i64 {
         .await
 }
 
+/// The id of the shipped elderly-care bank (养老护理员, 4-10-01-05), as `admin` lists it.
+pub async fn elderly_care_bank(admin: &Client) -> i64 {
+    let (_, banks) = admin.get("/api/v1/banks").await;
+    banks["banks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["occupation_code"] == "4-10-01-05")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// Regulator files a body with the elderly-care scope and shares the shipped bank; the
 /// body admin plans with `duration_seconds`, one room, two proctors, candidates.
 pub async fn plan_elderly_care(app: &TestApp, duration_seconds: u32, candidates: usize) -> Planned {
@@ -96,15 +109,7 @@ pub async fn plan_elderly_care_of(
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let (_, banks) = admin.get("/api/v1/banks").await;
-    let bank = banks["banks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["occupation_code"] == "4-10-01-05")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let bank = elderly_care_bank(&admin).await;
     let (s, b) = admin
         .post(
             &format!("/api/v1/banks/{bank}/share"),

@@ -14,7 +14,7 @@ use crate::domain::credit::{
     assessor_standing, body_standing, CreditRule, EventStatus, Standing, SubjectKind,
 };
 use crate::domain::org::{OrgKind, OrgStatus};
-use crate::domain::policy::{decide, Action, Principal};
+use crate::domain::policy::Principal;
 use crate::domain::role::Role;
 use crate::domain::validate::{FieldError, Fields};
 use crate::store::credit::{Appeal, CreditEvent, EvidenceRef, NewCreditEvent, Revocation};
@@ -293,15 +293,7 @@ pub async fn record(app: &App, p: &Principal, input: EventInput) -> Result<i64> 
 /// An inspector dispatched to a plan proposes an event against the plan's body or an
 /// assessor who served in it; it counts once a regulator officer confirms it.
 pub async fn propose(app: &App, p: &Principal, plan_id: i64, input: EventInput) -> Result<i64> {
-    let plan = app.store.plan(plan_id).await?;
-    let body = app.store.org(plan.body_id).await?;
-    let inspector_assigned = app.store.is_plan_inspector(plan_id, p.user_id).await?;
-    decide(
-        p,
-        Action::FileFinding { inspector_assigned },
-        &body.as_ref(),
-    )
-    .map_err(|_| Error::NotFound)?;
+    let (_, body) = crate::app::inspection::plan_for_inspector(app, p, plan_id).await?;
     let (mut e, _) = new_event(app, p, &input, EventStatus::Proposed, Some(plan_id)).await?;
     // An assessor's event arose at this plan's body, whichever body granted the role.
     e.body_id = Some(body.id);
