@@ -31,27 +31,92 @@ pub async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
         eprintln!("skipped browser test: chromedriver is not installed (apt-get install chromium chromium-driver)");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A ChromeDriver that does not come up is started again on another port: tests in
+    // one binary start several at once, and a port picked by binding to port 0 can be
+    // taken by another process before ChromeDriver binds it (CI saw a session refused
+    // on such a port).
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        match start_browser(&driver_path).await {
+            Ok(started) => return Some(started),
+            Err(e) => {
+                eprintln!("browser did not start, trying again: {e}");
+                errors.push(e);
+            }
+        }
+    }
+    panic!("browser session: {}", errors.join(" / "));
+}
+
+/// A port for one ChromeDriver, never one already handed out in this test binary.
+fn driver_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+/// Whether the ChromeDriver on `port` answers its status request with "ready". An HTTP
+/// request rather than a bare connect: on Linux a connect to a free local port can, now
+/// and then, connect to itself.
+fn driver_ready(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.1 200") && answer.replace(' ', "").contains("\"ready\":true")
+}
+
+async fn start_browser(driver_path: &str) -> Result<(Client, Driver, tempfile::TempDir), String> {
+    let port = driver_port();
+    let profile = tempfile::tempdir().unwrap();
+    let log = profile.path().join("chromedriver.log");
     let child = Command::new(driver_path)
         .arg(format!("--port={port}"))
+        .arg(format!("--log-path={}", log.display()))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let driver = Driver(child);
+    let mut driver = Driver(child);
+    let log_tail = || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join("\n")
+    };
     let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen"
-        );
+    while !driver_ready(port) {
+        if let Ok(Some(status)) = driver.0.try_wait() {
+            return Err(format!(
+                "chromedriver on port {port} exited ({status}):\n{}",
+                log_tail()
+            ));
+        }
+        if t0.elapsed() > Duration::from_secs(20) {
+            return Err(format!(
+                "chromedriver on port {port} not ready after 20 s:\n{}",
+                log_tail()
+            ));
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -67,12 +132,14 @@ pub async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector)
+    match ClientBuilder::new(connector)
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("browser session");
-    Some((client, driver, profile))
+    {
+        Ok(client) => Ok((client, driver, profile)),
+        Err(e) => Err(format!("session on port {port}: {e}\n{}", log_tail())),
+    }
 }
 
 pub async fn fill(c: &Client, css: &str, text: &str) {
