@@ -5,7 +5,9 @@
 //! same role in another body, an unassigned proctor, assessor and inspector, the admin
 //! of a body suspended by its credit, an account whose role was revoked, a candidate's
 //! account and a candidate's exam-day session — on the objects of one body ("A"), on
-//! objects of a third body whose certificates were issued, and on ids that do not exist.
+//! objects of other bodies (issued certificates and their requests, an official review,
+//! a suspended body's ledger event and its appeal, a mark of a panel nobody here sits
+//! on), and on ids that do not exist.
 //! Each row says which callers may act on A's object; everyone else must be refused
 //! (401, 403, 404, or sent to a sign-in page). Refusals of the input (400, 409, 422)
 //! are counted apart: they change nothing but prove nothing either, so a row whose
@@ -21,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::exams::{exam_login, id_number, user};
 use common::issued::issued_plan_of;
+use common::marking::marked_short_answer;
 use common::scenario::{signed_in, Scenario, PASSWORD};
 use common::{Client, TestApp};
 use reqwest::Method;
@@ -127,9 +130,12 @@ enum Obj {
     Event,
     /// A certificate number of body C (verification, subsidy checks).
     CertNumber,
-    /// Ids with no object behind them in this fixture (appeals, reviews, marks,
-    /// certificate numbers): every caller must get a refusal.
-    Missing,
+    /// An official review of a result in C's plan.
+    Review,
+    /// A mark in a fourth body's plan, whose panel none of the callers sits on.
+    Mark,
+    /// The suspended body's appeal against its ledger event.
+    Appeal,
     /// A path parameter that is not an object (a language code).
     Param,
 }
@@ -355,8 +361,8 @@ const ROWS: &[Row] = &[
         Attempt,
         Only(&[]),
     ),
-    r("POST", "/marking/marks/{id}/correct", Missing, Default),
-    r("POST", "/marking/marks/{id}/decide", Missing, Default),
+    r("POST", "/marking/marks/{id}/correct", Mark, Default),
+    r("POST", "/marking/marks/{id}/decide", Mark, Default),
     r("GET", "/plans/{id}/results", Plan, Default),
     r("POST", "/plans/{id}/results/publish", Plan, Default),
     r("GET", "/plans/{id}/results/export", Plan, Default),
@@ -365,7 +371,7 @@ const ROWS: &[Row] = &[
     r("GET", "/certificates/{id}", Cert, Default),
     r("POST", "/certificates/{id}/status", Cert, Default),
     r("POST", "/results/{id}/review", Result, Default),
-    r("POST", "/reviews/{id}", Missing, Default),
+    r("POST", "/reviews/{id}", Review, Default),
     r("GET", "/record", NoId, Default),
     r("GET", "/training", NoId, Default),
     r("POST", "/training", NoId, Default),
@@ -381,7 +387,7 @@ const ROWS: &[Row] = &[
     r("POST", "/api/v1/me/results/{id}/review", Result, Default),
     r("POST", "/api/v1/plans/{id}/reviews", Plan, Default),
     r("GET", "/api/v1/plans/{id}/reviews", Plan, Default),
-    r("POST", "/api/v1/reviews/{id}", Missing, Default),
+    r("POST", "/api/v1/reviews/{id}", Review, Default),
     r("GET", "/api/v1/me/certificates", NoId, Default),
     r("GET", "/api/v1/plans/{id}/certificates", Plan, Default),
     r(
@@ -427,8 +433,8 @@ const ROWS: &[Row] = &[
         Attempt,
         Only(&[]),
     ),
-    r("POST", "/api/v1/marks/{id}/correction", Missing, Default),
-    r("POST", "/api/v1/marks/{id}/decision", Missing, Default).with(r#"{"approve": true}"#),
+    r("POST", "/api/v1/marks/{id}/correction", Mark, Default),
+    r("POST", "/api/v1/marks/{id}/decision", Mark, Default).with(r#"{"approve": true}"#),
     r(
         "GET",
         "/api/v1/subsidies/check/{number}",
@@ -466,7 +472,7 @@ const ROWS: &[Row] = &[
         Event,
         Only(&[BaSuspended]),
     ),
-    r("POST", "/credit/appeals/{id}/decision", Missing, Default),
+    r("POST", "/credit/appeals/{id}/decision", Appeal, Default),
     r("GET", "/credit/{kind}/{id}", Org, Only(LEDGER_READERS)),
     r("GET", "/catalogue", NoId, Default),
     r("POST", "/inspect/plans/{id}/credit", Plan, Default),
@@ -495,7 +501,7 @@ const ROWS: &[Row] = &[
     r(
         "POST",
         "/api/v1/credit/appeals/{id}/decision",
-        Missing,
+        Appeal,
         Default,
     ),
     r("POST", "/api/v1/inspections/sample", NoId, Default),
@@ -547,6 +553,9 @@ struct Ids {
     cert_request: i64,
     result: i64,
     event: i64,
+    review: i64,
+    mark: i64,
+    appeal: i64,
     number: String,
     /// Body A's proctor, as lists would name them.
     proctor_login: String,
@@ -568,7 +577,9 @@ impl Ids {
             Result => self.result,
             Event => self.event,
             CertNumber => self.cert,
-            Missing => MISSING,
+            Review => self.review,
+            Mark => self.mark,
+            Appeal => self.appeal,
         })
     }
 }
@@ -735,6 +746,27 @@ async fn world(app: &TestApp) -> (BTreeMap<Who, Client>, Ids) {
     let event = ledger["events"][0]["id"]
         .as_i64()
         .unwrap_or_else(|| panic!("{ledger}"));
+    let (s, b) = admin
+        .post(
+            &format!("/api/v1/plans/{}/reviews", c_plan.plan_id),
+            json!({"admission_no": c_plan.admissions[0], "reason": "抽查复核"}),
+        )
+        .await;
+    assert_eq!(s, 201, "official review: {b}");
+    let review = b["id"].as_i64().unwrap();
+    let (s, b) = callers[&BaSuspended]
+        .post(
+            &format!("/api/v1/credit/events/{event}/appeals"),
+            json!({"reason": "事实有误"}),
+        )
+        .await;
+    assert_eq!(s, 201, "appeal: {b}");
+    let appeal = b["id"].as_i64().unwrap();
+    let mark = marked_short_answer(app, 40, "定时翻身，使用减压床垫。", || {
+        "要点齐全".into()
+    })
+    .await
+    .marks[0];
     let ids = Ids {
         org: body_a,
         user: a.proctor_user_id,
@@ -747,6 +779,9 @@ async fn world(app: &TestApp) -> (BTreeMap<Who, Client>, Ids) {
         cert_request,
         result,
         event,
+        review,
+        mark,
+        appeal,
         number: numbers[0].clone(),
         proctor_login: a.login("proctor").to_string(),
     };
@@ -789,12 +824,16 @@ async fn every_route_refuses_every_caller_its_row_does_not_allow() {
         for &who in ALL {
             let may = match row.rule {
                 _ if !who.passes(spec.policy) => false,
-                _ if row.obj == Missing => false,
                 Default if matches!(row.obj, NoId | Param) => true,
-                Default if matches!(row.obj, Cert | CertRequest | Result | CertNumber) => {
+                // Objects outside bodies A and B: the regulator's alone.
+                Default
+                    if matches!(
+                        row.obj,
+                        Cert | CertRequest | Result | CertNumber | Review | Mark | Event | Appeal
+                    ) =>
+                {
                     who == Reg
                 }
-                Default if row.obj == Event => who == Reg,
                 Default => who.insider(),
                 Only(list) => list.contains(&who),
                 Also(list) => who.insider() || list.contains(&who),

@@ -5,8 +5,9 @@
 //! every save the server acknowledged is stored with its value's sequence. On SQLite
 //! always, on PostgreSQL when `SKILLCERT_TEST_POSTGRES_URL` is set.
 //!
-//! Also: a full disk under SQLite (commits fail, no failed save is acknowledged), a
-//! commit cut off under PostgreSQL, and two server processes on one PostgreSQL
+//! Also: a full disk under SQLite (commits fail, no failed save is acknowledged; and a
+//! disk that fills and frees again while the same server runs on), a commit cut off
+//! under PostgreSQL, and two server processes on one PostgreSQL
 //! database with one killed for good (its candidates carry on through the other).
 //!
 //! `cargo test --test crash` runs the short version (3 kills per backend). The long
@@ -32,15 +33,28 @@ fn free_port() -> u16 {
 }
 
 struct Env {
+    /// Where the server's log goes.
     dir: std::path::PathBuf,
+    /// The server's data directory (the SQLite file, the master key).
+    data: std::path::PathBuf,
     port: u16,
     database_url: Option<String>,
 }
 
 impl Env {
+    /// A server on a free port with its log and data in `dir`.
+    fn new(dir: &std::path::Path, database_url: Option<String>) -> Env {
+        Env {
+            dir: dir.to_path_buf(),
+            data: dir.to_path_buf(),
+            port: free_port(),
+            database_url,
+        }
+    }
+
     fn command(&self, bin: &str) -> Command {
         let mut c = Command::new(bin);
-        c.env("SKILLCERT_DATA_DIR", &self.dir)
+        c.env("SKILLCERT_DATA_DIR", &self.data)
             .env("SKILLCERT_BIND", format!("127.0.0.1:{}", self.port))
             .env("SKILLCERT_ADMIN_PASSWORD", PASSWORD)
             .env_remove("SKILLCERT_DATABASE_URL")
@@ -125,11 +139,7 @@ fn crash_loop(database_url: Option<String>) {
     // so the load generator's own reads at the end find a server.
     let seconds = u64::from(cycles) * 4 + 6;
     let dir = tempfile::tempdir().unwrap();
-    let env = Env {
-        dir: dir.path().to_path_buf(),
-        port: free_port(),
-        database_url,
-    };
+    let env = Env::new(dir.path(), database_url);
     let mut server = env.serve();
     let (load, rx, mut log) = start_load(&env, &[env.port], seconds);
     let phase_start = Instant::now();
@@ -260,11 +270,7 @@ fn acknowledged_saves_survive_sigkill_on_postgres() {
 #[test]
 fn a_full_disk_refuses_saves_and_loses_nothing_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let env = Env {
-        dir: dir.path().to_path_buf(),
-        port: free_port(),
-        database_url: None,
-    };
+    let env = Env::new(dir.path(), None);
     let mut server = env.serve();
     let (load, rx, mut log) = start_load(&env, &[env.port], 16);
     std::thread::sleep(Duration::from_secs(2));
@@ -273,7 +279,7 @@ fn a_full_disk_refuses_saves_and_loses_nothing_on_sqlite() {
     // `check` is the last connection to close, so the write-ahead log is folded into
     // the database and removed: the limit below leaves the log 512 KiB.
     env.check();
-    let size = |name: &str| std::fs::metadata(env.dir.join(name)).map_or(0, |m| m.len());
+    let size = |name: &str| std::fs::metadata(env.data.join(name)).map_or(0, |m| m.len());
     let db = size("skillcert.db");
     let limit_kib = db / 1024 + 512;
     let refused_before = count_full(&env);
@@ -326,6 +332,126 @@ fn count_full(env: &Env) -> usize {
     log.matches("exam write failed").count() + log.matches("exam batch failed").count()
 }
 
+/// A disk that fills and then has room again, under SQLite, with no restart: the data
+/// directory is a tmpfs of its own; partway through the save phase a filler file takes
+/// every free byte, so commits fail for want of room; then the filler is deleted and
+/// the same server process must write again (no failed commit from a second after the
+/// room returned, and the stored saves grow), and nothing acknowledged is lost. Needs
+/// root to mount the tmpfs (CI has it); skips, saying so, without, unless
+/// `SKILLCERT_REQUIRE_TMPFS=1`.
+#[test]
+fn a_disk_that_fills_and_frees_again_is_written_without_a_restart_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(&data, 256) else {
+        return;
+    };
+    let env = Env {
+        data: data.clone(),
+        ..Env::new(dir.path(), None)
+    };
+    let mut server = env.serve();
+    let (load, rx, mut log) = start_load(&env, &[env.port], 24);
+    std::thread::sleep(Duration::from_secs(2));
+    let filler = data.join("filler");
+    let filled = fill_up(&filler);
+    std::thread::sleep(Duration::from_secs(6));
+    let failed_while_full = count_full(&env);
+    std::fs::remove_file(&filler).unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let failed_by_then = count_full(&env);
+    let stored_then = stored_seq_sum(&data);
+    std::thread::sleep(Duration::from_secs(6));
+    let failed_after = count_full(&env) - failed_by_then;
+    let stored_after = stored_seq_sum(&data);
+    let report = finish_load(&env, load, &rx, &mut log);
+    println!(
+        "disk filled ({filled} bytes of filler): {failed_while_full} failed commits while full; \
+         room again: {failed_after} failed commits, stored sequence sum {stored_then} → \
+         {stored_after}; {report}"
+    );
+    assert!(
+        failed_while_full > 0,
+        "the disk never filled: {}",
+        env.log_tail()
+    );
+    assert_eq!(
+        failed_after,
+        0,
+        "writes still fail with room: {}",
+        env.log_tail()
+    );
+    assert!(
+        stored_after > stored_then,
+        "no save was stored after the room returned"
+    );
+    assert_eq!(report["missing_acknowledged"], 0, "{report}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    env.check();
+}
+
+/// A tmpfs mounted on a directory for as long as this lives.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &std::path::Path, mib: u32) -> Option<Tmpfs> {
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted {
+            return Some(Tmpfs(path.to_path_buf()));
+        }
+        if std::env::var("SKILLCERT_REQUIRE_TMPFS").as_deref() == Ok("1") {
+            panic!("could not mount a tmpfs but SKILLCERT_REQUIRE_TMPFS=1");
+        }
+        eprintln!("skipped: mounting a tmpfs needs root");
+        None
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        // Lazily: a process the test failed to stop must not keep the mount forever.
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Writes zeros to `path` until the file system is full; returns the bytes written.
+fn fill_up(path: &std::path::Path) -> u64 {
+    use std::io::Write as _;
+    let mut f = std::fs::File::create(path).unwrap();
+    let chunk = vec![0u8; 1 << 16];
+    let mut written = 0u64;
+    loop {
+        match f.write(&chunk) {
+            Ok(0) => return written,
+            Ok(n) => written += n as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::StorageFull => return written,
+            Err(e) => panic!("filling the disk: {e}"),
+        }
+    }
+}
+
+/// The sum of the stored answers' sequence numbers: it grows with every stored save.
+fn stored_seq_sum(data: &std::path::Path) -> i64 {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", data.join("skillcert.db").display());
+        let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let (sum,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(seq), 0) FROM answers")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        db.close().await;
+        sum
+    })
+}
+
 /// Scale-out: two server processes share one PostgreSQL database and the candidates
 /// are spread over both; one process is killed for good in the middle of the save
 /// phase. Its candidates sign in again on the other and carry on (the load generator
@@ -337,17 +463,9 @@ fn candidates_carry_on_through_the_other_process_when_one_dies() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let first = Env {
-        dir: dir.path().to_path_buf(),
-        port: free_port(),
-        database_url: Some(pg.url.clone()),
-    };
+    let first = Env::new(dir.path(), Some(pg.url.clone()));
     // The same data directory (the same master key), another port.
-    let second = Env {
-        dir: dir.path().to_path_buf(),
-        port: free_port(),
-        database_url: Some(pg.url.clone()),
-    };
+    let second = Env::new(dir.path(), Some(pg.url.clone()));
     // One after the other: the first start creates the schema and the admin.
     let mut one = first.serve();
     let mut two = second.serve();

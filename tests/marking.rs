@@ -9,15 +9,8 @@ mod common;
 use serde_json::{json, Value};
 
 use common::exams::{exam_login, id_number, plan_elderly_care_with, user};
+use common::marking::short_answer_paper;
 use common::{Client, TestApp};
-
-/// A paper of five true/false items (2 points each) and one short answer (10 points).
-fn paper() -> Value {
-    json!({"quotas": [{"item_type": "true_false", "count": 5, "points": 2.0},
-                      {"item_type": "short_answer", "count": 1, "points": 10.0}],
-           "importance_mix": [100, 0, 0], "max_per_point": 6,
-           "difficulty_target": 3.0, "difficulty_tolerance": 4.0})
-}
 
 async fn signed_in(app: &TestApp, login: &str) -> Client {
     let c = app.client();
@@ -40,7 +33,7 @@ async fn a_panel_marks_blind_arbitrates_and_corrects_with_a_second_person() {
         });
     })
     .await;
-    let planned = plan_elderly_care_with(&app, 600, 2, 0, Some(paper())).await;
+    let planned = plan_elderly_care_with(&app, 600, 2, 0, Some(short_answer_paper())).await;
     let admin = app.admin().await;
     let body = planned.body_id;
     let ba = &planned.body_admin;

@@ -1,9 +1,12 @@
 //! Stored XSS, in a real browser: a corpus of a few hundred payloads is put into the
 //! text fields users write (bank items' stems, options and explanations; names of sites,
 //! rooms, accounts, candidates and plans; irregularities, findings, ledger notes,
-//! training courses), then the views of the regulator, a body admin, a proctor, an
-//! inspector, an author, a reviewer and the candidate's exam page are opened in
-//! headless Chromium with a hook installed before any page script runs. The test fails
+//! training courses; a body's name, which certificates and public verification show; a
+//! candidate's written answer and the assessors' notes on it; a certificate's suspension
+//! reason), then the views of the regulator, a body admin, a proctor, an inspector, an
+//! author, a reviewer, an assessor, the candidate's exam page and the public
+//! verification page are opened in headless Chromium with a hook installed before any
+//! page script runs. The test fails
 //! if a payload runs (`xss(n)` called), if the page's Content-Security-Policy had to
 //! block anything (markup got through even though it could not run), or if a page
 //! holds an element or attribute a payload would have brought (inline handlers,
@@ -12,7 +15,11 @@
 mod common;
 
 use common::browser::{browser, click, fill, shot};
-use common::exams::{elderly_care_bank, exam_login, id_number, plan_elderly_care_of, user};
+use common::exams::{
+    elderly_care_bank, exam_login, id_number, plan_elderly_care_in, plan_elderly_care_of, user,
+};
+use common::issued::{issue, publish};
+use common::marking::marked_short_answer;
 use common::scenario::{key_reader, PASSWORD};
 use common::{Client as Api, TestApp};
 use fantoccini::wd::WebDriverCompatibleCommand;
@@ -131,6 +138,8 @@ const INJECTED: &str = "var bad = [];
 struct World {
     /// (role, login, password) and the pages each reads.
     visits: Vec<(&'static str, String, String, Vec<String>)>,
+    /// Pages anyone may open, read without signing in.
+    public: Vec<String>,
     admission: String,
     id_number: String,
     /// Payloads stored (the rest were refused by the field's rules, which is fine).
@@ -283,6 +292,8 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
         .await;
     put(&mut stored, &mut refused, "training", r).await;
 
+    let assessed = assessed(app, &mut p, &mut stored, &mut refused).await;
+
     let ba_login = {
         let (_, me) = ba.get("/api/v1/me").await;
         me["login"].as_str().unwrap().to_string()
@@ -343,12 +354,102 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
         ("bank_author", au, PASSWORD.to_string(), bank_pages.clone()),
         ("bank_reviewer", rv, PASSWORD.to_string(), bank_pages),
     ];
+    let mut visits = visits;
+    visits.extend(assessed.visits);
     World {
         visits,
+        public: assessed.public,
         admission: planned.admissions[0].clone(),
         id_number: id_number(0),
         stored,
         refused,
+    }
+}
+
+/// What [`assessed`] leaves to look at.
+struct Assessed {
+    visits: Vec<(&'static str, String, String, Vec<String>)>,
+    public: Vec<String>,
+}
+
+/// The stages after the exam, with payloads: a body whose name is a payload takes a
+/// plan to issued certificates (one suspended with a payload as the reason, which
+/// public verification shows); in another plan a candidate writes payloads as a short
+/// answer and three assessors mark it with payloads as their notes.
+async fn assessed(
+    app: &TestApp,
+    p: &mut impl FnMut() -> String,
+    stored: &mut usize,
+    refused: &mut usize,
+) -> Assessed {
+    let tag = common::hex_id();
+    let body_name: String = format!("{}{tag}", p()).chars().take(100).collect();
+    let issued = plan_elderly_care_in(app, &body_name, 600, 20..22, 0, None).await;
+    *stored += 1;
+    let (issued, numbers) = issue(app, publish(app, issued).await).await;
+    let ba = &issued.body_admin;
+    let (s, certs) = ba
+        .get(&format!("/api/v1/plans/{}/certificates", issued.plan_id))
+        .await;
+    assert_eq!(s, 200, "{certs}");
+    let cert_ids: Vec<i64> = certs["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let r = ba
+        .post(
+            &format!("/api/v1/certificates/{}/status", cert_ids[0]),
+            json!({"status": "suspended", "reason": p()}),
+        )
+        .await;
+    put(stored, refused, "suspension reason", r).await;
+    let issued_ba_login = {
+        let (_, me) = ba.get("/api/v1/me").await;
+        me["login"].as_str().unwrap().to_string()
+    };
+
+    // A short answer written in payloads, marked by a panel of three with payloads as
+    // their notes (the panel sees each other's notes once all have marked).
+    let written = format!("{} 翻身 {} 减压 {}", p(), p(), p());
+    let marked = marked_short_answer(app, 30, &written, &mut *p).await;
+    *stored += 4;
+    let (attempt, position) = (marked.attempt, marked.position);
+    let task_page = format!("/marking/{attempt}/{position}");
+    let mut visits = vec![
+        (
+            "body_admin",
+            issued_ba_login,
+            PASSWORD.to_string(),
+            vec![
+                format!("/plans/{}/results", issued.plan_id),
+                format!("/certificates/{}", cert_ids[0]),
+                format!("/certificates/{}", cert_ids[1]),
+                "/subsidies".to_string(),
+            ],
+        ),
+        (
+            "regulator_admin",
+            "admin".to_string(),
+            common::ADMIN_PASSWORD.to_string(),
+            vec![
+                format!("/certificates/{}", cert_ids[0]),
+                format!("/plans/{}/results", issued.plan_id),
+            ],
+        ),
+    ];
+    for (login, _) in &marked.assessors {
+        visits.push((
+            "assessor",
+            login.clone(),
+            PASSWORD.to_string(),
+            vec!["/marking".to_string(), task_page.clone()],
+        ));
+    }
+    Assessed {
+        visits,
+        public: numbers.iter().map(|n| format!("/verify/{n}")).collect(),
     }
 }
 
@@ -370,7 +471,8 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
     c.issue_cmd(AddScriptOnNewDocument(HOOK.to_string()))
         .await
         .expect("the hook installs");
-    let app = TestApp::spawn().await;
+    // Results are final at publication, so certificates can be issued at once.
+    let app = TestApp::spawn_with(|c| c.exams.review_window_hours = 0).await;
     let corpus = corpus();
     assert!(corpus.len() >= 250, "{}", corpus.len());
     let w = world(&app, &corpus).await;
@@ -398,7 +500,15 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
 
     let mut problems = Vec::new();
     let mut pages = 0;
-    for (role, login, password, paths) in &w.visits {
+    for path in &w.public {
+        c.goto(&app.url(path)).await.unwrap();
+        pages += 1;
+        for bad in verdict(&c).await {
+            problems.push(format!("anyone {path}: {bad}"));
+        }
+    }
+    shot(&c, "xss-public-verify").await;
+    for (k, (role, login, password, paths)) in w.visits.iter().enumerate() {
         c.goto(&app.url("/login")).await.unwrap();
         fill(&c, "#login", login).await;
         fill(&c, "#password", password).await;
@@ -410,7 +520,7 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
                 problems.push(format!("{role} {path}: {bad}"));
             }
         }
-        shot(&c, &format!("xss-{role}")).await;
+        shot(&c, &format!("xss-{k:02}-{role}")).await;
         click(&c, "#logout").await;
     }
     // The candidate's exam page, with every question of the paper in it.

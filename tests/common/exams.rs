@@ -97,11 +97,31 @@ pub async fn plan_elderly_care_of(
     starts_in_minutes: i64,
     paper: Option<Value>,
 ) -> Planned {
+    let body_name = format!("养老评价中心{}", super::hex_id());
+    plan_elderly_care_in(
+        app,
+        &body_name,
+        duration_seconds,
+        persons,
+        starts_in_minutes,
+        paper,
+    )
+    .await
+}
+
+/// As [`plan_elderly_care_of`], in a new body named `body_name` (which the caller
+/// makes unique).
+pub async fn plan_elderly_care_in(
+    app: &TestApp,
+    body_name: &str,
+    duration_seconds: u32,
+    persons: std::ops::Range<usize>,
+    starts_in_minutes: i64,
+    paper: Option<Value>,
+) -> Planned {
     let first_person = persons.start;
     let admin = app.admin().await;
-    let body = admin
-        .create_body(&format!("养老评价中心{}", super::hex_id()))
-        .await;
+    let body = admin.create_body(body_name).await;
     let (s, b) = admin
         .put(
             &format!("/api/v1/organisations/{body}/scope"),

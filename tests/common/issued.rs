@@ -66,8 +66,13 @@ pub async fn published_plan(app: &TestApp, n: usize) -> Planned {
 
 /// [`published_plan`] for the people [`id_number`]`(i)`, `i` in `persons`.
 pub async fn published_plan_of(app: &TestApp, persons: std::ops::Range<usize>) -> Planned {
-    let n = persons.len();
-    let planned = plan_elderly_care_of(app, 600, persons, 0, None).await;
+    publish(app, plan_elderly_care_of(app, 600, persons, 0, None).await).await
+}
+
+/// Takes a plan whose roster is still open through the exam (everyone answers right)
+/// to published results.
+pub async fn publish(app: &TestApp, planned: Planned) -> Planned {
+    let n = planned.admissions.len();
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let plan = planned.plan_id;
@@ -76,14 +81,7 @@ pub async fn published_plan_of(app: &TestApp, persons: std::ops::Range<usize>) -
         let person = id_number(planned.first_person + i);
         cands.push(exam_login(app, &planned.admissions[i], &person).await);
     }
-    let (s, _) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     for c in &cands {
         let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
         assert_eq!(s, 200);
@@ -119,8 +117,13 @@ pub async fn issued_plan_of(
     app: &TestApp,
     persons: std::ops::Range<usize>,
 ) -> (Planned, Vec<String>) {
-    let n = persons.len();
-    let planned = published_plan_of(app, persons).await;
+    issue(app, published_plan_of(app, persons).await).await
+}
+
+/// A published plan's certificates, requested by its body admin and issued by a second
+/// body admin. Returns the plan and the certificate numbers.
+pub async fn issue(app: &TestApp, planned: Planned) -> (Planned, Vec<String>) {
+    let n = planned.admissions.len();
     let (plan, ba) = (planned.plan_id, &planned.body_admin);
     let admin = app.admin().await;
     let tag = super::hex_id();

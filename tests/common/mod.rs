@@ -8,6 +8,7 @@ pub mod browser;
 pub mod exams;
 pub mod issued;
 pub mod leaks;
+pub mod marking;
 pub mod scenario;
 
 use std::sync::Arc;
