@@ -31,10 +31,23 @@ use serde_json::json;
 use skillcert::domain::policy::RoutePolicy;
 use skillcert::domain::role::Role;
 
-/// Who calls. `…X` are the same role in another body (B; B's inspector is dispatched to
-/// the plan of body C); `…U` hold the role in body A but are not assigned to A's plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
+/// Declares [`Who`] and [`ALL`], its every variant, from one list, so a caller added
+/// to the enum cannot be left out of the matrix.
+macro_rules! callers {
+    ($($(#[$doc:meta])* $who:ident,)*) => {
+        /// Who calls. `…X` are the same role in another body (B; B's inspector is
+        /// dispatched to the plan of body C); `…U` hold the role in body A but are not
+        /// assigned to A's plan.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum Who {
+            $($(#[$doc])* $who,)*
+        }
+
+        const ALL: &[Who] = &[$(Who::$who,)*];
+    };
+}
+
+callers! {
     Anon,
     Reg,
     Ba,
@@ -57,25 +70,6 @@ enum Who {
     Gone,
 }
 use Who::*;
-
-const ALL: &[Who] = &[
-    Anon,
-    Reg,
-    Ba,
-    BaX,
-    BaSuspended,
-    Pr,
-    PrU,
-    PrX,
-    AsU,
-    Qi,
-    QiX,
-    Au,
-    Rv,
-    Ca,
-    Ex,
-    Gone,
-];
 
 impl Who {
     fn roles(self) -> &'static [Role] {
