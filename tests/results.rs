@@ -77,10 +77,23 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
         b["error"]["fields"][0]["code"], "result_error.attempts_open",
         "{b}"
     );
+    // The page says so before the click: the button is disabled, with the reason.
+    let publish_button = |page: &str| {
+        let form = &page[page.find("id=\"publish-results\"").expect("publish form")..];
+        form[..form.find("</form>").unwrap()].to_string()
+    };
+    let (_, page) = ba.get_text(&format!("/plans/{plan}/results")).await;
+    let form = publish_button(&page);
+    assert!(
+        form.contains("disabled") && form.contains("全部交卷后才能公布成绩"),
+        "{form}"
+    );
     for c in &cands {
         let (s, b) = c.post("/api/v1/exam/submit", json!({})).await;
         assert_eq!(s, 200, "{b}");
     }
+    let (_, page) = ba.get_text(&format!("/plans/{plan}/results")).await;
+    assert!(!publish_button(&page).contains("disabled"), "{page}");
 
     // Results before publication: the body sees them (scored at submission, off the
     // request's path, so within moments), the candidate does not.

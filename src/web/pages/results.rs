@@ -50,6 +50,9 @@ async fn results_page(
         "is_final": r.is_final,
         "counts": {"candidates": r.candidates.len(), "scored": r.scored, "passed": r.passed, "open": r.open},
         "can_publish": v.can_issue && r.publication.is_none(),
+        // The same condition `app::grading::publish` refuses on, so the page says why
+        // before the click rather than after it.
+        "publish_blocked": r.candidates.is_empty() || r.open > 0,
         "can_request": v.can_issue && r.is_final && pending.is_none(),
         "candidates": r.candidates.iter().map(|c| json!({
             "admission_no": c.admission_no, "name": c.name, "status": c.attempt_status,
