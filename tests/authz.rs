@@ -6,8 +6,8 @@
 //! of a body suspended by its credit, an account whose role was revoked, a candidate's
 //! account and a candidate's exam-day session — on the objects of one body ("A"), on
 //! objects of other bodies (issued certificates and their requests, an official review,
-//! a suspended body's ledger event and its appeal, a mark of a panel nobody here sits
-//! on), and on ids that do not exist.
+//! a suspended body's ledger event, a mark of a panel nobody here sits on), and on ids
+//! that do not exist.
 //! Each row says which callers may act on A's object; everyone else must be refused
 //! (401, 403, 404, or sent to a sign-in page). Refusals of the input (400, 409, 422)
 //! are counted apart: they change nothing but prove nothing either, so a row whose
@@ -126,9 +126,13 @@ enum Obj {
     CertNumber,
     /// An official review of a result in C's plan.
     Review,
-    /// A mark in a fourth body's plan, whose panel none of the callers sits on.
+    /// A mark in a fourth body's plan: only its panel's leader and its body's admins
+    /// may act on it, and none of them is a caller (rows say `Only(&[])`).
     Mark,
-    /// The suspended body's appeal against its ledger event.
+    /// The suspended body's appeal against its ledger event. Deciding one is the
+    /// regulator's alone by the route's policy, and the regulator here recorded the
+    /// event (so may not decide the appeal): the real object adds nothing for the
+    /// others, who are refused before it is looked up.
     Appeal,
     /// A path parameter that is not an object (a language code).
     Param,
@@ -355,8 +359,8 @@ const ROWS: &[Row] = &[
         Attempt,
         Only(&[]),
     ),
-    r("POST", "/marking/marks/{id}/correct", Mark, Default),
-    r("POST", "/marking/marks/{id}/decide", Mark, Default),
+    r("POST", "/marking/marks/{id}/correct", Mark, Only(&[])),
+    r("POST", "/marking/marks/{id}/decide", Mark, Only(&[])),
     r("GET", "/plans/{id}/results", Plan, Default),
     r("POST", "/plans/{id}/results/publish", Plan, Default),
     r("GET", "/plans/{id}/results/export", Plan, Default),
@@ -427,8 +431,8 @@ const ROWS: &[Row] = &[
         Attempt,
         Only(&[]),
     ),
-    r("POST", "/api/v1/marks/{id}/correction", Mark, Default),
-    r("POST", "/api/v1/marks/{id}/decision", Mark, Default).with(r#"{"approve": true}"#),
+    r("POST", "/api/v1/marks/{id}/correction", Mark, Only(&[])),
+    r("POST", "/api/v1/marks/{id}/decision", Mark, Only(&[])).with(r#"{"approve": true}"#),
     r(
         "GET",
         "/api/v1/subsidies/check/{number}",
@@ -636,8 +640,9 @@ async fn call(
 }
 
 /// Body A (a plan under way, see [`Scenario`]), body B (the same again), body C (a plan
-/// with certificates issued), a suspended body with ledger events, and one client for
-/// every kind of caller.
+/// with certificates issued and an official review of one result), a suspended body
+/// with ledger events and its appeal against one, a fourth body whose panel has marked
+/// a short answer, and one client for every kind of caller.
 async fn world(app: &TestApp) -> (BTreeMap<Who, Client>, Ids) {
     let a = Scenario::seed(app).await;
     // Other people than A's (a re-sit never sees an item of an earlier paper).
@@ -819,11 +824,12 @@ async fn every_route_refuses_every_caller_its_row_does_not_allow() {
             let may = match row.rule {
                 _ if !who.passes(spec.policy) => false,
                 Default if matches!(row.obj, NoId | Param) => true,
-                // Objects outside bodies A and B: the regulator's alone.
+                // Objects of body C and of the suspended body: among the callers, the
+                // regulator's alone (the suspended body's admin appeals by its own row).
                 Default
                     if matches!(
                         row.obj,
-                        Cert | CertRequest | Result | CertNumber | Review | Mark | Event | Appeal
+                        Cert | CertRequest | Result | CertNumber | Review | Event | Appeal
                     ) =>
                 {
                     who == Reg

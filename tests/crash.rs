@@ -289,21 +289,7 @@ fn a_full_disk_refuses_saves_and_loses_nothing_on_sqlite() {
     server.kill().unwrap();
     server.wait().unwrap();
     let full = count_full(&env) - refused_before;
-    let server_log = std::fs::read_to_string(env.dir.join("server.log")).unwrap();
-    let mut kinds: Vec<&str> = server_log
-        .lines()
-        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
-        .filter_map(|l| l.split("error=").nth(1))
-        .collect();
-    kinds.sort();
-    kinds.dedup();
-    println!("write errors seen: {kinds:#?}");
-    assert!(
-        kinds
-            .iter()
-            .all(|k| k.contains("disk I/O error") || k.contains("disk is full")),
-        "only the full disk may fail a write: {kinds:#?}"
-    );
+    only_the_full_disk_failed_writes(&env);
     env.check();
     server = env.serve();
     let report = finish_load(&env, load, &rx, &mut log);
@@ -324,6 +310,25 @@ fn a_full_disk_refuses_saves_and_loses_nothing_on_sqlite() {
     env.check();
 }
 
+/// Fails unless every error the server logged is one of a full disk.
+fn only_the_full_disk_failed_writes(env: &Env) {
+    let server_log = std::fs::read_to_string(env.dir.join("server.log")).unwrap();
+    let mut kinds: Vec<&str> = server_log
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .filter_map(|l| l.split("error=").nth(1))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    println!("write errors seen: {kinds:#?}");
+    assert!(
+        kinds
+            .iter()
+            .all(|k| k.contains("disk I/O error") || k.contains("disk is full")),
+        "only the full disk may fail a write: {kinds:#?}"
+    );
+}
+
 /// How many times the server logged a write that failed for want of room: SQLite
 /// reports a write past the limit as an I/O error (`SQLITE_IOERR_WRITE`), a full
 /// file system as "database or disk is full".
@@ -334,24 +339,26 @@ fn count_full(env: &Env) -> usize {
 
 /// A disk that fills and then has room again, under SQLite, with no restart: the data
 /// directory is a tmpfs of its own; partway through the save phase a filler file takes
-/// every free byte, so commits fail for want of room; then the filler is deleted and
-/// the same server process must write again (no failed commit from a second after the
-/// room returned, and the stored saves grow), and nothing acknowledged is lost. Needs
-/// root to mount the tmpfs (CI has it); skips, saying so, without, unless
+/// every free byte, so commits fail for want of room (and for nothing else); then the
+/// filler is deleted and the same server process must write again (no failed commit
+/// from a second after the room returned, and the stored saves grow), and nothing
+/// acknowledged is lost. Mounting the tmpfs needs root (`CAP_SYS_ADMIN` in a
+/// container), which CI has; skips, saying so, without it, unless
 /// `SKILLCERT_REQUIRE_TMPFS=1`.
 #[test]
 fn a_disk_that_fills_and_frees_again_is_written_without_a_restart_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    let Some(_tmpfs) = Tmpfs::mount(&data, 256) else {
+    let Some(_tmpfs) = Tmpfs::mount(&data, 32) else {
         return;
     };
     let env = Env {
         data: data.clone(),
         ..Env::new(dir.path(), None)
     };
-    let mut server = env.serve();
+    // Declared after the mount, so dropped (killed) before it is unmounted.
+    let server = KillOnDrop(env.serve());
     let (load, rx, mut log) = start_load(&env, &[env.port], 24);
     std::thread::sleep(Duration::from_secs(2));
     let filler = data.join("filler");
@@ -376,6 +383,7 @@ fn a_disk_that_fills_and_frees_again_is_written_without_a_restart_on_sqlite() {
         "the disk never filled: {}",
         env.log_tail()
     );
+    only_the_full_disk_failed_writes(&env);
     assert_eq!(
         failed_after,
         0,
@@ -387,9 +395,19 @@ fn a_disk_that_fills_and_frees_again_is_written_without_a_restart_on_sqlite() {
         "no save was stored after the room returned"
     );
     assert_eq!(report["missing_acknowledged"], 0, "{report}");
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
     env.check();
+}
+
+/// A child process killed when this goes out of scope, so that a failed assertion
+/// leaves no server running (nor a tmpfs it keeps busy).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A tmpfs mounted on a directory for as long as this lives.
@@ -397,19 +415,19 @@ struct Tmpfs(std::path::PathBuf);
 
 impl Tmpfs {
     fn mount(path: &std::path::Path, mib: u32) -> Option<Tmpfs> {
-        let mounted = Command::new("mount")
+        let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
             .arg(path)
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if mounted {
-            return Some(Tmpfs(path.to_path_buf()));
-        }
+            .output();
+        let why = match out {
+            Ok(o) if o.status.success() => return Some(Tmpfs(path.to_path_buf())),
+            Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            Err(e) => e.to_string(),
+        };
         if std::env::var("SKILLCERT_REQUIRE_TMPFS").as_deref() == Ok("1") {
-            panic!("could not mount a tmpfs but SKILLCERT_REQUIRE_TMPFS=1");
+            panic!("could not mount a tmpfs but SKILLCERT_REQUIRE_TMPFS=1: {why}");
         }
-        eprintln!("skipped: mounting a tmpfs needs root");
+        eprintln!("skipped: could not mount a tmpfs (needs root): {why}");
         None
     }
 }

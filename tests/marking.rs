@@ -110,11 +110,7 @@ async fn a_panel_marks_blind_arbitrates_and_corrects_with_a_second_person() {
     for i in 0..2 {
         cands.push(exam_login(&app, &planned.admissions[i], &id_number(i)).await);
     }
-    let (s, _) = planned
-        .proctor
-        .post(&format!("/api/v1/sessions/{session}/admit-all"), json!({}))
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     let mut attempts = Vec::new();
     let mut essay_pos = Vec::new();
     for c in &cands {

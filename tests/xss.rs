@@ -140,6 +140,9 @@ struct World {
     visits: Vec<(&'static str, String, String, Vec<String>)>,
     /// Pages anyone may open, read without signing in.
     public: Vec<String>,
+    /// (page, payload): the page must show the payload as text, so a view that stops
+    /// showing the field cannot pass for a safe one.
+    shown: Vec<(String, String)>,
     admission: String,
     id_number: String,
     /// Payloads stored (the rest were refused by the field's rules, which is fine).
@@ -359,6 +362,7 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
     World {
         visits,
         public: assessed.public,
+        shown: assessed.shown,
         admission: planned.admissions[0].clone(),
         id_number: id_number(0),
         stored,
@@ -370,6 +374,7 @@ async fn world(app: &TestApp, corpus: &[String]) -> World {
 struct Assessed {
     visits: Vec<(&'static str, String, String, Vec<String>)>,
     public: Vec<String>,
+    shown: Vec<(String, String)>,
 }
 
 /// The stages after the exam, with payloads: a body whose name is a payload takes a
@@ -383,7 +388,8 @@ async fn assessed(
     refused: &mut usize,
 ) -> Assessed {
     let tag = common::hex_id();
-    let body_name: String = format!("{}{tag}", p()).chars().take(100).collect();
+    // Names are at most 100 characters: the payload is cut, never the unique tag.
+    let body_name: String = p().chars().take(100 - tag.len()).collect::<String>() + &tag;
     let issued = plan_elderly_care_in(app, &body_name, 600, 20..22, 0, None).await;
     *stored += 1;
     let (issued, numbers) = issue(app, publish(app, issued).await).await;
@@ -398,10 +404,15 @@ async fn assessed(
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
+    let suspended_number = certs["certificates"][0]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reason = p();
     let r = ba
         .post(
             &format!("/api/v1/certificates/{}/status", cert_ids[0]),
-            json!({"status": "suspended", "reason": p()}),
+            json!({"status": "suspended", "reason": reason}),
         )
         .await;
     put(stored, refused, "suspension reason", r).await;
@@ -413,8 +424,14 @@ async fn assessed(
     // A short answer written in payloads, marked by a panel of three with payloads as
     // their notes (the panel sees each other's notes once all have marked).
     let written = format!("{} 翻身 {} 减压 {}", p(), p(), p());
-    let marked = marked_short_answer(app, 30, &written, &mut *p).await;
-    *stored += 4;
+    let mut notes = Vec::new();
+    let marked = marked_short_answer(app, 30, &written, || {
+        let note = p();
+        notes.push(note.clone());
+        note
+    })
+    .await;
+    *stored += 3 + notes.len();
     let (attempt, position) = (marked.attempt, marked.position);
     let task_page = format!("/marking/{attempt}/{position}");
     let mut visits = vec![
@@ -447,10 +464,50 @@ async fn assessed(
             vec!["/marking".to_string(), task_page.clone()],
         ));
     }
+    let verify = |n: &str| format!("/verify/{n}");
+    let mut shown = vec![(verify(&suspended_number), reason.clone())];
+    for n in &numbers {
+        shown.push((verify(n), body_name.clone()));
+    }
+    for id in &cert_ids {
+        shown.push((format!("/certificates/{id}"), body_name.clone()));
+    }
+    shown.push((format!("/certificates/{}", cert_ids[0]), reason));
+    // Every assessor has marked, so each sees the panel's notes beside the answer.
+    for text in notes.iter().chain([&written]) {
+        shown.push((task_page.clone(), text.clone()));
+    }
     Assessed {
         visits,
-        public: numbers.iter().map(|n| format!("/verify/{n}")).collect(),
+        public: numbers.iter().map(|n| verify(n)).collect(),
+        shown,
     }
+}
+
+/// Checks that the page shows as text the payloads [`World::shown`] names for `path`;
+/// returns how many it checked.
+async fn check_shown(
+    c: &Client,
+    w: &World,
+    who: &str,
+    path: &str,
+    problems: &mut Vec<String>,
+) -> usize {
+    let mut checked = 0;
+    for (_, text) in w.shown.iter().filter(|(p, _)| p == path) {
+        checked += 1;
+        let on_page = c
+            .execute(
+                "return document.body.textContent.includes(arguments[0]);",
+                vec![json!(text)],
+            )
+            .await
+            .unwrap();
+        if on_page != json!(true) {
+            problems.push(format!("{who} {path}: does not show {text:?}"));
+        }
+    }
+    checked
 }
 
 /// The page's verdict: what ran, what the CSP blocked, what was injected.
@@ -500,12 +557,14 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
 
     let mut problems = Vec::new();
     let mut pages = 0;
+    let mut shown = 0;
     for path in &w.public {
         c.goto(&app.url(path)).await.unwrap();
         pages += 1;
         for bad in verdict(&c).await {
             problems.push(format!("anyone {path}: {bad}"));
         }
+        shown += check_shown(&c, &w, "anyone", path, &mut problems).await;
     }
     shot(&c, "xss-public-verify").await;
     for (k, (role, login, password, paths)) in w.visits.iter().enumerate() {
@@ -519,6 +578,7 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
             for bad in verdict(&c).await {
                 problems.push(format!("{role} {path}: {bad}"));
             }
+            shown += check_shown(&c, &w, role, path, &mut problems).await;
         }
         shot(&c, &format!("xss-{k:02}-{role}")).await;
         click(&c, "#logout").await;
@@ -542,12 +602,19 @@ async fn no_stored_payload_runs_or_gets_through_in_any_view() {
     shot(&c, "xss-candidate-exam").await;
     println!(
         "{} payloads; {} stored, {} refused by their field; {pages} pages opened, \
-         {on_paper} payload items on the candidate's paper; {} problems",
+         {on_paper} payload items on the candidate's paper, {shown} payloads checked \
+         shown as text; {} problems",
         corpus.len(),
         w.stored,
         w.refused,
         problems.len()
     );
+    let unvisited: Vec<_> = w
+        .shown
+        .iter()
+        .filter(|(p, _)| !w.public.contains(p) && !w.visits.iter().any(|v| v.3.contains(p)))
+        .collect();
+    assert!(unvisited.is_empty(), "never visited: {unvisited:?}");
     assert!(
         on_paper.as_u64().unwrap() > 0,
         "no payload item was drawn onto the paper"

@@ -33,8 +33,9 @@ pub async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
     };
     // A ChromeDriver that does not come up is started again on another port: tests in
     // one binary start several at once, and a port picked by binding to port 0 can be
-    // taken by another process before ChromeDriver binds it (CI saw a session refused
-    // on such a port).
+    // taken before ChromeDriver binds it — by another ChromeDriver (`driver_port` rules
+    // that out) or by a test's server (only this retry covers that). CI saw a session
+    // refused on such a port.
     let mut errors = Vec::new();
     for _ in 0..3 {
         match start_browser(&driver_path).await {
@@ -65,10 +66,17 @@ fn driver_port() -> u16 {
     }
 }
 
-/// Whether the ChromeDriver on `port` answers its status request with "ready". An HTTP
-/// request rather than a bare connect: on Linux a connect to a free local port can, now
-/// and then, connect to itself.
-fn driver_ready(port: u16) -> bool {
+/// Whether the ChromeDriver on `port` answers its status request with "ready", asked
+/// off the runtime's threads (a test's server may share a current-thread runtime).
+async fn driver_ready(port: u16) -> bool {
+    tokio::task::spawn_blocking(move || status_says_ready(port))
+        .await
+        .unwrap_or(false)
+}
+
+/// An HTTP request rather than a bare connect: on Linux a connect to a free local port
+/// can, now and then, connect to itself.
+fn status_says_ready(port: u16) -> bool {
     use std::io::{Read, Write};
     let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
         return false;
@@ -102,7 +110,7 @@ async fn start_browser(driver_path: &str) -> Result<(Client, Driver, tempfile::T
         lines[lines.len().saturating_sub(5)..].join("\n")
     };
     let t0 = Instant::now();
-    while !driver_ready(port) {
+    while !driver_ready(port).await {
         if let Ok(Some(status)) = driver.0.try_wait() {
             return Err(format!(
                 "chromedriver on port {port} exited ({status}):\n{}",

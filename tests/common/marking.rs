@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use super::exams::{exam_login, id_number, plan_elderly_care_of, user, Planned};
+use super::scenario::PASSWORD;
 use super::{Client, TestApp};
 
 /// A paper of five true/false items (2 points each) and one short answer (10 points).
@@ -60,7 +61,7 @@ pub async fn marked_short_answer(
             .await;
         assert_eq!(s, 204, "{b}");
         let c = app.client();
-        c.login(&login, "Correct-Horse-9").await;
+        c.login(&login, PASSWORD).await;
         assessors.push((login, c));
     }
     let (s, b) = planned.close_roster().await;
