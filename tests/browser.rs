@@ -9,6 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::browser::{browser, click, fill, path, select, shot, text};
+use common::exams::elderly_care_bank;
 use common::{TestApp, ADMIN_PASSWORD};
 use fantoccini::{Client, Locator};
 
@@ -238,15 +239,7 @@ async fn a_body_plans_the_proctor_admits_and_no_answer_is_lost() {
         )
         .await;
     assert_eq!(s, 200);
-    let (_, banks) = admin.get("/api/v1/banks").await;
-    let bank = banks["banks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["occupation_code"] == "4-10-01-05")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let bank = elderly_care_bank(&admin).await;
     admin
         .post(
             &format!("/api/v1/banks/{bank}/share"),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::exams::{id_number, local_in, plan_elderly_care, user};
+use common::exams::{elderly_care_bank, id_number, local_in, plan_elderly_care, user};
 use common::{Client, TestApp};
 use serde_json::json;
 
@@ -437,14 +437,7 @@ async fn progress_counts_only_what_was_answered() {
     let (s, b) = planned.close_roster().await;
     assert_eq!(s, 200, "{b}");
     let c = common::exams::exam_login(&app, &planned.admissions[0], &id_number(0)).await;
-    let (s, _) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
     assert_eq!(s, 200);
     let (_, paper) = c.get("/api/v1/exam/paper").await;
@@ -494,15 +487,7 @@ async fn previews_keep_the_text_and_an_unchanged_save_adds_no_version() {
         )
         .await;
     let author = app.first_sign_in("author.f", "One-time-pw-1").await;
-    let (_, banks) = author.get("/api/v1/banks").await;
-    let bank = banks["banks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["occupation_code"] == "4-10-01-05")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let bank = elderly_care_bank(&author).await;
     let item = json!({"type": "single_choice", "stem": "翻身间隔一般不超过（ ）。",
         "options": [{"key": "A", "text": "2 小时"}, {"key": "B", "text": "4 小时"}, {"key": "C", "text": "6 小时"}],
         "correct": ["A"], "level": 5, "point": "B01"});

@@ -31,14 +31,7 @@ async fn a_submitted_exam_leads_to_a_published_result_and_a_certificate_anyone_c
     for i in 0..3 {
         cands.push(exam_login(&app, &planned.admissions[i], &id_number(i)).await);
     }
-    let (s, b) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
+    planned.admit_all().await;
     let mut attempts = Vec::new();
     for c in &cands {
         let (s, st) = c.post("/api/v1/exam/start", json!({})).await;
@@ -555,14 +548,7 @@ async fn a_review_changes_a_result_and_its_certificate_falls_at_once() {
     for i in 0..2 {
         cands.push(exam_login(&app, &planned.admissions[i], &id_number(i)).await);
     }
-    let (s, _) = planned
-        .proctor
-        .post(
-            &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    planned.admit_all().await;
     for (i, c) in cands.iter().enumerate() {
         let (s, _) = c.post("/api/v1/exam/start", json!({})).await;
         assert_eq!(s, 200);

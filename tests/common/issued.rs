@@ -121,7 +121,8 @@ pub async fn issued_plan_of(
 }
 
 /// A published plan's certificates, requested by its body admin and issued by a second
-/// body admin. Returns the plan and the certificate numbers.
+/// body admin (the results must be final: the app spawned with `review_window_hours =
+/// 0`). Returns the plan and the certificate numbers.
 pub async fn issue(app: &TestApp, planned: Planned) -> (Planned, Vec<String>) {
     let n = planned.admissions.len();
     let (plan, ba) = (planned.plan_id, &planned.body_admin);

@@ -7,7 +7,9 @@
 
 use serde_json::{json, Value};
 
-use super::exams::{exam_login, id_number, plan_elderly_care, save_answer, user, Planned};
+use super::exams::{
+    elderly_care_bank, exam_login, id_number, plan_elderly_care, save_answer, user, Planned,
+};
 use super::{Client, TestApp};
 
 /// Every account signs in with this password (the key readers' after their first
@@ -56,14 +58,7 @@ impl Scenario {
         // Candidate 0 signs in, is admitted, starts and answers two questions; candidate
         // 1 is locked out by wrong ID numbers.
         let candidate = exam_login(app, &planned.admissions[0], &id_number(0)).await;
-        let (s, b) = planned
-            .proctor
-            .post(
-                &format!("/api/v1/sessions/{}/admit-all", planned.session_id),
-                json!({}),
-            )
-            .await;
-        assert_eq!(s, 200, "{b}");
+        planned.admit_all().await;
         let (s, st) = candidate.post("/api/v1/exam/start", json!({})).await;
         assert_eq!(s, 200, "{st}");
         let (_, paper) = candidate.get("/api/v1/exam/paper").await;
@@ -136,15 +131,7 @@ impl Scenario {
         let reviewer_login = format!("rv{tag}");
         let author = key_reader(app, &admin, &author_login, "bank_author", "命题员").await;
         let reviewer = key_reader(app, &admin, &reviewer_login, "bank_reviewer", "审题员").await;
-        let (_, banks) = admin.get("/api/v1/banks").await;
-        let bank_id = banks["banks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["occupation_code"] == "4-10-01-05")
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap();
+        let bank_id = elderly_care_bank(&admin).await;
         let item = json!({"type": "single_choice", "stem": "为卧床老年人翻身的间隔一般不超过（ ）。",
             "options": [{"key": "A", "text": "2 小时"}, {"key": "B", "text": "4 小时"}, {"key": "C", "text": "6 小时"}, {"key": "D", "text": "8 小时"}],
             "correct": ["A"], "level": 5, "point": "B01", "difficulty": 2, "score": 1.0});
